@@ -1,0 +1,33 @@
+/*
+ * charset.h: text in any declared charset to UTF-8, by the rules of
+ * mime-dump/1 (shared/spec/mime-dump.md, "Text conversion").
+ *
+ * Owns: charset name matching (IANA aliases, case-insensitive), the spec's
+ * substitutions (iso-8859-1 -> windows-1252, gb2312/gbk -> GB18030, euc-kr
+ * -> CP949, shift_jis -> CP932, utf-16 BOM), iconv, U+FFFD for invalid
+ * sequences. Pure: no globals that outlive a call, no I/O.
+ *
+ * Who may include it: the MIME decoder (src/mime*.c), the display helpers
+ * (src/text.c), and anyone who needs UTF-8.
+ */
+#ifndef POUCH_CHARSET_H
+#define POUCH_CHARSET_H
+
+#include <stddef.h>
+
+/* Converts len bytes declared as charset cs (NULL: none declared) to UTF-8.
+ * No charset or us-ascii: UTF-8 when the bytes are valid UTF-8, else
+ * windows-1252. Unknown charsets: UTF-8. Invalid sequences become U+FFFD.
+ * Returns a malloc'd buffer, NUL-terminated, its length (which may count
+ * NUL bytes inside) in *outlen. NULL only when memory ran out. */
+char *charset_to_utf8(const char *cs, const char *in, size_t len, size_t *outlen);
+
+/* Bytes that should be UTF-8 (raw 8-bit header text, RFC 6532): valid
+ * sequences are kept, each invalid byte becomes U+FFFD. Same return rules. */
+char *charset_fix_utf8(const char *in, size_t len, size_t *outlen);
+
+/* Nonzero when len bytes are well-formed UTF-8 (no overlongs, surrogates,
+ * or code points past U+10FFFF). */
+int utf8_valid(const char *s, size_t len);
+
+#endif

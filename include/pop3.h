@@ -1,0 +1,172 @@
+/*
+ * pop3.h: the POP3 session (RFC 1939, RFC 2449 CAPA/PIPELINING, RFC 2595
+ * STLS, RFC 5034 SASL, RFC 1460 LAST).
+ *
+ * Owns: the connection to one POP3 server for one login. libcurl's POP3
+ * backend resolves, connects, negotiates TLS (pop3s:// or STLS) and logs in
+ * (CURLOPT_CONNECT_ONLY); after that this module speaks the transaction
+ * commands itself over the connection, pipelined when CAPA lists PIPELINING.
+ * src/pop3.c is the only file in pouch that includes <curl/curl.h>; reply
+ * parsing is in src/pop3_reply.c (pure, see pop3_reply.h).
+ *
+ * Who may include it: the command layer (src/cli.c, later the reader's
+ * commands). Never the MIME decoder or the views.
+ *
+ * Nothing here prints, exits or touches files (but the CA file and netrc that
+ * libcurl reads when asked to). Progress and cancel reach the caller through
+ * callbacks; the server's text and pouch's own error text are kept apart
+ * (struct pop3_reply.text vs pop3_error()).
+ *
+ * Mail safety: the session never sends QUIT by itself; only pop3_quit() does.
+ * Whenever the connection has to be given up (a network error, a timeout, a
+ * protocol violation, a cancel) it is closed without QUIT, so that the server
+ * commits no deletion (RFC 1939 section 6). A -ERR reply never ends the session.
+ */
+#ifndef POUCH_POP3_H
+#define POUCH_POP3_H
+
+#include <stddef.h>
+
+enum pop3_status {
+	POP3_OK = 0,
+	POP3_ERR_SERVER,	/* the server answered -ERR; the session goes on */
+	POP3_ERR_AUTH,		/* login refused */
+	POP3_ERR_TLS,		/* TLS: handshake, certificate, pinned key, or STLS required but not offered */
+	POP3_ERR_NET,		/* could not resolve or connect, or the connection broke */
+	POP3_ERR_TIMEOUT,	/* no reply, or a transfer stalled, within the timeout */
+	POP3_ERR_PROTO,		/* the server broke the protocol: garbage status line, overlong line, short RETR */
+	POP3_ERR_CANCELLED,	/* the caller's tick or data callback asked to stop */
+	POP3_ERR_USAGE,		/* the caller asked for something wrong (bad URL, bad argument) */
+	POP3_ERR_NOMEM,
+};
+/* A status at or above POP3_ERR_AUTH, other than USAGE, means the connection
+ * is gone: every request still queued completes with the same status. */
+int pop3_status_fatal(enum pop3_status st);
+const char *pop3_status_name(enum pop3_status st);	/* "ok", "server", "auth", ... */
+
+enum pop3_tls {
+	POP3_TLS_AUTO,		/* pop3s://, or STLS required; on a loopback host STLS when offered */
+	POP3_TLS_REQUIRED,	/* pop3s://, or STLS required, whatever the host */
+	POP3_TLS_NONE,		/* plain text; asked for explicitly */
+};
+
+/* Trace directions: 'C' a line pouch sent (secrets masked), 'S' a status
+ * line from the server, 'D' a line of a multi-line body (after
+ * dot-unstuffing, without its line break; the terminating "." comes as 'S'),
+ * '*' a note from pouch (connected, TLS established, pipelining on). */
+typedef void (*pop3_trace_fn)(void *ctx, char dir, const char *line, size_t len);
+
+/* Called at least every 100 ms while a call blocks; nonzero cancels. */
+typedef int (*pop3_tick_fn)(void *ctx);
+
+struct pop3_opts {
+	const char *url;		/* pop3://[user@]host[:port] or pop3s://... */
+	const char *user;		/* overrides the URL's user when set */
+	const char *password;		/* or SASL bearer token for XOAUTH2/OAUTHBEARER */
+	const char *auth;		/* NULL: best the server offers; or "USER", "APOP",
+					   "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
+					   "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER" */
+	enum pop3_tls tls;
+	const char *cacert;		/* CA bundle file; NULL: the system's */
+	const char *pinned_pubkey;	/* CURLOPT_PINNEDPUBLICKEY syntax; NULL: none */
+	long connect_timeout_ms;	/* 0: 30000 */
+	long reply_timeout_ms;		/* no byte for this long while a reply is due: 0: 60000 */
+	int pipelining;			/* -1: when CAPA lists PIPELINING (default); 0: never; 1: always */
+	unsigned window;		/* commands in flight at most when pipelining; 0: 64 */
+	pop3_trace_fn trace;
+	void *trace_ctx;
+	pop3_tick_fn tick;
+	void *tick_ctx;
+};
+
+enum pop3_cmd {
+	POP3_STAT, POP3_LIST, POP3_UIDL, POP3_TOP, POP3_RETR, POP3_DELE,
+	POP3_RSET, POP3_NOOP, POP3_LAST, POP3_CAPA, POP3_QUIT,
+};
+const char *pop3_cmd_name(enum pop3_cmd c);	/* "STAT", ... */
+
+/* One line of a LIST or UIDL reply (or the single-line LIST n / UIDL n). */
+struct pop3_item {
+	unsigned long n;
+	unsigned long long size;	/* LIST */
+	const char *uid;		/* UIDL */
+};
+
+struct pop3_reply {
+	enum pop3_cmd cmd;
+	enum pop3_status status;	/* POP3_OK, POP3_ERR_SERVER, or a fatal status */
+	const char *text;		/* the server's status line after "+OK"/"-ERR " ("" if none) */
+	const char *error;		/* pouch's own text when status is not OK; else NULL */
+	/* STAT: count and octets; LAST: count (the highest message number) */
+	unsigned long count;
+	unsigned long long octets;
+	/* LIST, UIDL (with or without an argument) */
+	const struct pop3_item *items;
+	size_t nitems;
+	/* CAPA, TOP, RETR without on_data: the whole body, unstuffed, with
+	 * its CRLFs. With on_data the body went there and this is NULL. */
+	const char *body;
+	size_t body_len;
+	unsigned long long body_octets;	/* octets of body delivered, either way */
+};
+/* Everything a reply points to lives until its on_done returns. */
+
+struct pop3_req {
+	enum pop3_cmd cmd;
+	int has_n;			/* LIST n, UIDL n; always set for TOP, RETR, DELE */
+	unsigned long n;
+	unsigned long lines;		/* TOP n lines */
+	unsigned long long expect_size;	/* RETR: the size LIST gave; 0: unknown.
+					   A body that ends short of it is POP3_ERR_PROTO. */
+	/* RETR, TOP: when set, the unstuffed body is delivered here in chunks
+	 * as it arrives (CRLFs kept); nonzero return cancels the session. */
+	int (*on_data)(void *ctx, const char *p, size_t n);
+	void (*on_done)(void *ctx, const struct pop3_reply *r);
+	void *ctx;
+};
+
+struct pop3;
+
+/* A session that has not connected yet. NULL only when memory ran out. */
+struct pop3 *pop3_new(const struct pop3_opts *o);
+/* Closes the connection without QUIT (deletions are not committed) and frees. */
+void pop3_free(struct pop3 *s);
+
+/* Connects, negotiates TLS, reads CAPA, logs in. Blocks, calling tick. */
+enum pop3_status pop3_connect(struct pop3 *s);
+
+/* pouch's own text for the last failure, or for the last fatal status. */
+const char *pop3_error(const struct pop3 *s);
+/* The server's text of the last -ERR (login included), or "". */
+const char *pop3_server_text(const struct pop3 *s);
+
+const char *pop3_greeting(const struct pop3 *s);
+/* Nonzero when CAPA (read at login) lists the capability (case-insensitive
+ * first word, e.g. "PIPELINING", "UIDL", "TOP", "STLS"). */
+int pop3_has_capa(const struct pop3 *s, const char *name);
+int pop3_pipelining(const struct pop3 *s);	/* in effect for this session */
+int pop3_tls_active(const struct pop3 *s);
+
+/* Queues a command. Replies complete, and on_done is called, in the order
+ * of submission, from inside pop3_run()/pop3_wait(). Returns POP3_OK or
+ * POP3_ERR_USAGE/NOMEM (then nothing was queued). */
+enum pop3_status pop3_submit(struct pop3 *s, const struct pop3_req *r);
+size_t pop3_pending(const struct pop3 *s);
+
+/* Non-blocking use: poll pop3_fd() for pop3_events() (POLLIN/POLLOUT), then
+ * call pop3_run(s). Returns POP3_OK while the session stands, or the fatal
+ * status that ended it. pop3_timeout_ms() is how long poll may wait. */
+int pop3_fd(const struct pop3 *s);
+short pop3_events(const struct pop3 *s);
+int pop3_timeout_ms(const struct pop3 *s);
+enum pop3_status pop3_run(struct pop3 *s);
+
+/* Blocking use: runs until nothing is pending, calling tick. Returns POP3_OK,
+ * or the fatal status that ended the session. -ERR replies are not fatal. */
+enum pop3_status pop3_wait(struct pop3 *s);
+
+/* Sends QUIT and waits for its reply: only this commits deletions. The
+ * server's reply text is in *text (static to the session) when not NULL. */
+enum pop3_status pop3_quit(struct pop3 *s, const char **text);
+
+#endif

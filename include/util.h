@@ -1,0 +1,46 @@
+/*
+ * util.h: small helpers every layer may use: capped growable buffers
+ * (struct dbuf) and error-string helpers.
+ *
+ * Who may include it: anyone. It knows nothing of mail, the network or the
+ * terminal.
+ *
+ * A dbuf grows up to its cap. When an append fails (out of memory, or the cap
+ * would be passed) the buffer frees itself and becomes empty, so a caller
+ * that checks the return value never leaks and never keeps half a result.
+ */
+#ifndef POUCH_UTIL_H
+#define POUCH_UTIL_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+struct dbuf {
+	char *p;	/* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;	/* allocated bytes */
+	size_t max;	/* the cap on len; 0 means no cap */
+};
+
+void dbuf_init(struct dbuf *b, size_t max);
+/* 0 on success; -1 when memory ran out or max would be passed (then the
+ * buffer is freed and empty). */
+int dbuf_add(struct dbuf *b, const void *p, size_t n);
+int dbuf_addc(struct dbuf *b, char c);
+int dbuf_adds(struct dbuf *b, const char *s);
+int dbuf_printf(struct dbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int dbuf_vprintf(struct dbuf *b, const char *fmt, va_list ap);
+/* Hands the (NUL-terminated) bytes to the caller, who frees them; the
+ * buffer is empty afterwards. Never NULL: an empty buffer gives "". NULL only
+ * when memory ran out. */
+char *dbuf_take(struct dbuf *b, size_t *lenp);
+/* Keeps the allocation, drops the contents. */
+void dbuf_reset(struct dbuf *b);
+void dbuf_free(struct dbuf *b);
+
+/* A freshly allocated printf result, or NULL when memory ran out. */
+char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *str_ndup(const char *s, size_t n);
+
+#endif
