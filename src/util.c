@@ -124,8 +124,11 @@ dbuf_take(struct dbuf *b, size_t *lenp)
 {
 	char *p;
 
-	if (!b->p && dbuf_grow(b, 0) < 0)
-		return NULL;
+	if (!b->p) {
+		if (dbuf_grow(b, 0) < 0)
+			return NULL;
+		b->p[0] = '\0';
+	}
 	p = b->p;
 	if (lenp)
 		*lenp = b->len;
