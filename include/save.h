@@ -1,0 +1,59 @@
+/*
+ * save.h: safe file names and saving decoded parts into a directory. Used
+ * by pouch --extract now and by the UI's attachment menu later.
+ *
+ * Owns: turning a name from a message (hostile: paths, control and bidi
+ * characters, "..", thousands of bytes) into one path component, and
+ * creating files only as new entries of an already open directory
+ * (openat with O_CREAT|O_EXCL|O_NOFOLLOW): never a write outside it, never
+ * through a symlink, never over an existing file.
+ *
+ * Who may include it: the CLI (src/mimecli.c), the UI (later), tests.
+ * Nothing here prints; errors come back as text the caller frees.
+ */
+#ifndef POUCH_SAVE_H
+#define POUCH_SAVE_H
+
+#include "mime.h"
+
+#define SAVE_NAME_MAX 255	/* bytes, as most file systems allow */
+#define SAVE_MAX_TRIES 10000	/* " (1)" ... " (9999)" before giving up */
+
+/*
+ * A safe name from a decoded file name (any bytes; NULL or empty allowed):
+ * the last path component (after the last "/" or "\"); control characters
+ * (C0, DEL, C1), bidi controls, zero-width and line-separator characters
+ * and invalid UTF-8 become "_"; a leading "." or "-" becomes "_" (so no
+ * ".", "..", hidden file or option-like name); surrounding spaces trimmed;
+ * at most SAVE_NAME_MAX bytes, cut on a UTF-8 boundary, keeping a short
+ * extension. When nothing is left, fallback (itself made safe, or
+ * "attachment"). Returns malloc'd UTF-8, NULL only when memory ran out.
+ */
+char *save_safe_name(const char *name, const char *fallback);
+
+/*
+ * The n-th candidate for a safe name: n = 0 gives it unchanged, n > 0
+ * gives "stem (n).ext", the stem shortened (on a UTF-8 boundary) so the
+ * whole stays within SAVE_NAME_MAX. malloc'd; NULL when memory ran out.
+ */
+char *save_candidate(const char *safe, unsigned n);
+
+/*
+ * Creates a new file in dirfd for a safe name, trying save_candidate(n)
+ * for n = 0, 1, ... while the name exists (a symlink counts as existing and
+ * is never followed). Returns the open fd (write-only, close-on-exec, mode
+ * 0644 before umask) and the name chosen in *chosen (malloc'd); -1 with
+ * errno set on failure.
+ */
+int save_create(int dirfd, const char *safe, char **chosen);
+
+/*
+ * Saves the decoded body of part p into dirfd as a new file named from
+ * name (NULL: p->filename; when that is NULL too, or nothing safe is left,
+ * fallback). Returns 0 and *chosen (malloc'd); or -1 and *err, a
+ * malloc'd human-readable message; a half-written file is removed.
+ */
+int save_part(int dirfd, const struct mime_part *p, const char *name,
+    const char *fallback, char **chosen, char **err);
+
+#endif

@@ -1,0 +1,279 @@
+/* save.c: safe file names and saving parts into a directory (see save.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "save.h"
+#include "util.h"
+
+/* Decodes one UTF-8 sequence at s (n bytes left). Returns its length, or 0
+ * when it is invalid (overlong, surrogate, past U+10FFFF, truncated). */
+static size_t
+utf8_dec(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2; c = s[0] & 0x1f; min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3; c = s[0] & 0x0f; min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4; c = s[0] & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters that must not reach a file name: they hide, reorder or
+ * fake what a terminal or file manager shows. */
+static int
+cp_unsafe(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
+	    c == 0x061c || c == 0x180e ||
+	    (c >= 0x200b && c <= 0x200f) ||	/* zero-width, LRM, RLM */
+	    (c >= 0x2028 && c <= 0x202e) ||	/* separators, embeddings */
+	    (c >= 0x2060 && c <= 0x2069) ||	/* word joiner, isolates */
+	    c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb);
+}
+
+/* The length of s cut to at most max bytes on a UTF-8 boundary. */
+static size_t
+utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	len = max;
+	while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	return len;
+}
+
+/* The start of the extension ('.' included) of a name of len bytes, or
+ * len when it has none worth keeping (none, leading dot, too long). */
+static size_t
+ext_start(const char *s, size_t len)
+{
+	const char *dot = NULL;
+	size_t i;
+
+	for (i = 1; i < len; i++)
+		if (s[i] == '.')
+			dot = s + i;
+	if (!dot || len - (size_t)(dot - s) > 16)
+		return len;
+	return (size_t)(dot - s);
+}
+
+static char *
+sanitize(const char *name)
+{
+	const char *s, *e, *p;
+	struct dbuf b;
+	size_t n, cut, ext;
+	char *out;
+	int bad = 0;
+
+	if (!name)
+		return NULL;
+	/* The last non-empty path component, by either separator. */
+	e = name + strlen(name);
+	while (e > name && (e[-1] == '/' || e[-1] == '\\'))
+		e--;
+	s = e;
+	while (s > name && s[-1] != '/' && s[-1] != '\\')
+		s--;
+	dbuf_init(&b, 0);
+	for (p = s; p < e; ) {
+		uint32_t cp;
+		size_t k = utf8_dec((const unsigned char *)p, (size_t)(e - p), &cp);
+
+		if (k == 0 || cp_unsafe(cp)) {
+			bad |= dbuf_addc(&b, '_');
+			p += k ? k : 1;
+		} else {
+			bad |= dbuf_add(&b, p, k);
+			p += k;
+		}
+	}
+	if (bad || dbuf_add(&b, "", 0) < 0) {
+		dbuf_free(&b);
+		return NULL;
+	}
+	/* Trim spaces (after, so "_" stand-ins stay). */
+	n = b.len;
+	while (n && b.p[n - 1] == ' ')
+		n--;
+	b.p[n] = '\0';
+	s = b.p;
+	while (*s == ' ')
+		s++;
+	n -= (size_t)(s - b.p);
+	memmove(b.p, s, n + 1);
+	if (n && (b.p[0] == '.' || b.p[0] == '-'))
+		b.p[0] = '_';
+	if (n > SAVE_NAME_MAX) {
+		ext = ext_start(b.p, n);
+		cut = utf8_cut(b.p, ext, SAVE_NAME_MAX - (n - ext));
+		memmove(b.p + cut, b.p + ext, n - ext);
+		n = cut + (n - ext);
+		b.p[n] = '\0';
+	}
+	if (n == 0) {
+		dbuf_free(&b);
+		return strdup("");
+	}
+	out = dbuf_take(&b, NULL);
+	return out;
+}
+
+char *
+save_safe_name(const char *name, const char *fallback)
+{
+	char *r = sanitize(name);
+
+	if (name && !r)
+		return NULL;
+	if (r && *r)
+		return r;
+	free(r);
+	r = sanitize(fallback);
+	if (fallback && !r)
+		return NULL;
+	if (r && *r)
+		return r;
+	free(r);
+	return strdup("attachment");
+}
+
+char *
+save_candidate(const char *safe, unsigned n)
+{
+	size_t len = strlen(safe), ext, room, stem;
+	char suffix[24];
+	int sl;
+
+	if (n == 0)
+		return strdup(safe);
+	sl = snprintf(suffix, sizeof(suffix), " (%u)", n);
+	ext = ext_start(safe, len);
+	room = SAVE_NAME_MAX - (size_t)sl;
+	if (len - ext > room)
+		ext = len;	/* cannot happen with a 16-byte extension */
+	stem = utf8_cut(safe, ext, room - (len - ext));
+	return str_printf("%.*s%s%s", (int)stem, safe, suffix, safe + ext);
+}
+
+int
+save_create(int dirfd, const char *safe, char **chosen)
+{
+	unsigned n;
+	int fd;
+
+	for (n = 0; n < SAVE_MAX_TRIES; n++) {
+		char *cand = save_candidate(safe, n);
+
+		if (!cand) {
+			errno = ENOMEM;
+			return -1;
+		}
+		fd = openat(dirfd, cand,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			*chosen = cand;
+			return fd;
+		}
+		free(cand);
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+struct wsink {
+	int fd;
+	int err;	/* errno of the failed write */
+};
+
+static int
+write_sink(void *arg, const char *p, size_t n)
+{
+	struct wsink *w = arg;
+
+	while (n) {
+		ssize_t k = write(w->fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			w->err = errno;
+			return 1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int
+save_part(int dirfd, const struct mime_part *p, const char *name,
+    const char *fallback, char **chosen, char **err)
+{
+	struct wsink w;
+	char *safe, *got = NULL;
+	int r;
+
+	*chosen = NULL;
+	*err = NULL;
+	safe = save_safe_name(name ? name : p->filename, fallback);
+	if (!safe) {
+		*err = str_printf("out of memory");
+		return -1;
+	}
+	w.fd = save_create(dirfd, safe, &got);
+	if (w.fd < 0) {
+		*err = str_printf("cannot create \"%s\": %s", safe,
+		    strerror(errno));
+		free(safe);
+		return -1;
+	}
+	free(safe);
+	w.err = 0;
+	r = mime_part_decode(p, write_sink, &w);
+	if (r == 0 && close(w.fd) < 0) {
+		w.err = errno;
+		r = 1;
+	} else if (r != 0) {
+		close(w.fd);
+	}
+	if (r != 0) {
+		*err = str_printf("writing \"%s\": %s", got,
+		    r < 0 ? "out of memory" : strerror(w.err));
+		unlinkat(dirfd, got, 0);
+		free(got);
+		return -1;
+	}
+	*chosen = got;
+	return 0;
+}
