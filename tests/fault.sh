@@ -1,0 +1,388 @@
+# fault.sh: pouch against tests/lib/faultserver.py, a scripted POP3 server
+# that breaks the protocol the ways Dovecot never does. Each case checks the
+# exit code, the key words on stderr, that pouch neither crashed (no
+# sanitizer report) nor hung (timeout 60 around every run, elapsed time
+# bounded by --timeout), and, from the server's log, what pouch sent: above
+# all, that no deletion got committed after a failure.
+#
+# Run by make check, or by hand from a build directory:
+#   POUCH=$PWD/pouch top_srcdir=.. top_builddir=$PWD PYTHON3=/usr/bin/python3 sh ../tests/fault.sh
+. "$top_srcdir/tests/lib/tap.sh"
+
+: "${PYTHON3:=python3}"
+[ -x "$POUCH" ] || skip_all "no pouch binary at '$POUCH'"
+"$PYTHON3" -c 'import socket' 2>/dev/null || skip_all "no python3 ('$PYTHON3')"
+
+FS="$top_srcdir/tests/lib/faultserver.py"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pouch-fault.XXXXXX") || exit 99
+at_exit "rm -rf '$tmp'"
+
+now_ms() {
+	t=$(date +%s%N 2>/dev/null)
+	case $t in
+	*N|'') echo $(($(date +%s) * 1000)) ;;
+	*) echo $((t / 1000000)) ;;
+	esac
+}
+
+# start_server SCENARIO [faultserver options]: sets $dir, $log, $url.
+ncase=0
+srv_pid=
+start_server() {
+	scen=$1
+	shift
+	ncase=$((ncase + 1))
+	dir=$tmp/$ncase-$scen
+	log=$dir/log
+	mkdir "$dir" || exit 99
+	: >"$log"
+	"$PYTHON3" "$FS" --scenario "$scen" --port-file "$dir/port" \
+		--log "$log" --lifetime 45 "$@" </dev/null &
+	srv_pid=$!
+	i=0
+	while [ ! -s "$dir/port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	port=$(cat "$dir/port" 2>/dev/null)
+	[ -n "$port" ] || { echo "Bail out! faultserver did not start ($scen)"; exit 99; }
+	url=pop3://u@127.0.0.1:$port
+}
+
+# stop_server: gives the server a few seconds to see pouch leave and write
+# its last notes, then ends it (by its PID).
+stop_server() {
+	i=0
+	# Nobody came: no point waiting for the server to finish.
+	grep -q '^# connection' "$log" || i=50
+	while kill -0 "$srv_pid" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill "$srv_pid" 2>/dev/null
+	wait "$srv_pid" 2>/dev/null
+	srv_pid=
+}
+at_exit '[ -z "$srv_pid" ] || kill "$srv_pid"'
+
+# pouch_run ARGS...: runs pouch with the common options, sets $rc, $secs
+# (whole seconds, rounded up), $out, $err.
+pouch_run() {
+	out=$dir/out
+	err=$dir/err
+	t0=$(now_ms)
+	timeout 60 "$POUCH" --tls none --password-command 'echo x' "$@" \
+		>"$out" 2>"$err" </dev/null
+	rc=$?
+	t1=$(now_ms)
+	secs=$(((t1 - t0 + 999) / 1000))
+}
+
+# The server's log without its notes: what pouch sent.
+sent() { grep -v '^# ' "$log"; }
+# Transaction commands only (what the login looked like is libcurl's).
+sent_tx() { sent | grep -E '^(STAT|LIST|UIDL|TOP|RETR|DELE|RSET|NOOP|LAST|QUIT)( |$)'; }
+
+fails_before=0
+case_begin() { fails_before=$tap_fail; what=$1; }
+# Checks every run gets: no hang, no sanitizer report; on any failure in the
+# case, show what pouch said.
+case_end() {
+	[ "$rc" -ne 124 ]
+	ok $? "$what: pouch ended by itself (not killed by timeout 60)"
+	! grep -Eq 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$err"
+	ok $? "$what: no sanitizer report"
+	stop_server
+	if [ "$tap_fail" -ne "$fails_before" ]; then
+		diag "exit $rc after ${secs}s; stderr:"
+		head -c 2000 "$err" | sed 's/^/#   /'
+		diag "server log:"
+		head -c 2000 "$log" | sed 's/^/#   /'
+	fi
+}
+has_err() { grep -Eqi -- "$1" "$err"; }
+no_commit() { ! grep -Eq '^# committed: [0-9]' "$log"; }
+msg() { "$PYTHON3" "$FS" --scenario "$1" --print-message "$2"; }
+
+# ---------------------------------------------------------------------------
+# normal: the checks below are only worth something if they pass on a
+# well-behaved server.
+
+start_server normal
+case_begin "normal stat/list"
+pouch_run "$url" stat -- list
+is "$rc" 0 "$what: exit 0"
+is "$(cat "$out")" "3 1402
+1 122
+2 198
+3 1082" "$what: output"
+is "$(sent_tx)" "STAT
+LIST
+QUIT" "$what: STAT LIST QUIT sent"
+case_end
+
+start_server normal
+case_begin "normal retr 2"
+pouch_run "$url" retr 2
+is "$rc" 0 "$what: exit 0"
+msg normal 2 >"$dir/want"
+cmp -s "$out" "$dir/want"
+ok $? "$what: message bytes unstuffed, as sent"
+case_end
+
+start_server normal
+case_begin "normal dele 1"
+pouch_run "$url" dele 1
+is "$rc" 0 "$what: exit 0"
+grep -qx '# committed: 1' "$log"
+ok $? "$what: the server committed the deletion (QUIT, no RSET)"
+case_end
+
+# ---------------------------------------------------------------------------
+# drop-mid-retr: the server hangs up halfway through RETR 2.
+
+start_server drop-mid-retr
+case_begin "drop-mid-retr -o"
+mkdir "$dir/mail"
+pouch_run --timeout 5 -o "$dir/mail" "$url" retr 1-3
+is "$rc" 5 "$what: exit 5 (network)"
+has_err 'connection closed'
+ok $? "$what: stderr says the connection closed"
+grep -qx 'pouch: nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
+is "$(cd "$dir/mail" && ls -A)" "1.eml" "$what: only 1.eml in the directory (no 2.eml, no temp file)"
+msg drop-mid-retr 1 >"$dir/want1"
+cmp -s "$dir/mail/1.eml" "$dir/want1"
+ok $? "$what: 1.eml complete"
+! sent | grep -q '^QUIT'
+ok $? "$what: no QUIT on a dead connection"
+[ "$secs" -lt 10 ]
+ok $? "$what: ended in ${secs}s (< 10)"
+case_end
+
+start_server drop-mid-retr
+case_begin "drop-mid-retr with a DELE pending"
+pouch_run --timeout 5 "$url" dele 1 -- retr 2
+is "$rc" 5 "$what: exit 5 (network)"
+has_err 'connection closed'
+ok $? "$what: stderr says the connection closed"
+grep -qx 'pouch: nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
+no_commit
+ok $? "$what: no deletion committed"
+case_end
+
+# ---------------------------------------------------------------------------
+# err-retr-pending-dele: DELE 1 +OK, RETR 2 -ERR: RSET, then QUIT.
+
+start_server err-retr-pending-dele
+case_begin "err-retr-pending-dele"
+pouch_run --timeout 5 "$url" dele 1 -- retr 2
+is "$rc" 1 "$what: exit 1 (-ERR)"
+grep -Fqx 'pouch: RETR 2: server said: -ERR message 2 is locked by another session' "$err"
+ok $? "$what: stderr quotes the server"
+grep -qx 'pouch: nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
+is "$(sent_tx | grep -v '^LIST')" "DELE 1
+RETR 2
+RSET
+QUIT" "$what: DELE 1, RETR 2, then RSET, then QUIT"
+no_commit
+ok $? "$what: no deletion committed"
+case_end
+
+# ---------------------------------------------------------------------------
+# garbage-status: "HELLO" in answer to STAT, with a DELE pending.
+
+start_server garbage-status
+case_begin "garbage-status"
+pouch_run --timeout 5 "$url" dele 1 -- stat
+is "$rc" 6 "$what: exit 6 (protocol)"
+has_err 'protocol'
+ok $? "$what: stderr says protocol"
+grep -qx 'pouch: nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
+no_commit
+ok $? "$what: no deletion committed"
+case_end
+
+# ---------------------------------------------------------------------------
+# lf-only: LF line ends throughout. Must work.
+
+start_server lf-only
+case_begin "lf-only stat/list/retr"
+pouch_run --timeout 5 "$url" stat -- list -- retr 2
+is "$rc" 0 "$what: exit 0"
+{
+	printf '3 1344\n1 116\n2 189\n3 1039\n'
+	msg lf-only 2
+} >"$dir/want"
+cmp -s "$out" "$dir/want"
+ok $? "$what: stat, list and message 2 (LF, unstuffed) as sent"
+is "$(sent_tx)" "STAT
+LIST
+RETR 2
+QUIT" "$what: commands sent, QUIT at the end"
+case_end
+
+start_server lf-only
+case_begin "lf-only retr -o"
+mkdir "$dir/mail"
+pouch_run --timeout 5 -o "$dir/mail" "$url" retr 1-3
+is "$rc" 0 "$what: exit 0"
+is "$(cd "$dir/mail" && ls -A | sort | tr '\n' ' ')" "1.eml 2.eml 3.eml " "$what: three files"
+all=0
+for n in 1 2 3; do
+	msg lf-only $n >"$dir/want$n"
+	cmp -s "$dir/mail/$n.eml" "$dir/want$n" || all=1
+done
+ok $all "$what: the three messages as sent"
+case_end
+
+# ---------------------------------------------------------------------------
+# long-line: a 10 MB status line, no line end.
+
+start_server long-line
+case_begin "long-line"
+pouch_run --timeout 2 "$url" stat
+is "$rc" 6 "$what: exit 6 (protocol: overlong line)"
+has_err 'protocol'
+ok $? "$what: stderr says protocol"
+[ "$secs" -lt 10 ]
+ok $? "$what: ended in ${secs}s (< 10)"
+case_end
+
+# ---------------------------------------------------------------------------
+# drip: a status line one byte per 100 ms that never ends. Bytes keep
+# coming, but a reply line that is not complete within the timeout is a
+# timeout (only a multi-line body may take longer while it progresses).
+
+start_server drip
+case_begin "drip"
+pouch_run --timeout 2 "$url" stat
+is "$rc" 5 "$what: exit 5 (timeout)"
+has_err 'timed out'
+ok $? "$what: stderr says timed out"
+[ "$secs" -lt 10 ]
+ok $? "$what: ended in ${secs}s (< 10)"
+case_end
+
+start_server drip-greeting
+case_begin "drip-greeting"
+pouch_run --timeout 2 "$url" stat
+is "$rc" 5 "$what: exit 5 (timeout)"
+has_err 'timed out'
+ok $? "$what: stderr says timed out"
+[ "$secs" -lt 10 ]
+ok $? "$what: ended in ${secs}s (< 10)"
+case_end
+
+# ---------------------------------------------------------------------------
+# no-greeting: connected, silence.
+
+start_server no-greeting
+case_begin "no-greeting"
+pouch_run --timeout 2 "$url" stat
+is "$rc" 5 "$what: exit 5 (timeout)"
+has_err 'timed out'
+ok $? "$what: stderr says timed out"
+[ "$secs" -lt 10 ]
+ok $? "$what: ended in ${secs}s (< 10)"
+is "$(sent)" "" "$what: pouch sent nothing before the greeting"
+case_end
+
+# ---------------------------------------------------------------------------
+# short-retr: RETR 1 ends with "." before the octets LIST promised.
+
+start_server short-retr
+case_begin "short-retr with a DELE pending"
+pouch_run --timeout 5 "$url" dele 3 -- retr 1
+is "$rc" 6 "$what: exit 6 (protocol: short RETR)"
+has_err 'short'
+ok $? "$what: stderr says short"
+grep -qx 'pouch: nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
+no_commit
+ok $? "$what: no deletion committed"
+case_end
+
+start_server short-retr
+case_begin "short-retr -o"
+mkdir "$dir/mail"
+pouch_run --timeout 5 -o "$dir/mail" "$url" retr 1
+is "$rc" 6 "$what: exit 6 (protocol: short RETR)"
+has_err 'short'
+ok $? "$what: stderr says short"
+is "$(cd "$dir/mail" && ls -A)" "" "$what: no file left in the directory"
+case_end
+
+# ---------------------------------------------------------------------------
+# bad-list: sizes that overflow 64 bits; garbage in LIST lines.
+
+start_server bad-list
+case_begin "bad-list list (2^64)"
+pouch_run --timeout 5 "$url" list
+is "$rc" 6 "$what: exit 6 (protocol)"
+has_err 'protocol'
+ok $? "$what: stderr says protocol"
+case_end
+
+start_server bad-list
+case_begin "bad-list stat (octets > 2^64)"
+pouch_run --timeout 5 "$url" stat
+is "$rc" 6 "$what: exit 6 (protocol)"
+has_err 'protocol'
+ok $? "$what: stderr says protocol"
+case_end
+
+start_server bad-list-garbage
+case_begin "bad-list-garbage list"
+pouch_run --timeout 5 "$url" list
+is "$rc" 6 "$what: exit 6 (protocol)"
+has_err 'protocol'
+ok $? "$what: stderr says protocol"
+[ ! -s "$out" ] || ! grep -q '^2 12' "$out"
+ok $? "$what: the garbage size is not printed as a number"
+case_end
+
+# ---------------------------------------------------------------------------
+# capa-pipelining: the server offers PIPELINING and reads with a delay, so
+# commands that pouch sent before the first reply arrive together.
+
+start_server capa-pipelining
+case_begin "capa-pipelining"
+pouch_run --timeout 5 "$url" stat -- list -- uidl -- noop
+is "$rc" 0 "$what: exit 0"
+grep -Eq '^# batch [2-9]' "$log"
+ok $? "$what: several commands arrived before the first reply (pipelined)"
+is "$(sent_tx)" "STAT
+LIST
+UIDL
+NOOP
+QUIT" "$what: commands in order"
+case_end
+
+start_server capa-pipelining
+case_begin "capa-pipelining --no-pipelining"
+pouch_run --timeout 5 --no-pipelining "$url" stat -- list -- uidl -- noop
+is "$rc" 0 "$what: exit 0"
+! grep -q '^# batch' "$log"
+ok $? "$what: one command at a time"
+case_end
+
+# ---------------------------------------------------------------------------
+# slow-big-retr: 5 MB in 7 chunks, 1 s apart: slower in total than
+# --timeout 2, but it never stalls for 2 s, so it must succeed.
+
+start_server slow-big-retr
+case_begin "slow-big-retr"
+pouch_run --timeout 2 "$url" retr 1
+is "$rc" 0 "$what: exit 0 (a progressing transfer does not time out)"
+msg slow-big-retr 1 >"$dir/want"
+cmp -s "$out" "$dir/want"
+ok $? "$what: the 5 MB message intact"
+[ "$secs" -ge 5 ]
+ok $? "$what: took ${secs}s (>= 5: longer than the timeout, so the case means something)"
+case_end
+
+done_testing
