@@ -14,6 +14,9 @@
 #define POUCH_CHARSET_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct dbuf;
 
 /* Converts len bytes declared as charset cs (NULL: none declared) to UTF-8.
  * No charset or us-ascii: UTF-8 when the bytes are valid UTF-8, else
@@ -23,11 +26,21 @@
 char *charset_to_utf8(const char *cs, const char *in, size_t len, size_t *outlen);
 
 /* Bytes that should be UTF-8 (raw 8-bit header text, RFC 6532): valid
- * sequences are kept, each invalid byte becomes U+FFFD. Same return rules. */
+ * sequences are kept, each maximal ill-formed subpart (Unicode 3.9: a lead
+ * byte and the continuation bytes that fit it, or one stray byte) becomes
+ * one U+FFFD, as Python and WHATWG decoders do. Same return rules. */
 char *charset_fix_utf8(const char *in, size_t len, size_t *outlen);
 
 /* Nonzero when len bytes are well-formed UTF-8 (no overlongs, surrogates,
  * or code points past U+10FFFF). */
 int utf8_valid(const char *s, size_t len);
+
+/* The same two conversions appended to a capped buffer (util.h); 0 or -1
+ * when memory ran out (then the buffer has freed itself). */
+int charset_append_utf8(struct dbuf *b, const char *cs, const char *in, size_t len);
+int charset_append_fix_utf8(struct dbuf *b, const char *in, size_t len);
+/* Appends one code point as UTF-8; surrogates and values past U+10FFFF
+ * become U+FFFD. 0 or -1 as above. */
+int charset_put_cp(struct dbuf *b, uint32_t cp);
 
 #endif
