@@ -108,6 +108,10 @@ struct pop3_reply {
 	const char *body;
 	size_t body_len;
 	unsigned long long body_octets;	/* octets of body delivered, either way */
+	/* RETR with expect_size: the body was longer than LIST said (servers
+	 * may count line ends differently); it is delivered whole. Shorter is
+	 * POP3_ERR_PROTO. */
+	int size_mismatch;
 };
 /* Everything a reply points to lives until its on_done returns. */
 

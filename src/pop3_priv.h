@@ -1,0 +1,106 @@
+/*
+ * pop3_priv.h: the session's private state, shared by src/pop3.c (the
+ * command engine) and src/pop3_login.c (URL, TLS policy, connect and login
+ * through libcurl, the login trace). Nobody else includes it: the rest of
+ * pouch sees struct pop3 only as an opaque pointer (include/pop3.h).
+ */
+#ifndef POUCH_POP3_PRIV_H
+#define POUCH_POP3_PRIV_H
+
+#include <curl/curl.h>
+
+#include "pop3.h"
+#include "pop3_reply.h"
+#include "util.h"
+
+/* Raw bytes not yet parsed: a status line may be up to POP3_STATUS_MAX, and
+ * one read adds at most POP3_READ. */
+#define POP3_READ 16384
+#define POP3_IN_MAX (POP3_STATUS_MAX + 2 + POP3_READ)
+/* A body collected in memory (no on_data) may not pass this. */
+#define POP3_COLLECT_MAX (64UL * 1024 * 1024)
+
+struct pop3_q {
+	struct pop3_req r;
+	struct pop3_q *next;
+	char *line;		/* the command with its CRLF */
+	size_t line_len;
+	int secret;		/* PASS: masked in the trace, wiped when freed */
+};
+
+enum pop3_state { P_NEW, P_UP, P_DEAD, P_QUIT };
+
+struct pop3 {
+	/* options, copied at pop3_new */
+	char *url, *user, *password, *auth, *cacert, *pinned;
+	enum pop3_tls tls;
+	long connect_timeout_ms, reply_timeout_ms;
+	int want_pipelining;
+	unsigned window;
+	pop3_trace_fn trace;
+	void *trace_ctx;
+	pop3_tick_fn tick;
+	void *tick_ctx;
+
+	char *where;		/* "host:port", for messages */
+	enum pop3_state state;
+	enum pop3_status fatal;
+	char *error;		/* pouch's text */
+	char *srvtext;		/* the server's text of the last -ERR */
+	char *greeting;
+	char *quit_text;
+	struct dbuf capa;	/* the CAPA body read after login */
+	int pipelining, tls_active;
+
+	CURLM *multi;
+	CURL *curl;
+	curl_socket_t fd;
+	char errbuf[CURL_ERROR_SIZE];
+	/* login trace state (debug callback) */
+	int seen_greeting, stls_sent, sasl_active;
+
+	/* the queue: head is the oldest; unsent is the first not yet sent */
+	struct pop3_q *head, *tail, *unsent;
+	size_t npending, ninflight;
+	int quit_sent;
+	struct dbuf out;	/* bytes to send */
+	size_t out_off;
+	int out_secret;		/* out holds a password: wipe once sent */
+
+	/* the reply being read (to head) */
+	int in_body;
+	size_t inlen;
+	struct pop3_body body;
+	struct dbuf collect;
+	struct dbuf tline;	/* a body line being assembled for the trace */
+	unsigned long long octets;
+	char *stext;		/* its status text */
+	long long mark_ms;	/* when the wait for the status, or the last KiB, began */
+	unsigned long long mark_bytes;
+	int more;		/* stopped reading with data perhaps left */
+	long long last_tick;
+
+	char in[POP3_IN_MAX];
+	char outb[POP3_IN_MAX + 1];
+};
+
+/* pop3.c */
+long long pop3_now_ms(void);
+void pop3_set_error(struct pop3 *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void pop3_note(struct pop3 *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+enum pop3_status pop3_fail(struct pop3 *s, enum pop3_status st,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Queues "word arg" as a single-line command answered to r (USER, PASS);
+ * secret: masked in the trace and wiped once sent. */
+enum pop3_status pop3_submit_line(struct pop3 *s, const struct pop3_req *r,
+    const char *word, const char *arg, int secret);
+int pop3_tick_due(struct pop3 *s);
+
+/* pop3_login.c */
+enum pop3_status pop3_login_curl(struct pop3 *s);
+void pop3_close_conn(struct pop3 *s);
+void pop3_wipe(char **p);
+
+#endif
