@@ -1,4 +1,373 @@
-/* placeholder until the command line lands */
+/*
+ * cli.c: the POP3 command line's entry point: arguments (cli_args.c), the
+ * checks that can fail before any connection, the user name and the
+ * password, the state directory, Ctrl-C; then cli_run() does the session.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
-int cli_main(int argc, char **argv) { (void)argc; (void)argv; fputs("pouch: not yet\n", stderr); return EXIT_POUCH_USAGE; }
+#include "cli_args.h"
+#include "cli_out.h"
+#include "cli_run.h"
+#include "netrc.h"
+#include "pass.h"
+#include "util.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static const char help_text[] =
+"Usage: pouch [OPTIONS] URL COMMAND [ARGS] [-- COMMAND [ARGS]]...\n"
+"       pouch --dump-mime FILE\n"
+"       pouch --extract DIR FILE\n"
+"\n"
+"Runs POP3 commands in one session on the mailbox at URL, in order; the\n"
+"commands are separated by '--'. QUIT is sent at the end of a fully\n"
+"successful run (only that commits DELE). After any failure pouch sends\n"
+"RSET and QUIT, or closes without QUIT, so nothing is deleted.\n"
+"\n"
+"URL: pop3://[user@]host[:port] or pop3s://[user@]host[:port] (ports 110, 995)\n"
+"\n"
+"Options (before the URL):\n"
+"  -u, --user NAME            login name (else the URL's user@, else the netrc\n"
+"                             login for the host, else $USER)\n"
+"      --password-command CMD run CMD with /bin/sh -c; its first line of output\n"
+"                             is the password (or the XOAUTH2/OAUTHBEARER token)\n"
+"      --netrc-file FILE      take the password from FILE (default: ~/.netrc when\n"
+"                             it has an entry for the host); else pouch asks on\n"
+"                             the terminal. A password is never accepted in the\n"
+"                             arguments and never printed, logged or traced.\n"
+"      --auth MECH            USER, APOP, PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1,\n"
+"                             SCRAM-SHA-256, XOAUTH2, OAUTHBEARER\n"
+"                             (default: the best the server offers)\n"
+"      --tls MODE             auto (default): pop3s, or STLS required, except on a\n"
+"                             loopback host, where STLS is used when offered;\n"
+"                             required: also on loopback; none: plain text\n"
+"      --cacert FILE          trust the CA certificates in FILE\n"
+"      --pinned-pubkey SPEC   sha256//BASE64[;sha256//...] or a PEM/DER key file\n"
+"      --timeout SECONDS      connect and reply timeout (default 30)\n"
+"      --no-pipelining        one command at a time even when CAPA lists PIPELINING\n"
+"      --trace                print the exchange on stderr (C: / S: / *: lines;\n"
+"                             passwords masked, bodies shortened after 20 lines)\n"
+"  -o, --output DIR           retr writes each message to DIR/N.eml (never\n"
+"                             overwriting a file) instead of stdout\n"
+"      --state-dir DIR        where pouch keeps its LAST record (default:\n"
+"                             $XDG_STATE_HOME/pouch or ~/.local/state/pouch)\n"
+"  -q, --quiet                no informational messages on stderr\n"
+"  -h, --help                 this help\n"
+"  -V, --version              pouch's version\n"
+"\n"
+"Commands (output on stdout):\n"
+"  stat                 COUNT OCTETS\n"
+"  list [N]             N SIZE, one line per message\n"
+"  uidl [N]             N UID, one line per message\n"
+"  top N LINES          the header and LINES body lines, as sent (CRLF kept)\n"
+"  retr N|N-M|N,M,...   the message as sent (CRLF kept), checked against its\n"
+"                       LIST size; several messages need -o DIR\n"
+"  dele N|N-M|... [...] mark messages deleted (committed at QUIT)\n"
+"  rset                 unmark every deletion of the session\n"
+"  noop                 nothing\n"
+"  last                 the highest message number retrieved; from the server,\n"
+"                       or, when it answers -ERR, from pouch's record\n"
+"  capa                 the server's capabilities, one per line\n"
+"  quit                 end the session (also done implicitly)\n"
+"\n"
+"Offline MIME tools: --dump-mime FILE prints the structure of a message as\n"
+"JSON (mime-dump/1); --extract DIR FILE saves its attachments under DIR.\n"
+"\n"
+"Exit status: 0 success; 1 the server answered -ERR; 2 usage error or no\n"
+"password; 3 login failed; 4 TLS failure; 5 network failure or timeout;\n"
+"6 protocol violation (short RETR, garbage reply); 7 local error (file\n"
+"exists, write failed); 130 interrupted.\n"
+"\n"
+"Examples:\n"
+"  pouch pop3s://alice@mail.example.org stat -- list\n"
+"  pouch --password-command 'pass show mail' pop3s://alice@mail.example.org \\\n"
+"      retr 1-3 -o ~/mail/in -- dele 1-3\n"
+"See pouch(1).\n";
+
+static int
+usage_error(const char *msg)
+{
+	fputs("pouch: ", stderr);
+	cli_escape_put(stderr, msg, strlen(msg));
+	fputs("\nTry 'pouch --help'.\n", stderr);
+	return EXIT_POUCH_USAGE;
+}
+
+static int
+readable_file(const char *what, const char *path)
+{
+	if (access(path, R_OK) == 0)
+		return 0;
+	fprintf(stderr, "pouch: %s ", what);
+	cli_escape_put(stderr, path, strlen(path));
+	fprintf(stderr, ": %s\n", strerror(errno));
+	return -1;
+}
+
+static char *
+state_dir_default(const struct cli_args *a)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (a->state_dir)
+		return strdup(a->state_dir);
+	/* The XDG spec ignores relative paths; so does pouch. */
+	if (x && x[0] == '/')
+		return str_printf("%s/pouch", x);
+	if (home && home[0] == '/')
+		return str_printf("%s/.local/state/pouch", home);
+	return NULL;
+}
+
+static void
+warn_if_open(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077)) {
+		fputs("pouch: warning: ", stderr);
+		cli_escape_put(stderr, path, strlen(path));
+		fputs(" can be read by other users; chmod 600 it\n", stderr);
+	}
+}
+
+/* The password from the netrc file, and the login when none was given.
+ * Returns an exit status (0 to go on). */
+static int
+from_netrc(const struct cli_args *a, const char **user, char **user_buf,
+    char **password)
+{
+	const char *home = getenv("HOME");
+	char *path, *err = NULL;
+	struct netrc_entry e;
+	enum netrc_status st;
+	int explicit = a->netrc_file != NULL;
+
+	if (explicit)
+		path = strdup(a->netrc_file);
+	else if (home && *home)
+		path = str_printf("%s/.netrc", home);
+	else
+		return 0;
+	if (!path) {
+		fputs("pouch: out of memory\n", stderr);
+		return EXIT_POUCH_LOCAL;
+	}
+	st = netrc_find_file(path, a->u.host, *user, &e, &err);
+	if (st == NETRC_FOUND) {
+		if (!*user && e.login) {
+			*user_buf = e.login;
+			e.login = NULL;
+			*user = *user_buf;
+		}
+		if (e.password) {
+			*password = e.password;
+			e.password = NULL;
+			warn_if_open(path);
+		}
+		netrc_entry_free(&e);
+	} else if (explicit || st == NETRC_BAD || st == NETRC_NOMEM) {
+		fputs("pouch: ", stderr);
+		cli_escape_put(stderr, path, strlen(path));
+		if (st == NETRC_NO_FILE)
+			fputs(": no such file\n", stderr);
+		else if (st == NETRC_NOT_FOUND)
+			fprintf(stderr, ": no entry for machine %s%s%s\n", a->u.host,
+			    *user ? " login " : "", *user ? *user : "");
+		else {
+			fputs(": ", stderr);
+			cli_escape_put(stderr, err ? err : "out of memory",
+			    strlen(err ? err : "out of memory"));
+			fputc('\n', stderr);
+		}
+		free(err);
+		free(path);
+		/* A broken default ~/.netrc is skipped; one asked for is fatal. */
+		return explicit ? EXIT_POUCH_USAGE : 0;
+	}
+	free(err);
+	free(path);
+	return 0;
+}
+
+static int
+get_password(const struct cli_args *a, const char *user, char **password)
+{
+	char *err = NULL, *prompt;
+	enum pass_status st;
+
+	if (*password)
+		return 0;
+	if (a->password_command) {
+		st = pass_from_command(a->password_command, password, &err);
+	} else {
+		prompt = str_printf("Password for %s@%s: ", user, a->u.host);
+		if (!prompt) {
+			fputs("pouch: out of memory\n", stderr);
+			return EXIT_POUCH_LOCAL;
+		}
+		st = pass_prompt(prompt, password, &err, &interrupted);
+		free(prompt);
+		if (st == PASS_NO_TTY) {
+			fputs("pouch: no password: no terminal to ask on, and neither "
+			    "--password-command nor a netrc entry gave one\n", stderr);
+			return EXIT_POUCH_USAGE;
+		}
+	}
+	if (st == PASS_OK)
+		return 0;
+	if (st == PASS_INTERRUPTED || interrupted) {
+		free(err);
+		fputs("pouch: interrupted; nothing was deleted\n", stderr);
+		return EXIT_POUCH_CANCEL;
+	}
+	fputs("pouch: ", stderr);
+	cli_escape_put(stderr, err ? err : "out of memory", strlen(err ? err : "out of memory"));
+	fputc('\n', stderr);
+	free(err);
+	return st == PASS_NOMEM ? EXIT_POUCH_LOCAL : EXIT_POUCH_USAGE;
+}
+
+static void
+signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART, so a blocked read (the password prompt) sees EINTR;
+	 * SA_RESETHAND, so a second Ctrl-C kills at once (still without QUIT,
+	 * so still nothing deleted). */
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Checks that need no connection: files named by options, and that no
+ * retr output file exists yet. */
+static int
+precheck(const struct cli_args *a)
+{
+	size_t i;
+	char *err = NULL;
+
+	if (a->cacert && readable_file("--cacert", a->cacert) < 0)
+		return EXIT_POUCH_USAGE;
+	if (a->pinned_pubkey && strncmp(a->pinned_pubkey, "sha256//", 8) != 0 &&
+	    readable_file("--pinned-pubkey", a->pinned_pubkey) < 0)
+		return EXIT_POUCH_USAGE;
+	if (!a->output_dir)
+		return 0;
+	for (i = 0; i < a->ncmds; i++) {
+		const struct cli_cmd *c = &a->cmds[i];
+
+		if (c->verb != CLI_RETR)
+			continue;
+		if (outfile_check(a->output_dir, c->msgs, c->nmsgs, &err) != OUTFILE_OK) {
+			fputs("pouch: ", stderr);
+			cli_escape_put(stderr, err ? err : "out of memory",
+			    strlen(err ? err : "out of memory"));
+			fputc('\n', stderr);
+			free(err);
+			return EXIT_POUCH_LOCAL;
+		}
+	}
+	return 0;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	struct cli_args a;
+	struct cli_session_cfg cfg;
+	char *err = NULL, *user_buf = NULL, *password = NULL, *account = NULL;
+	char *state_dir = NULL;
+	const char *user;
+	int rc;
+
+	switch (cli_args_parse(&a, argc, argv, &err)) {
+	case CLI_ARGS_OK:
+		break;
+	case CLI_ARGS_HELP:
+		fputs(help_text, stdout);
+		cli_args_free(&a);
+		return fflush(stdout) == 0 ? EXIT_POUCH_OK : EXIT_POUCH_LOCAL;
+	case CLI_ARGS_VERSION:
+		printf("pouch %s\n", PACKAGE_VERSION);
+		cli_args_free(&a);
+		return fflush(stdout) == 0 ? EXIT_POUCH_OK : EXIT_POUCH_LOCAL;
+	case CLI_ARGS_USAGE:
+		rc = usage_error(err ? err : "bad arguments");
+		free(err);
+		cli_args_free(&a);
+		return rc;
+	case CLI_ARGS_NOMEM:
+		fputs("pouch: out of memory\n", stderr);
+		cli_args_free(&a);
+		return EXIT_POUCH_LOCAL;
+	}
+	signals_install();
+	rc = precheck(&a);
+	if (rc)
+		goto out;
+	user = a.user ? a.user : a.u.user;
+	if (!a.password_command) {
+		rc = from_netrc(&a, &user, &user_buf, &password);
+		if (rc)
+			goto out;
+	}
+	if (!user) {
+		struct passwd *pw = getpwuid(getuid());
+
+		user = getenv("USER");
+		if ((!user || !*user) && pw)
+			user = pw->pw_name;
+		if (!user || !*user) {
+			rc = usage_error("no user name: give -u NAME or user@ in the URL");
+			goto out;
+		}
+	}
+	rc = get_password(&a, user, &password);
+	if (rc)
+		goto out;
+	account = str_printf("%s@%s:%u", user, a.u.host, a.u.port);
+	state_dir = state_dir_default(&a);
+	if (!account) {
+		fputs("pouch: out of memory\n", stderr);
+		rc = EXIT_POUCH_LOCAL;
+		goto out;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.a = &a;
+	cfg.user = user;
+	cfg.password = password;
+	cfg.account = account;
+	cfg.state_dir = state_dir;
+	cfg.interrupted = &interrupted;
+	rc = cli_run(&cfg);
+out:
+	pass_free(password);
+	free(user_buf);
+	free(account);
+	free(state_dir);
+	cli_args_free(&a);
+	return rc;
+}

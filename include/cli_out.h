@@ -1,0 +1,82 @@
+/*
+ * cli_out.h: what the command line writes: server text made safe for a
+ * terminal, the --trace transcript, and message files written so that a
+ * partial message never gets its final name.
+ *
+ * Owns: struct cli_trace (the state of one transcript) and struct outfile
+ * (one message file being written).
+ *
+ * Who may include it: src/cli*.c and tests/test_cli_units.c.
+ */
+#ifndef POUCH_CLI_OUT_H
+#define POUCH_CLI_OUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util.h"
+
+/* Appends p[0..n) to b with every byte a terminal could take as a command
+ * shown as text: C0 controls but TAB as ^X (^@ ... ^_), DEL as ^?, bytes
+ * that are not valid UTF-8 and UTF-8 C1 controls (U+0080..U+009F) as \xNN.
+ * So a hostile server cannot send escape sequences to the terminal.
+ * 0, or -1 when memory ran out. */
+int cli_escape(struct dbuf *b, const char *p, size_t n);
+/* Writes the escaped text to fp. */
+void cli_escape_put(FILE *fp, const char *p, size_t n);
+
+/* Bodies in a trace are shortened after this many lines. */
+#define CLI_TRACE_BODY_LINES 20
+
+struct cli_trace {
+	FILE *fp;
+	const char *password;	/* masked if it ever shows up in a 'C' line */
+	unsigned long body_lines;	/* 'D' lines of the current body */
+	unsigned long hidden_lines;
+	unsigned long long hidden_octets;	/* with the CRLF of each line */
+};
+
+void cli_trace_init(struct cli_trace *t, FILE *fp, const char *password);
+/* A pop3_trace_fn: 'C' -> "C: ", 'S' and 'D' -> "S: ", '*' -> "*: ".
+ * After CLI_TRACE_BODY_LINES 'D' lines, the rest of the body is counted
+ * and shown as "S: [... N more lines, M octets ...]" before the next line. */
+void cli_trace_line(void *ctx, char dir, const char *line, size_t len);
+/* Writes a pending "[... more lines ...]" (at the end of the session). */
+void cli_trace_flush(struct cli_trace *t);
+
+enum outfile_status {
+	OUTFILE_OK,
+	OUTFILE_EXISTS,		/* DIR/N.eml is already there: never overwritten */
+	OUTFILE_ERR,		/* a system call failed; see the message */
+};
+
+struct outfile {
+	char *dir;
+	char *final;		/* DIR/N.eml */
+	char *tmp;		/* DIR/.N.eml.XXXXXX, while open */
+	int fd;
+	int failed;		/* a write failed; the file will not be committed */
+	unsigned long long written;
+};
+
+/* DIR/N.eml for message n (malloc'd), or NULL. */
+char *outfile_name(const char *dir, unsigned long n);
+/* OUTFILE_OK when DIR is a directory (creating it, mode 0700, if it is
+ * missing) and DIR/N.eml does not exist for any of msgs. Else *err. */
+enum outfile_status outfile_check(const char *dir, const unsigned long *msgs,
+    size_t n, char **err);
+/* Creates the temporary file (O_EXCL, mode 0600). */
+enum outfile_status outfile_open(struct outfile *f, const char *dir,
+    unsigned long n, char **err);
+/* Appends; after a failure the file is marked failed and further data is
+ * dropped (the caller then aborts it). */
+enum outfile_status outfile_write(struct outfile *f, const char *p, size_t n,
+    char **err);
+/* fsync, then link the temporary file to DIR/N.eml without overwriting
+ * (OUTFILE_EXISTS), remove the temporary name, fsync DIR. The temporary file
+ * is gone afterwards whatever the result. */
+enum outfile_status outfile_commit(struct outfile *f, char **err);
+/* Closes and removes the temporary file; frees. Safe after commit. */
+void outfile_abort(struct outfile *f);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * cli_run.h: runs the commands of one command line on one POP3 session:
+ * connect and log in, each command in order (pipelined inside a command when
+ * the server allows), then QUIT, or RSET and QUIT after a failure. Prints
+ * the results on stdout and pouch's messages on stderr.
+ *
+ * Owns: the session and its bookkeeping (LIST sizes, the UIDL map, what was
+ * retrieved and deleted since the last RSET) and the LAST record's update.
+ *
+ * Who may include it: src/cli.c (and src/cli_last.c, its helper).
+ */
+#ifndef POUCH_CLI_RUN_H
+#define POUCH_CLI_RUN_H
+
+#include <signal.h>
+
+#include "cli_args.h"
+
+struct cli_session_cfg {
+	const struct cli_args *a;
+	const char *user;		/* resolved: -u, URL, netrc, $USER */
+	const char *password;
+	const char *account;		/* user@host:port, the LAST record's key */
+	const char *state_dir;		/* NULL when there is none */
+	volatile sig_atomic_t *interrupted;	/* set by the SIGINT handler */
+};
+
+/* Returns the exit status (EXIT_POUCH_*). */
+int cli_run(const struct cli_session_cfg *cfg);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * lastrec.h: pouch's LAST record, so that `pouch URL last` has an answer
+ * when the server no longer knows LAST (RFC 1460; Dovecot answers -ERR).
+ *
+ * Per account (user@host:port) one file in the state directory holds the
+ * UIDLs of the messages retrieved with RETR in committed sessions (QUIT
+ * answered +OK), and the highest message number so retrieved, for servers
+ * without UIDL. The file:
+ *
+ *     pouch-last 1
+ *     account alice@mail.example.org:995
+ *     max 7
+ *     uid 1f2e3d...
+ *     uid ...
+ *
+ * Owns: struct lastrec (the set, kept sorted), the file's name and format.
+ *
+ * Who may include it: src/cli*.c and tests/test_cli_units.c.
+ *
+ * The file is hostile input: capped (LASTREC_MAX_FILE), every line checked
+ * (a UIDL is 1 to 70 characters 0x21..0x7E, RFC 1939 section 7), and a
+ * record that fails any check is reported as corrupt rather than half used.
+ * It is written to a temporary file, fsynced and renamed over the old one,
+ * in a directory created with mode 0700; the file gets mode 0600.
+ */
+#ifndef POUCH_LASTREC_H
+#define POUCH_LASTREC_H
+
+#include <stddef.h>
+
+#define LASTREC_MAX_FILE (64UL * 1024 * 1024)
+#define LASTREC_UID_MAX 70
+
+enum lastrec_status {
+	LASTREC_OK,
+	LASTREC_CORRUPT,	/* the file exists but is not a record for this account */
+	LASTREC_ERR,		/* a system call failed */
+	LASTREC_NOMEM,
+};
+
+struct lastrec;
+
+/* An empty record for account ("user@host:port"). NULL: out of memory. */
+struct lastrec *lastrec_new(const char *account);
+void lastrec_free(struct lastrec *r);
+
+/* Replaces the contents with the text of a record file. On CORRUPT, *err
+ * says where and the record is left empty. */
+enum lastrec_status lastrec_parse(struct lastrec *r, const char *text,
+    size_t len, char **err);
+/* Renders the record file (malloc'd), or NULL. */
+char *lastrec_format(const struct lastrec *r, size_t *len);
+
+/* A missing file is an empty record (LASTREC_OK). */
+enum lastrec_status lastrec_load(struct lastrec *r, const char *path, char **err);
+/* Creates the directory (and missing parents) with mode 0700, writes
+ * path.tmp.PID (O_EXCL, 0600), fsyncs, renames it to path, fsyncs the
+ * directory. */
+enum lastrec_status lastrec_save(const struct lastrec *r, const char *path,
+    char **err);
+
+/* STATE_DIR/last-ACCOUNT with every byte outside [A-Za-z0-9.@_+-] as %XX
+ * (so the account cannot name another directory). NULL: out of memory. */
+char *lastrec_path(const char *state_dir, const char *account);
+
+/* 1 when the syntax is that of a UIDL pouch can keep. */
+int lastrec_uid_valid(const char *uid);
+int lastrec_has(const struct lastrec *r, const char *uid);
+/* 0, or -1 (out of memory, or an invalid UIDL, which is not kept). */
+int lastrec_add(struct lastrec *r, const char *uid);
+/* Drops every UIDL for which keep() returns 0; returns how many went. */
+size_t lastrec_prune(struct lastrec *r, int (*keep)(void *ctx, const char *uid),
+    void *ctx);
+size_t lastrec_count(const struct lastrec *r);
+unsigned long lastrec_max(const struct lastrec *r);
+void lastrec_set_max(struct lastrec *r, unsigned long max);
+
+#endif

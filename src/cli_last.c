@@ -1,0 +1,376 @@
+/*
+ * cli_last.c: the bookkeeping of a command-line session (see cli_last.h):
+ * LIST sizes for the RETR integrity check, the UIDL map, and LAST answered
+ * from pouch's record when the server does not know LAST.
+ *
+ * LAST (RFC 1460) is "the highest message number accessed"; RSET resets it
+ * to its value at the start of the session. pouch answers it as: the highest
+ * message number of this session whose UIDL is in the record, or that was
+ * retrieved since the last RSET. Without UIDL it falls back to the highest
+ * number recorded. Retrievals join the record only after QUIT +OK.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_last.h"
+#include "util.h"
+
+static int
+size_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const struct run_size *)a)->n, y = ((const struct run_size *)b)->n;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const struct run_uid *)a)->n, y = ((const struct run_uid *)b)->n;
+
+	return x < y ? -1 : x > y;
+}
+
+static const char *
+uid_of(const struct run *run, unsigned long n)
+{
+	struct run_uid key = { n, NULL }, *u;
+
+	if (!run->nuids)
+		return NULL;
+	u = bsearch(&key, run->uids, run->nuids, sizeof *u, uid_cmp);
+	return u ? u->uid : NULL;
+}
+
+static void
+uids_free(struct run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nuids; i++)
+		free(run->uids[i].uid);
+	free(run->uids);
+	run->uids = NULL;
+	run->nuids = 0;
+}
+
+int
+cli_last_keep_list(struct run *run, const struct pop3_reply *r, unsigned long n)
+{
+	struct run_size *ns;
+	size_t i;
+
+	if (n) {
+		/* LIST n: one more known size. */
+		if (r->nitems != 1 || cli_last_size(run, n))
+			return 0;
+		ns = realloc(run->sizes, (run->nsizes + 1) * sizeof *ns);
+		if (!ns)
+			return -1;
+		run->sizes = ns;
+		ns[run->nsizes].n = r->items[0].n;
+		ns[run->nsizes].size = r->items[0].size;
+		run->nsizes++;
+	} else {
+		ns = malloc((r->nitems ? r->nitems : 1) * sizeof *ns);
+		if (!ns)
+			return -1;
+		for (i = 0; i < r->nitems; i++) {
+			ns[i].n = r->items[i].n;
+			ns[i].size = r->items[i].size;
+		}
+		free(run->sizes);
+		run->sizes = ns;
+		run->nsizes = r->nitems;
+		run->full_list = 1;
+	}
+	qsort(run->sizes, run->nsizes, sizeof *run->sizes, size_cmp);
+	return 0;
+}
+
+int
+cli_last_keep_uidl(struct run *run, const struct pop3_reply *r)
+{
+	struct run_uid *nu;
+	size_t i;
+
+	nu = calloc(r->nitems ? r->nitems : 1, sizeof *nu);
+	if (!nu)
+		return -1;
+	for (i = 0; i < r->nitems; i++) {
+		nu[i].n = r->items[i].n;
+		nu[i].uid = strdup(r->items[i].uid ? r->items[i].uid : "");
+		if (!nu[i].uid) {
+			while (i--)
+				free(nu[i].uid);
+			free(nu);
+			return -1;
+		}
+	}
+	uids_free(run);
+	run->uids = nu;
+	run->nuids = r->nitems;
+	qsort(run->uids, run->nuids, sizeof *run->uids, uid_cmp);
+	run->uidl_state = 1;
+	return 0;
+}
+
+unsigned long long
+cli_last_size(const struct run *run, unsigned long n)
+{
+	struct run_size key = { n, 0 }, *s;
+
+	if (!run->nsizes)
+		return 0;
+	s = bsearch(&key, run->sizes, run->nsizes, sizeof *s, size_cmp);
+	return s ? s->size : 0;
+}
+
+int
+cli_last_have_sizes(const struct run *run, const unsigned long *msgs, size_t n)
+{
+	return run->full_list || (n == 1 && cli_last_size(run, msgs[0]));
+}
+
+int
+cli_last_want_uidl(const struct run *run)
+{
+	return run->uidl_state == 0 && run->cfg->state_dir != NULL;
+}
+
+void
+cli_last_no_uidl(struct run *run)
+{
+	run->uidl_state = -1;
+}
+
+static int
+push(unsigned long **v, size_t *n, size_t *cap, unsigned long x)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		unsigned long *nv = realloc(*v, nc * sizeof *nv);
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+void
+cli_last_retrieved(struct run *run, unsigned long n)
+{
+	/* Out of memory here costs the record one message, nothing more. */
+	push(&run->retr, &run->nretr, &run->capretr, n);
+}
+
+int
+cli_last_deleted(struct run *run, unsigned long n)
+{
+	return push(&run->dele, &run->ndele, &run->capdele, n);
+}
+
+size_t
+cli_last_ndeleted(const struct run *run)
+{
+	return run->ndele;
+}
+
+void
+cli_last_rset(struct run *run)
+{
+	/* UIDL leaves out deleted messages: after RSET they are back. */
+	if (run->ndele && run->uidl_state == 1) {
+		uids_free(run);
+		run->uidl_state = 0;
+	}
+	run->nretr = 0;
+	run->ndele = 0;
+}
+
+static void
+load_record(struct run *run)
+{
+	const struct cli_session_cfg *cfg = run->cfg;
+	char *path, *err = NULL;
+	enum lastrec_status st;
+
+	if (run->rec)
+		return;
+	run->rec = lastrec_new(cfg->account);
+	if (!run->rec || !cfg->state_dir)
+		return;
+	path = lastrec_path(cfg->state_dir, cfg->account);
+	if (!path)
+		return;
+	st = lastrec_load(run->rec, path, &err);
+	if (st != LASTREC_OK) {
+		fprintf(stderr, "pouch: warning: ignoring the LAST record %s: ", path);
+		cli_escape_put(stderr, err ? err : "out of memory", strlen(err ? err : "out of memory"));
+		fputc('\n', stderr);
+	}
+	free(err);
+	free(path);
+}
+
+static int
+fetch_uidl(struct run *run)
+{
+	enum pop3_status st;
+
+	if (run->uidl_state != 0)
+		return 0;
+	st = cli_run_aux(run, POP3_UIDL, 0, NULL);
+	if (st == POP3_ERR_SERVER) {
+		run->uidl_state = -1;
+		return 0;
+	}
+	return st == POP3_OK ? 0 : -1;
+}
+
+int
+cli_last_local(struct run *run, unsigned long *out)
+{
+	unsigned long best = 0;
+	size_t i;
+
+	load_record(run);
+	if (fetch_uidl(run) < 0)
+		return -1;
+	for (i = 0; i < run->nretr; i++)
+		if (run->retr[i] > best)
+			best = run->retr[i];
+	if (run->uidl_state == 1) {
+		for (i = 0; i < run->nuids; i++)
+			if (run->uids[i].n > best && run->rec &&
+			    lastrec_has(run->rec, run->uids[i].uid))
+				best = run->uids[i].n;
+	} else if (run->rec && lastrec_max(run->rec) > best) {
+		best = lastrec_max(run->rec);
+	}
+	*out = best;
+	return 0;
+}
+
+int
+cli_last_before_quit(struct run *run)
+{
+	if (!run->nretr || !run->cfg->state_dir)
+		return 0;
+	return fetch_uidl(run);
+}
+
+/* What is still on the server after QUIT: listed by UIDL, not deleted. */
+struct live {
+	const struct run *run;
+	char **sorted;
+	size_t n;
+};
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+live_keep(void *ctx, const char *uid)
+{
+	struct live *l = ctx;
+
+	return bsearch(&uid, l->sorted, l->n, sizeof *l->sorted, str_cmp) != NULL;
+}
+
+static int
+ul_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t
+prune_record(struct run *run)
+{
+	struct live l;
+	size_t i, gone;
+
+	l.run = run;
+	l.n = 0;
+	l.sorted = malloc((run->nuids ? run->nuids : 1) * sizeof *l.sorted);
+	if (!l.sorted)
+		return 0;
+	/* Only called after QUIT: the order of the deletions no longer matters. */
+	qsort(run->dele, run->ndele, sizeof *run->dele, ul_cmp);
+	for (i = 0; i < run->nuids; i++)
+		if (!run->ndele || !bsearch(&run->uids[i].n, run->dele, run->ndele,
+		    sizeof *run->dele, ul_cmp))
+			l.sorted[l.n++] = run->uids[i].uid;
+	qsort(l.sorted, l.n, sizeof *l.sorted, str_cmp);
+	gone = lastrec_prune(run->rec, live_keep, &l);
+	free(l.sorted);
+	return gone;
+}
+
+void
+cli_last_commit(struct run *run)
+{
+	const struct cli_session_cfg *cfg = run->cfg;
+	unsigned long max = 0;
+	char *path, *err = NULL;
+	int changed = 0;
+	size_t i;
+
+	if (!run->nretr && run->uidl_state != 1)
+		return;
+	if (!cfg->state_dir) {
+		if (run->nretr)
+			fputs("pouch: warning: no state directory (no $HOME; see --state-dir): "
+			    "the LAST record was not kept\n", stderr);
+		return;
+	}
+	load_record(run);
+	if (!run->rec)
+		return;
+	if (run->uidl_state == 1 && prune_record(run))
+		changed = 1;
+	for (i = 0; i < run->nretr; i++) {
+		const char *uid = uid_of(run, run->retr[i]);
+
+		if (uid && !lastrec_has(run->rec, uid) && lastrec_add(run->rec, uid) == 0)
+			changed = 1;
+		if (run->retr[i] > max)
+			max = run->retr[i];
+	}
+	if (max > lastrec_max(run->rec)) {
+		lastrec_set_max(run->rec, max);
+		changed = 1;
+	}
+	if (!changed)
+		return;
+	path = lastrec_path(cfg->state_dir, cfg->account);
+	if (path && lastrec_save(run->rec, path, &err) != LASTREC_OK) {
+		fprintf(stderr, "pouch: warning: the LAST record was not saved: ");
+		cli_escape_put(stderr, err ? err : "out of memory", strlen(err ? err : "out of memory"));
+		fputc('\n', stderr);
+	}
+	free(err);
+	free(path);
+}
+
+void
+cli_last_free(struct run *run)
+{
+	uids_free(run);
+	free(run->sizes);
+	free(run->retr);
+	free(run->dele);
+	lastrec_free(run->rec);
+	run->sizes = NULL;
+	run->retr = run->dele = NULL;
+	run->rec = NULL;
+}

@@ -1,0 +1,339 @@
+/*
+ * cli_out.c: terminal-safe server text, the --trace transcript, and message
+ * files that only get their final name once complete (see cli_out.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_out.h"
+
+/* Length of the valid UTF-8 sequence at p (2..4), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n, unsigned long *cp)
+{
+	size_t len, i;
+	unsigned long c;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+int
+cli_escape(struct dbuf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len, k;
+	unsigned long cp;
+
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+			if (dbuf_addc(b, (char)c) < 0)
+				return -1;
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			if (dbuf_addc(b, '^') < 0 ||
+			    dbuf_addc(b, c == 0x7f ? '?' : (char)(c + 0x40)) < 0)
+				return -1;
+			i++;
+		} else if ((len = utf8_len(p + i, n - i, &cp)) && cp > 0x9f) {
+			if (dbuf_add(b, p + i, len) < 0)
+				return -1;
+			i += len;
+		} else {
+			/* A C1 control is escaped byte by byte, like a stray byte. */
+			len = len ? len : 1;
+			for (k = 0; k < len; k++)
+				if (dbuf_printf(b, "\\x%02x", p[i + k]) < 0)
+					return -1;
+			i += len;
+		}
+	}
+	return 0;
+}
+
+void
+cli_escape_put(FILE *fp, const char *p, size_t n)
+{
+	struct dbuf b;
+
+	dbuf_init(&b, 0);
+	if (cli_escape(&b, p, n) < 0) {
+		fputs("[out of memory]", fp);
+		return;
+	}
+	if (b.len)
+		fwrite(b.p, 1, b.len, fp);
+	dbuf_free(&b);
+}
+
+void
+cli_trace_init(struct cli_trace *t, FILE *fp, const char *password)
+{
+	memset(t, 0, sizeof *t);
+	t->fp = fp;
+	t->password = password;
+}
+
+void
+cli_trace_flush(struct cli_trace *t)
+{
+	if (t->hidden_lines)
+		fprintf(t->fp, "S: [... %lu more lines, %llu octets ...]\n",
+		    t->hidden_lines, t->hidden_octets);
+	t->hidden_lines = 0;
+	t->hidden_octets = 0;
+	t->body_lines = 0;
+	fflush(t->fp);
+}
+
+/* The engine masks secrets already; this is the second lock on the door. */
+static int
+trace_is_secret(const struct cli_trace *t, const char *line, size_t len)
+{
+	size_t pl;
+
+	if (len >= 5 && strncasecmp(line, "PASS ", 5) == 0)
+		return 1;
+	if (!t->password)
+		return 0;
+	pl = strlen(t->password);
+	return pl >= 4 && memmem(line, len, t->password, pl) != NULL;
+}
+
+void
+cli_trace_line(void *ctx, char dir, const char *line, size_t len)
+{
+	struct cli_trace *t = ctx;
+	const char *prefix;
+
+	if (dir == 'D') {
+		if (++t->body_lines > CLI_TRACE_BODY_LINES) {
+			t->hidden_lines++;
+			t->hidden_octets += len + 2;
+			return;
+		}
+		prefix = "S: ";
+	} else {
+		if (t->hidden_lines || t->body_lines) {
+			if (t->hidden_lines)
+				fprintf(t->fp, "S: [... %lu more lines, %llu octets ...]\n",
+				    t->hidden_lines, t->hidden_octets);
+			t->hidden_lines = 0;
+			t->hidden_octets = 0;
+			t->body_lines = 0;
+		}
+		prefix = dir == 'C' ? "C: " : dir == 'S' ? "S: " : "*: ";
+	}
+	fputs(prefix, t->fp);
+	if (dir == 'C' && trace_is_secret(t, line, len)) {
+		const char *sp = memchr(line, ' ', len);
+
+		/* Keep the command word, mask the rest. */
+		if (sp && sp - line <= 12)
+			cli_escape_put(t->fp, line, (size_t)(sp - line) + 1);
+		fputs("********", t->fp);
+	} else {
+		cli_escape_put(t->fp, line, len);
+	}
+	fputc('\n', t->fp);
+	if (dir != 'D')
+		fflush(t->fp);
+}
+
+char *
+outfile_name(const char *dir, unsigned long n)
+{
+	return str_printf("%s/%lu.eml", dir, n);
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	/* Some file systems cannot fsync a directory; that is not a failure. */
+	if (r < 0 && (errno == EINVAL || errno == EROFS))
+		r = 0;
+	close(fd);
+	return r;
+}
+
+enum outfile_status
+outfile_check(const char *dir, const unsigned long *msgs, size_t n, char **err)
+{
+	struct stat st;
+	size_t i;
+
+	if (stat(dir, &st) < 0) {
+		if (errno != ENOENT || mkdir(dir, 0700) < 0) {
+			*err = str_printf("%s: %s", dir, strerror(errno));
+			return OUTFILE_ERR;
+		}
+	} else if (!S_ISDIR(st.st_mode)) {
+		*err = str_printf("%s: not a directory", dir);
+		return OUTFILE_ERR;
+	}
+	for (i = 0; i < n; i++) {
+		char *name = outfile_name(dir, msgs[i]);
+
+		if (!name) {
+			*err = str_printf("out of memory");
+			return OUTFILE_ERR;
+		}
+		if (lstat(name, &st) == 0 || errno != ENOENT) {
+			*err = str_printf("%s already exists; pouch never overwrites a file", name);
+			free(name);
+			return OUTFILE_EXISTS;
+		}
+		free(name);
+	}
+	return OUTFILE_OK;
+}
+
+enum outfile_status
+outfile_open(struct outfile *f, const char *dir, unsigned long n, char **err)
+{
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	f->dir = strdup(dir);
+	f->final = outfile_name(dir, n);
+	f->tmp = str_printf("%s/.%lu.eml.XXXXXX", dir, n);
+	if (!f->dir || !f->final || !f->tmp) {
+		*err = str_printf("out of memory");
+		outfile_abort(f);
+		return OUTFILE_ERR;
+	}
+	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	if (f->fd < 0) {
+		*err = str_printf("%s: cannot create a temporary file: %s", dir, strerror(errno));
+		free(f->tmp);
+		f->tmp = NULL;
+		outfile_abort(f);
+		return OUTFILE_ERR;
+	}
+	return OUTFILE_OK;
+}
+
+enum outfile_status
+outfile_write(struct outfile *f, const char *p, size_t n, char **err)
+{
+	ssize_t w;
+
+	if (f->failed || f->fd < 0)
+		return OUTFILE_ERR;
+	while (n > 0) {
+		w = write(f->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			*err = str_printf("%s: write failed: %s", f->tmp,
+			    w < 0 ? strerror(errno) : "no progress");
+			f->failed = 1;
+			return OUTFILE_ERR;
+		}
+		p += w;
+		n -= (size_t)w;
+		f->written += (unsigned long long)w;
+	}
+	return OUTFILE_OK;
+}
+
+enum outfile_status
+outfile_commit(struct outfile *f, char **err)
+{
+	enum outfile_status st = OUTFILE_OK;
+	int fd = f->fd;
+
+	f->fd = -1;
+	if (f->failed || fd < 0) {
+		*err = str_printf("%s: the message was not written completely", f->final);
+		st = OUTFILE_ERR;
+	} else if (fsync(fd) < 0) {
+		*err = str_printf("%s: fsync failed: %s", f->tmp, strerror(errno));
+		st = OUTFILE_ERR;
+	}
+	if (fd >= 0 && close(fd) < 0 && st == OUTFILE_OK) {
+		*err = str_printf("%s: close failed: %s", f->tmp, strerror(errno));
+		st = OUTFILE_ERR;
+	}
+	if (st == OUTFILE_OK && link(f->tmp, f->final) < 0) {
+		int e = errno;
+
+		/* No hard links (vfat, some network file systems): rename,
+		 * still refusing to replace. */
+		if (e != EEXIST && renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->final,
+		    RENAME_NOREPLACE) == 0) {
+			free(f->tmp);
+			f->tmp = NULL;
+		} else {
+			if (e != EEXIST && errno == EEXIST)
+				e = EEXIST;
+			if (e == EEXIST) {
+				*err = str_printf("%s already exists; pouch never overwrites a file",
+				    f->final);
+				st = OUTFILE_EXISTS;
+			} else {
+				*err = str_printf("%s: %s", f->final, strerror(e));
+				st = OUTFILE_ERR;
+			}
+		}
+	}
+	if (f->tmp) {
+		unlink(f->tmp);
+		free(f->tmp);
+		f->tmp = NULL;
+	}
+	if (st == OUTFILE_OK && fsync_dir(f->dir) < 0) {
+		*err = str_printf("%s: fsync failed: %s", f->dir, strerror(errno));
+		st = OUTFILE_ERR;
+	}
+	return st;
+}
+
+void
+outfile_abort(struct outfile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp)
+		unlink(f->tmp);
+	free(f->tmp);
+	free(f->final);
+	free(f->dir);
+	f->tmp = f->final = f->dir = NULL;
+}

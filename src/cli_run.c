@@ -1,0 +1,703 @@
+/*
+ * cli_run.c: the commands of one command line on one POP3 session (see
+ * cli_run.h).
+ *
+ * Each command line command is submitted as one batch of requests (so the
+ * engine can pipeline a "retr 1-300" or a "dele 1 2 3"), then waited for.
+ * Results are printed from the on_done callbacks, in order. After the first
+ * failure nothing more is printed or saved: later replies of the same batch
+ * are drained and dropped, and the session ends with RSET and QUIT (or, when
+ * the connection is gone, with no QUIT at all), so nothing is deleted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_last.h"
+#include "cli_out.h"
+#include "cli_run.h"
+#include "pop3.h"
+#include "util.h"
+
+struct req {
+	struct run *run;
+	enum pop3_cmd cmd;
+	unsigned long n, lines;
+	int aux;		/* pouch's own request: a -ERR is not a failure */
+	int to_stdout;		/* RETR, TOP: stream the body to stdout */
+	const char *dir;	/* RETR -o DIR */
+	struct outfile out;
+	int out_open;
+	enum pop3_status status;
+	char *server_text;	/* aux requests: the -ERR text */
+};
+
+static int
+exit_for(enum pop3_status st)
+{
+	switch (st) {
+	case POP3_OK: return EXIT_POUCH_OK;
+	case POP3_ERR_SERVER: return EXIT_POUCH_SERVER;
+	case POP3_ERR_AUTH: return EXIT_POUCH_AUTH;
+	case POP3_ERR_TLS: return EXIT_POUCH_TLS;
+	case POP3_ERR_NET: case POP3_ERR_TIMEOUT: return EXIT_POUCH_NET;
+	case POP3_ERR_PROTO: return EXIT_POUCH_PROTO;
+	case POP3_ERR_CANCELLED: return EXIT_POUCH_CANCEL;
+	case POP3_ERR_USAGE: return EXIT_POUCH_USAGE;
+	case POP3_ERR_NOMEM: return EXIT_POUCH_LOCAL;
+	}
+	return EXIT_POUCH_PROTO;
+}
+
+/* "RETR 9", "TOP 1 5", "STAT": how a request is named in messages. */
+static void
+req_label(const struct req *q, char *buf, size_t n)
+{
+	const char *name = pop3_cmd_name(q->cmd);
+
+	if (q->cmd == POP3_TOP)
+		snprintf(buf, n, "%s %lu %lu", name, q->n, q->lines);
+	else if (q->n)
+		snprintf(buf, n, "%s %lu", name, q->n);
+	else
+		snprintf(buf, n, "%s", name);
+}
+
+/* Records the first failure and says so on stderr. */
+static void
+run_fail(struct run *run, int code, const char *label, const char *what,
+    const char *server_text)
+{
+	if (run->exit)
+		return;
+	run->exit = code;
+	fprintf(stderr, "pouch: %s: ", label);
+	if (server_text) {
+		fputs("server said: -ERR", stderr);
+		if (*server_text) {
+			fputc(' ', stderr);
+			cli_escape_put(stderr, server_text, strlen(server_text));
+		}
+	} else {
+		cli_escape_put(stderr, what, strlen(what));
+	}
+	fputc('\n', stderr);
+}
+
+static void
+run_fail_status(struct run *run, const struct req *q, const struct pop3_reply *r)
+{
+	char label[64];
+
+	req_label(q, label, sizeof label);
+	if (pop3_status_fatal(r->status))
+		run->conn_gone = 1;
+	if (r->status == POP3_ERR_SERVER)
+		run_fail(run, EXIT_POUCH_SERVER, label, NULL, r->text ? r->text : "");
+	else
+		run_fail(run, exit_for(r->status), label,
+		    r->error ? r->error : pop3_status_name(r->status), NULL);
+}
+
+static int
+on_data(void *ctx, const char *p, size_t n)
+{
+	struct req *q = ctx;
+	struct run *run = q->run;
+	char *err = NULL;
+	char label[64];
+
+	if (run->exit)
+		return 0;	/* drained and dropped: we stopped at the failure */
+	if (q->to_stdout) {
+		if (fwrite(p, 1, n, stdout) != n) {
+			req_label(q, label, sizeof label);
+			run_fail(run, EXIT_POUCH_LOCAL, label, "writing to stdout failed", NULL);
+		}
+		return 0;
+	}
+	if (!q->out_open) {
+		if (outfile_open(&q->out, q->dir, q->n, &err) != OUTFILE_OK) {
+			req_label(q, label, sizeof label);
+			run_fail(run, EXIT_POUCH_LOCAL, label, err ? err : "out of memory", NULL);
+			free(err);
+			return 0;
+		}
+		q->out_open = 1;
+	}
+	if (outfile_write(&q->out, p, n, &err) != OUTFILE_OK && err) {
+		req_label(q, label, sizeof label);
+		run_fail(run, EXIT_POUCH_LOCAL, label, err, NULL);
+		free(err);
+	}
+	return 0;
+}
+
+static void
+print_items(const struct pop3_reply *r, int uid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nitems; i++) {
+		if (uid) {
+			printf("%lu ", r->items[i].n);
+			cli_escape_put(stdout, r->items[i].uid, strlen(r->items[i].uid));
+			putchar('\n');
+		} else {
+			printf("%lu %llu\n", r->items[i].n, r->items[i].size);
+		}
+	}
+}
+
+static void
+print_capa(const struct pop3_reply *r)
+{
+	const char *p = r->body, *end = r->body + r->body_len, *nl;
+	size_t n;
+
+	while (p && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		cli_escape_put(stdout, p, n);
+		putchar('\n');
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* RETR done: commit the file, or drop it. */
+static void
+retr_done(struct req *q, const struct pop3_reply *r)
+{
+	struct run *run = q->run;
+	char *err = NULL;
+	char label[64];
+	enum outfile_status os;
+
+	req_label(q, label, sizeof label);
+	if (r->status != POP3_OK || run->exit) {
+		if (q->out_open)
+			outfile_abort(&q->out);
+		q->out_open = 0;
+		if (r->status != POP3_OK)
+			run_fail_status(run, q, r);
+		return;
+	}
+	if (q->to_stdout) {
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			run_fail(run, EXIT_POUCH_LOCAL, label, "writing to stdout failed", NULL);
+			return;
+		}
+		cli_last_retrieved(run, q->n);
+		return;
+	}
+	if (!q->out_open) {
+		/* An empty message: no data came, the file is still owed. */
+		if (outfile_open(&q->out, q->dir, q->n, &err) != OUTFILE_OK) {
+			run_fail(run, EXIT_POUCH_LOCAL, label, err ? err : "out of memory", NULL);
+			free(err);
+			return;
+		}
+		q->out_open = 1;
+	}
+	os = outfile_commit(&q->out, &err);
+	outfile_abort(&q->out);
+	q->out_open = 0;
+	if (os != OUTFILE_OK) {
+		run_fail(run, EXIT_POUCH_LOCAL, label, err ? err : "out of memory", NULL);
+		free(err);
+		return;
+	}
+	cli_last_retrieved(run, q->n);
+}
+
+static void
+on_done(void *ctx, const struct pop3_reply *r)
+{
+	struct req *q = ctx;
+	struct run *run = q->run;
+
+	q->status = r->status;
+	if (pop3_status_fatal(r->status))
+		run->conn_gone = 1;
+	if (q->cmd == POP3_RETR && !q->aux) {
+		retr_done(q, r);
+		return;
+	}
+	if (q->aux) {
+		/* pouch's own LIST / UIDL / LAST: the caller looks at them. */
+		if (r->status == POP3_ERR_SERVER) {
+			q->server_text = strdup(r->text ? r->text : "");
+		} else if (r->status == POP3_OK) {
+			if (q->cmd == POP3_LIST && cli_last_keep_list(run, r, q->n) < 0)
+				q->status = POP3_ERR_NOMEM;
+			if (q->cmd == POP3_UIDL && cli_last_keep_uidl(run, r) < 0)
+				q->status = POP3_ERR_NOMEM;
+			if (q->cmd == POP3_LAST)
+				run->server_last = r->count;
+		} else {
+			run_fail_status(run, q, r);
+		}
+		if (q->status == POP3_ERR_NOMEM)
+			run_fail(run, EXIT_POUCH_LOCAL, pop3_cmd_name(q->cmd), "out of memory", NULL);
+		return;
+	}
+	if (r->status != POP3_OK) {
+		run_fail_status(run, q, r);
+		return;
+	}
+	if (run->exit)
+		return;
+	switch (q->cmd) {
+	case POP3_STAT:
+		printf("%lu %llu\n", r->count, r->octets);
+		break;
+	case POP3_LIST:
+		print_items(r, 0);
+		if (!q->n && cli_last_keep_list(run, r, 0) < 0)
+			run_fail(run, EXIT_POUCH_LOCAL, "LIST", "out of memory", NULL);
+		break;
+	case POP3_UIDL:
+		print_items(r, 1);
+		if (!q->n && cli_last_keep_uidl(run, r) < 0)
+			run_fail(run, EXIT_POUCH_LOCAL, "UIDL", "out of memory", NULL);
+		break;
+	case POP3_CAPA:
+		print_capa(r);
+		break;
+	case POP3_DELE:
+		if (cli_last_deleted(run, q->n) < 0)
+			run_fail(run, EXIT_POUCH_LOCAL, "DELE", "out of memory", NULL);
+		break;
+	case POP3_RSET:
+		cli_last_rset(run);
+		break;
+	case POP3_TOP:
+		if (fflush(stdout) != 0 || ferror(stdout))
+			run_fail(run, EXIT_POUCH_LOCAL, "TOP", "writing to stdout failed", NULL);
+		break;
+	default:
+		break;
+	}
+	if (fflush(stdout) != 0)
+		run_fail(run, EXIT_POUCH_LOCAL, pop3_cmd_name(q->cmd),
+		    "writing to stdout failed", NULL);
+}
+
+/* A batch of requests for one command line command. */
+struct batch {
+	struct req *q;
+	size_t n, cap;
+};
+
+static struct req *
+batch_add(struct run *run, struct batch *b, enum pop3_cmd cmd, unsigned long n)
+{
+	struct req *q;
+
+	if (b->n == b->cap) {
+		/* The reqs are the engine's ctx pointers: never move them
+		 * once submitted, so the batch is sized before the first. */
+		return NULL;
+	}
+	q = &b->q[b->n++];
+	memset(q, 0, sizeof *q);
+	q->run = run;
+	q->cmd = cmd;
+	q->n = n;
+	return q;
+}
+
+static int
+batch_init(struct batch *b, size_t cap)
+{
+	b->q = calloc(cap ? cap : 1, sizeof *b->q);
+	b->n = 0;
+	b->cap = cap;
+	return b->q ? 0 : -1;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->q[i].out_open)
+			outfile_abort(&b->q[i].out);
+		free(b->q[i].server_text);
+	}
+	free(b->q);
+	b->q = NULL;
+	b->n = b->cap = 0;
+}
+
+/* Submits q; a refusal (which should not happen) is a failure. */
+static int
+submit(struct run *run, struct req *q, unsigned long long expect)
+{
+	struct pop3_req r;
+	enum pop3_status st;
+	char label[64];
+
+	memset(&r, 0, sizeof r);
+	r.cmd = q->cmd;
+	r.has_n = q->n != 0;
+	r.n = q->n;
+	r.lines = q->lines;
+	r.expect_size = expect;
+	if (q->cmd == POP3_RETR || q->cmd == POP3_TOP)
+		r.on_data = q->aux ? NULL : on_data;
+	r.on_done = on_done;
+	r.ctx = q;
+	st = pop3_submit(run->s, &r);
+	if (st != POP3_OK) {
+		req_label(q, label, sizeof label);
+		run_fail(run, exit_for(st), label,
+		    pop3_error(run->s) ? pop3_error(run->s) : "the request was refused", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits for the batch; a fatal end with no reply to blame is still one. */
+int
+cli_run_wait(struct run *run)
+{
+	enum pop3_status st = pop3_wait(run->s);
+
+	if (st != POP3_OK) {
+		if (pop3_status_fatal(st))
+			run->conn_gone = 1;
+		run_fail(run, exit_for(st), "session",
+		    pop3_error(run->s) ? pop3_error(run->s) : pop3_status_name(st), NULL);
+		return -1;
+	}
+	return run->exit ? -1 : 0;
+}
+
+/* One request of pouch's own (LIST, UIDL, LAST), waited for. Returns its
+ * status; a -ERR text is in *server_text when asked for. */
+enum pop3_status
+cli_run_aux(struct run *run, enum pop3_cmd cmd, unsigned long n, char **server_text)
+{
+	struct batch b;
+	enum pop3_status st;
+	struct req *q;
+
+	if (server_text)
+		*server_text = NULL;
+	if (batch_init(&b, 1) < 0) {
+		run_fail(run, EXIT_POUCH_LOCAL, pop3_cmd_name(cmd), "out of memory", NULL);
+		return POP3_ERR_NOMEM;
+	}
+	q = batch_add(run, &b, cmd, n);
+	q->aux = 1;
+	if (submit(run, q, 0) < 0 || cli_run_wait(run) < 0) {
+		batch_free(&b);
+		return POP3_ERR_NET;
+	}
+	st = q->status;
+	if (server_text) {
+		*server_text = q->server_text;
+		q->server_text = NULL;
+	}
+	batch_free(&b);
+	return st;
+}
+
+static int
+run_retr(struct run *run, const struct cli_cmd *c)
+{
+	const char *dir = run->cfg->a->output_dir;
+	struct batch b;
+	size_t i, extra = 0;
+	int r = 0;
+
+	/* The sizes first, for the integrity check: LIST n for one message
+	 * (a -ERR there is left for RETR to report), the whole LIST for more;
+	 * the UIDL map rides along for the LAST record. */
+	if (batch_init(&b, c->nmsgs + 2) < 0) {
+		run_fail(run, EXIT_POUCH_LOCAL, "RETR", "out of memory", NULL);
+		return -1;
+	}
+	if (!cli_last_have_sizes(run, c->msgs, c->nmsgs)) {
+		struct req *q = batch_add(run, &b, POP3_LIST, c->nmsgs == 1 ? c->msgs[0] : 0);
+
+		q->aux = 1;
+		if (submit(run, q, 0) < 0)
+			goto out;
+		extra++;
+	}
+	if (cli_last_want_uidl(run)) {
+		struct req *q = batch_add(run, &b, POP3_UIDL, 0);
+
+		q->aux = 1;
+		if (submit(run, q, 0) < 0)
+			goto out;
+		extra++;
+	}
+	if (extra) {
+		if (cli_run_wait(run) < 0)
+			goto out;
+		for (i = 0; i < extra; i++) {
+			if (b.q[i].cmd == POP3_LIST && b.q[i].n == 0 &&
+			    b.q[i].status == POP3_ERR_SERVER) {
+				run_fail(run, EXIT_POUCH_SERVER, "LIST", NULL,
+				    b.q[i].server_text ? b.q[i].server_text : "");
+				goto out;
+			}
+			if (b.q[i].cmd == POP3_UIDL && b.q[i].status == POP3_ERR_SERVER)
+				cli_last_no_uidl(run);
+		}
+	}
+	for (i = 0; i < c->nmsgs; i++) {
+		struct req *q = batch_add(run, &b, POP3_RETR, c->msgs[i]);
+
+		q->dir = dir;
+		q->to_stdout = dir == NULL;
+		if (submit(run, q, cli_last_size(run, c->msgs[i])) < 0)
+			break;
+	}
+	r = cli_run_wait(run);
+out:
+	batch_free(&b);
+	return run->exit ? -1 : r;
+}
+
+static int
+run_last(struct run *run)
+{
+	char *text = NULL;
+	enum pop3_status st;
+	unsigned long n;
+
+	st = cli_run_aux(run, POP3_LAST, 0, &text);
+	if (st == POP3_OK) {
+		printf("%lu\n", run->server_last);
+		fflush(stdout);
+		if (!run->cfg->a->quiet)
+			fprintf(stderr, "pouch: LAST: server: %lu\n", run->server_last);
+		return 0;
+	}
+	if (st != POP3_ERR_SERVER) {
+		free(text);
+		return -1;
+	}
+	if (cli_last_local(run, &n) < 0) {
+		free(text);
+		return -1;
+	}
+	printf("%lu\n", n);
+	fflush(stdout);
+	if (!run->cfg->a->quiet) {
+		fputs("pouch: LAST: answered from pouch's record (the server said: -ERR", stderr);
+		if (text && *text) {
+			fputc(' ', stderr);
+			cli_escape_put(stderr, text, strlen(text));
+		}
+		fputs(")\n", stderr);
+	}
+	free(text);
+	return 0;
+}
+
+static int
+run_cmd(struct run *run, const struct cli_cmd *c)
+{
+	static const enum pop3_cmd map[] = {
+		[CLI_STAT] = POP3_STAT, [CLI_LIST] = POP3_LIST, [CLI_UIDL] = POP3_UIDL,
+		[CLI_TOP] = POP3_TOP, [CLI_RETR] = POP3_RETR, [CLI_DELE] = POP3_DELE,
+		[CLI_RSET] = POP3_RSET, [CLI_NOOP] = POP3_NOOP, [CLI_LAST] = POP3_LAST,
+		[CLI_CAPA] = POP3_CAPA, [CLI_QUIT] = POP3_QUIT,
+	};
+	struct batch b;
+	size_t i;
+	int r;
+
+	switch (c->verb) {
+	case CLI_QUIT:
+		return 0;	/* the QUIT at the end */
+	case CLI_RETR:
+		return run_retr(run, c);
+	case CLI_LAST:
+		return run_last(run);
+	default:
+		break;
+	}
+	if (batch_init(&b, c->verb == CLI_DELE ? c->nmsgs : 1) < 0) {
+		run_fail(run, EXIT_POUCH_LOCAL, cli_verb_name(c->verb), "out of memory", NULL);
+		return -1;
+	}
+	if (c->verb == CLI_DELE) {
+		for (i = 0; i < c->nmsgs; i++)
+			if (submit(run, batch_add(run, &b, POP3_DELE, c->msgs[i]), 0) < 0)
+				break;
+	} else {
+		struct req *q = batch_add(run, &b, map[c->verb], c->has_n ? c->n : 0);
+
+		q->lines = c->lines;
+		q->to_stdout = c->verb == CLI_TOP;
+		submit(run, q, 0);
+	}
+	r = cli_run_wait(run);
+	batch_free(&b);
+	return r;
+}
+
+static int
+on_tick(void *ctx)
+{
+	struct run *run = ctx;
+
+	/* QUIT is short and bounded by the timeout; cutting it would leave
+	 * the user not knowing whether the deletions were committed. */
+	return *run->cfg->interrupted && !run->in_quit;
+}
+
+static int
+run_connect(struct run *run)
+{
+	const struct cli_args *a = run->cfg->a;
+	enum pop3_status st;
+	const char *err, *text;
+
+	st = pop3_connect(run->s);
+	if (st == POP3_OK)
+		return 0;
+	err = pop3_error(run->s);
+	text = pop3_server_text(run->s);
+	run->exit = exit_for(st);
+	if (st == POP3_ERR_CANCELLED) {
+		fputs("pouch: interrupted; nothing was deleted\n", stderr);
+		return -1;
+	}
+	if (st == POP3_ERR_AUTH)
+		fprintf(stderr, "pouch: login as %s failed: ", run->cfg->user);
+	else
+		fprintf(stderr, "pouch: %s:%u: ", a->u.host, a->u.port);
+	cli_escape_put(stderr, err ? err : pop3_status_name(st), strlen(err ? err : pop3_status_name(st)));
+	if (text && *text) {
+		fputs("; server said: -ERR ", stderr);
+		cli_escape_put(stderr, text, strlen(text));
+	}
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* After a failure: RSET then QUIT while the connection stands, so that no
+ * DELE of this session is committed. */
+static void
+run_abandon(struct run *run)
+{
+	const char *text;
+
+	if (!run->conn_gone && !*run->cfg->interrupted) {
+		struct batch b;
+		struct req *q;
+
+		if (batch_init(&b, 1) == 0) {
+			int saved = run->exit;
+
+			q = batch_add(run, &b, POP3_RSET, 0);
+			q->aux = 1;
+			/* run->exit is set, so this failure path only records. */
+			if (submit(run, q, 0) == 0 && pop3_wait(run->s) == POP3_OK &&
+			    q->status == POP3_OK) {
+				run->in_quit = 1;
+				pop3_quit(run->s, &text);
+			}
+			run->exit = saved;
+			batch_free(&b);
+		}
+	}
+	if (run->exit == EXIT_POUCH_CANCEL)
+		fputs("pouch: interrupted; nothing was deleted\n", stderr);
+	else
+		fputs("pouch: nothing was deleted\n", stderr);
+}
+
+static void
+run_finish(struct run *run)
+{
+	const char *text = NULL;
+	enum pop3_status st;
+
+	if (cli_last_before_quit(run) < 0) {
+		run_abandon(run);
+		return;
+	}
+	run->in_quit = 1;
+	st = pop3_quit(run->s, &text);
+	if (st == POP3_OK) {
+		cli_last_commit(run);
+		return;
+	}
+	run->exit = exit_for(st);
+	if (st == POP3_ERR_SERVER) {
+		fputs("pouch: QUIT: server said: -ERR", stderr);
+		if (text && *text) {
+			fputc(' ', stderr);
+			cli_escape_put(stderr, text, strlen(text));
+		}
+		fputc('\n', stderr);
+	} else {
+		const char *e = pop3_error(run->s);
+
+		fputs("pouch: QUIT: ", stderr);
+		cli_escape_put(stderr, e ? e : pop3_status_name(st), strlen(e ? e : pop3_status_name(st)));
+		fputc('\n', stderr);
+	}
+	if (cli_last_ndeleted(run))
+		fputs("pouch: the server may not have deleted the messages marked with DELE\n", stderr);
+	else
+		fputs("pouch: nothing was deleted\n", stderr);
+}
+
+int
+cli_run(const struct cli_session_cfg *cfg)
+{
+	const struct cli_args *a = cfg->a;
+	struct pop3_opts o;
+	struct run run;
+	size_t i;
+
+	memset(&run, 0, sizeof run);
+	run.cfg = cfg;
+	cli_trace_init(&run.trace, stderr, cfg->password);
+	memset(&o, 0, sizeof o);
+	o.url = a->url;
+	o.user = cfg->user;
+	o.password = cfg->password;
+	o.auth = a->auth;
+	o.tls = a->tls;
+	o.cacert = a->cacert;
+	o.pinned_pubkey = a->pinned_pubkey;
+	o.connect_timeout_ms = a->timeout_ms;
+	o.reply_timeout_ms = a->timeout_ms;
+	o.pipelining = a->pipelining;
+	o.trace = a->trace ? cli_trace_line : NULL;
+	o.trace_ctx = &run.trace;
+	o.tick = on_tick;
+	o.tick_ctx = &run;
+	run.s = pop3_new(&o);
+	if (!run.s) {
+		fputs("pouch: out of memory\n", stderr);
+		return EXIT_POUCH_LOCAL;
+	}
+	if (run_connect(&run) == 0) {
+		for (i = 0; i < a->ncmds && !run.exit; i++)
+			if (run_cmd(&run, &a->cmds[i]) < 0 && !run.exit)
+				run.exit = EXIT_POUCH_PROTO;
+		if (run.exit)
+			run_abandon(&run);
+		else
+			run_finish(&run);
+	}
+	pop3_free(run.s);
+	cli_trace_flush(&run.trace);
+	cli_last_free(&run);
+	return run.exit;
+}

@@ -1,0 +1,422 @@
+/*
+ * lastrec.c: the LAST record (see lastrec.h). The UIDLs are kept in an
+ * array that is sorted lazily, so that adding many is linear.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lastrec.h"
+#include "util.h"
+
+#define LASTREC_MAGIC "pouch-last 1"
+
+struct lastrec {
+	char *account;
+	char **uids;
+	size_t n, cap;
+	int sorted;		/* sorted and without duplicates */
+	unsigned long max;
+};
+
+struct lastrec *
+lastrec_new(const char *account)
+{
+	struct lastrec *r = calloc(1, sizeof *r);
+
+	if (!r)
+		return NULL;
+	r->account = strdup(account);
+	if (!r->account) {
+		free(r);
+		return NULL;
+	}
+	r->sorted = 1;
+	return r;
+}
+
+static void
+lastrec_clear(struct lastrec *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->uids[i]);
+	free(r->uids);
+	r->uids = NULL;
+	r->n = r->cap = 0;
+	r->sorted = 1;
+	r->max = 0;
+}
+
+void
+lastrec_free(struct lastrec *r)
+{
+	if (!r)
+		return;
+	lastrec_clear(r);
+	free(r->account);
+	free(r);
+}
+
+int
+lastrec_uid_valid(const char *uid)
+{
+	size_t i;
+
+	for (i = 0; uid[i]; i++)
+		if ((unsigned char)uid[i] < 0x21 || (unsigned char)uid[i] > 0x7e)
+			return 0;
+	return i >= 1 && i <= LASTREC_UID_MAX;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorting does not change what the record holds, hence the const. */
+static void
+ensure_sorted(const struct lastrec *cr)
+{
+	struct lastrec *r = (struct lastrec *)cr;
+	size_t i, o;
+
+	if (r->sorted)
+		return;
+	qsort(r->uids, r->n, sizeof *r->uids, str_cmp);
+	for (i = o = 0; i < r->n; i++) {
+		if (o > 0 && strcmp(r->uids[o - 1], r->uids[i]) == 0)
+			free(r->uids[i]);
+		else
+			r->uids[o++] = r->uids[i];
+	}
+	r->n = o;
+	r->sorted = 1;
+}
+
+int
+lastrec_has(const struct lastrec *r, const char *uid)
+{
+	ensure_sorted(r);
+	return r->n && bsearch(&uid, r->uids, r->n, sizeof *r->uids, str_cmp) != NULL;
+}
+
+int
+lastrec_add(struct lastrec *r, const char *uid)
+{
+	char *copy;
+
+	if (!lastrec_uid_valid(uid))
+		return -1;
+	if (r->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 64;
+		char **nu = realloc(r->uids, ncap * sizeof *nu);
+
+		if (!nu)
+			return -1;
+		r->uids = nu;
+		r->cap = ncap;
+	}
+	copy = strdup(uid);
+	if (!copy)
+		return -1;
+	if (r->n && r->sorted && strcmp(r->uids[r->n - 1], copy) >= 0)
+		r->sorted = 0;
+	r->uids[r->n++] = copy;
+	return 0;
+}
+
+size_t
+lastrec_prune(struct lastrec *r, int (*keep)(void *ctx, const char *uid), void *ctx)
+{
+	size_t i, o, gone;
+
+	for (i = o = 0; i < r->n; i++) {
+		if (keep(ctx, r->uids[i]))
+			r->uids[o++] = r->uids[i];
+		else
+			free(r->uids[i]);
+	}
+	gone = r->n - o;
+	r->n = o;
+	return gone;
+}
+
+size_t
+lastrec_count(const struct lastrec *r)
+{
+	ensure_sorted(r);
+	return r->n;
+}
+
+unsigned long
+lastrec_max(const struct lastrec *r)
+{
+	return r->max;
+}
+
+void
+lastrec_set_max(struct lastrec *r, unsigned long max)
+{
+	r->max = max;
+}
+
+static enum lastrec_status
+corrupt(struct lastrec *r, char **err, unsigned long line, const char *why)
+{
+	lastrec_clear(r);
+	*err = str_printf("line %lu: %s", line, why);
+	return *err ? LASTREC_CORRUPT : LASTREC_NOMEM;
+}
+
+enum lastrec_status
+lastrec_parse(struct lastrec *r, const char *text, size_t len, char **err)
+{
+	const char *p = text, *end = text + len, *nl;
+	unsigned long line = 0;
+	int seen_max = 0;
+	char buf[LASTREC_UID_MAX + 8];
+
+	lastrec_clear(r);
+	*err = NULL;
+	if (len > LASTREC_MAX_FILE)
+		return corrupt(r, err, 0, "the file is too large");
+	while (p < end) {
+		size_t n;
+
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return corrupt(r, err, line, "the last line is cut short");
+		n = (size_t)(nl - p);
+		if (memchr(p, '\0', n))
+			return corrupt(r, err, line, "a NUL byte");
+		if (line == 1) {
+			if (n != strlen(LASTREC_MAGIC) || memcmp(p, LASTREC_MAGIC, n) != 0)
+				return corrupt(r, err, line, "not a pouch LAST record");
+		} else if (line == 2) {
+			if (n < 8 || memcmp(p, "account ", 8) != 0 ||
+			    n - 8 != strlen(r->account) ||
+			    memcmp(p + 8, r->account, n - 8) != 0)
+				return corrupt(r, err, line, "the record is for another account");
+		} else if (n >= 4 && memcmp(p, "max ", 4) == 0 && !seen_max) {
+			unsigned long long v = 0;
+			size_t i;
+
+			if (n == 4 || n > 4 + 10)
+				return corrupt(r, err, line, "bad max line");
+			for (i = 4; i < n; i++) {
+				if (p[i] < '0' || p[i] > '9')
+					return corrupt(r, err, line, "bad max line");
+				v = v * 10 + (unsigned)(p[i] - '0');
+			}
+			if (v > 4294967295ULL)
+				return corrupt(r, err, line, "bad max line");
+			r->max = (unsigned long)v;
+			seen_max = 1;
+		} else if (n >= 4 && memcmp(p, "uid ", 4) == 0) {
+			if (n - 4 > LASTREC_UID_MAX)
+				return corrupt(r, err, line, "a UIDL longer than 70 characters");
+			memcpy(buf, p + 4, n - 4);
+			buf[n - 4] = '\0';
+			if (!lastrec_uid_valid(buf))
+				return corrupt(r, err, line, "a UIDL with a character outside 0x21..0x7E");
+			if (lastrec_add(r, buf) < 0) {
+				lastrec_clear(r);
+				return LASTREC_NOMEM;
+			}
+		} else {
+			return corrupt(r, err, line, "unknown line");
+		}
+		p = nl + 1;
+	}
+	if (line < 2)
+		return corrupt(r, err, line, "the header is missing");
+	return LASTREC_OK;
+}
+
+char *
+lastrec_format(const struct lastrec *r, size_t *len)
+{
+	struct dbuf b;
+	size_t i;
+
+	ensure_sorted(r);
+	dbuf_init(&b, 0);
+	if (dbuf_printf(&b, "%s\naccount %s\nmax %lu\n", LASTREC_MAGIC, r->account, r->max) < 0)
+		return NULL;
+	for (i = 0; i < r->n; i++)
+		if (dbuf_adds(&b, "uid ") < 0 || dbuf_adds(&b, r->uids[i]) < 0 ||
+		    dbuf_addc(&b, '\n') < 0)
+			return NULL;
+	return dbuf_take(&b, len);
+}
+
+enum lastrec_status
+lastrec_load(struct lastrec *r, const char *path, char **err)
+{
+	struct dbuf b;
+	char chunk[65536];
+	enum lastrec_status st;
+	ssize_t n;
+	int fd;
+
+	*err = NULL;
+	lastrec_clear(r);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return LASTREC_OK;
+		*err = str_printf("%s: %s", path, strerror(errno));
+		return LASTREC_ERR;
+	}
+	dbuf_init(&b, LASTREC_MAX_FILE);
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = str_printf("%s: %s", path, strerror(errno));
+			dbuf_free(&b);
+			close(fd);
+			return LASTREC_ERR;
+		}
+		if (dbuf_add(&b, chunk, (size_t)n) < 0) {
+			*err = str_printf("%s: larger than %lu bytes, or out of memory",
+			    path, LASTREC_MAX_FILE);
+			close(fd);
+			return LASTREC_CORRUPT;
+		}
+	}
+	close(fd);
+	st = lastrec_parse(r, b.p ? b.p : "", b.len, err);
+	dbuf_free(&b);
+	return st;
+}
+
+/* mkdir -p with mode 0700 for the directory part of path. */
+static int
+make_parents(const char *path, char **err)
+{
+	char *dir = strdup(path), *p;
+
+	if (!dir)
+		return -1;
+	p = strrchr(dir, '/');
+	if (!p || p == dir) {
+		free(dir);
+		return 0;
+	}
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+				*err = str_printf("%s: %s", dir, strerror(errno));
+				free(dir);
+				return -1;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	free(dir);
+	return 0;
+}
+
+enum lastrec_status
+lastrec_save(const struct lastrec *r, const char *path, char **err)
+{
+	char *text, *tmp, *dir, *slash;
+	size_t len, off = 0;
+	int fd, dfd;
+
+	*err = NULL;
+	if (make_parents(path, err) < 0)
+		return *err ? LASTREC_ERR : LASTREC_NOMEM;
+	text = lastrec_format(r, &len);
+	tmp = str_printf("%s.XXXXXX", path);
+	if (!text || !tmp) {
+		free(text);
+		free(tmp);
+		return LASTREC_NOMEM;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		*err = str_printf("%s: %s", tmp, strerror(errno));
+		goto fail_nofd;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			*err = str_printf("%s: write failed: %s", tmp, strerror(errno));
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		*err = str_printf("%s: fsync failed: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		*err = str_printf("%s: close failed: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		*err = str_printf("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	dir = strdup(path);
+	if (dir && (slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	free(dir);
+	free(text);
+	free(tmp);
+	return LASTREC_OK;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+fail_nofd:
+	free(text);
+	free(tmp);
+	return LASTREC_ERR;
+}
+
+char *
+lastrec_path(const char *state_dir, const char *account)
+{
+	struct dbuf b;
+	const unsigned char *p;
+
+	dbuf_init(&b, 0);
+	if (dbuf_printf(&b, "%s/last-", state_dir) < 0)
+		return NULL;
+	for (p = (const unsigned char *)account; *p; p++) {
+		int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '@' || *p == '_' ||
+		    *p == '+' || *p == '-' || (*p == '.' && p != (const unsigned char *)account);
+		if ((keep ? dbuf_addc(&b, (char)*p) : dbuf_printf(&b, "%%%02X", *p)) < 0)
+			return NULL;
+	}
+	return dbuf_take(&b, NULL);
+}
