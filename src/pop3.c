@@ -279,6 +279,7 @@ pop3_free(struct pop3 *s)
 	free(s->error);
 	free(s->srvtext);
 	free(s->greeting);
+	free(s->bad_greeting);
 	free(s->quit_text);
 	free(s->stext);
 	free(s);
@@ -732,6 +733,7 @@ process(struct pop3 *s)
 	while (s->state == P_UP && off < s->inlen) {
 		if (s->ninflight == 0) {
 			/* Nothing asked: an idle server saying goodbye, or noise. */
+			len = 0;
 			take = pop3_reply_line(s->in + off, s->inlen - off, &len);
 			if (!take && s->inlen - off <= POP3_STATUS_MAX)
 				break;
@@ -740,6 +742,7 @@ process(struct pop3 *s)
 			    take ? len : s->inlen - off, buf, sizeof buf));
 		}
 		if (!s->in_body) {
+			len = 0;
 			take = pop3_reply_line(s->in + off, s->inlen - off, &len);
 			if ((!take && s->inlen - off > POP3_STATUS_MAX) ||
 			    len > POP3_STATUS_MAX)

@@ -149,6 +149,9 @@ server_line(struct pop3 *s, const char *p, size_t len)
 
 	if (!s->seen_greeting) {
 		s->seen_greeting = 1;
+		/* libcurl would wait for a POP3 status until the timeout */
+		if (k == POP3_STATUS_BAD)
+			s->bad_greeting = str_ndup(p, len > 60 ? 60 : len);
 		if (k == POP3_STATUS_OK) {
 			free(s->greeting);
 			s->greeting = str_ndup(p + t, len - t);
@@ -227,6 +230,7 @@ static enum pop3_status
 map_curl_error(struct pop3 *s, CURLcode rc, const char *user)
 {
 	const char *why = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
+	char *p;
 
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
@@ -274,6 +278,13 @@ map_curl_error(struct pop3 *s, CURLcode rc, const char *user)
 		return pop3_fail(s, POP3_ERR_TIMEOUT, "%s did not answer in time "
 		    "during login: %s", s->where, why);
 	case CURLE_WEIRD_SERVER_REPLY:
+		if (s->bad_greeting) {
+			for (p = s->bad_greeting; *p; p++)
+				if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+					*p = '?';
+			return pop3_fail(s, POP3_ERR_PROTO, "%s is not a POP3 server; "
+			    "it greets with \"%s\"", s->where, s->bad_greeting);
+		}
 		if (!s->seen_greeting || !s->greeting)
 			return pop3_fail(s, POP3_ERR_PROTO, "%s does not greet like "
 			    "a POP3 server: %s", s->where, why);
@@ -310,6 +321,8 @@ drive(struct pop3 *s)
 			return CURLE_OUT_OF_MEMORY;
 		if (!running)
 			break;
+		if (s->bad_greeting)
+			return CURLE_WEIRD_SERVER_REPLY;
 		if (curl_multi_poll(s->multi, NULL, 0, 100, NULL) != CURLM_OK)
 			return CURLE_OUT_OF_MEMORY;
 		if (s->tick && s->tick(s->tick_ctx))

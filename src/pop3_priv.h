@@ -58,6 +58,7 @@ struct pop3 {
 	char errbuf[CURL_ERROR_SIZE];
 	/* login trace state (debug callback) */
 	int seen_greeting, stls_sent, sasl_active;
+	char *bad_greeting;	/* the first line, when it is no POP3 status */
 
 	/* the queue: head is the oldest; unsent is the first not yet sent */
 	struct pop3_q *head, *tail, *unsent;

@@ -1,0 +1,808 @@
+/*
+ * test_pop3_session.c: the POP3 engine (pop3.h) against a scripted fake
+ * server on 127.0.0.1 in a thread: replies, pipelining, hostile servers
+ * (garbage, overlong lines, drops, drips, stalls), cancel, and that the
+ * connection is given up without QUIT unless pop3_quit asks for it.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "pop3.h"
+#include "util.h"
+
+enum { A_SEND, A_CLOSE, A_DRIP, A_HANG, A_SLOW, A_BIG };
+
+struct step {
+	const char *expect;	/* prefix of the line the client must send; NULL: none */
+	const char *reply;
+	int action;
+	int ms;			/* A_DRIP, A_SLOW: pause between pieces */
+	size_t n;		/* A_SLOW: piece size and count*piece; A_BIG: bytes */
+};
+
+struct fake {
+	int lfd, port;
+	const struct step *steps;
+	pthread_t th;
+	char got[65536];	/* every byte the client sent */
+	size_t ngot;
+	char bad[256];		/* first mismatch */
+	char rbuf[8192];
+	size_t rlen;
+};
+
+static void
+record(struct fake *f, const char *p, size_t n)
+{
+	if (n > sizeof f->got - 1 - f->ngot)
+		n = sizeof f->got - 1 - f->ngot;
+	memcpy(f->got + f->ngot, p, n);
+	f->ngot += n;
+	f->got[f->ngot] = '\0';
+}
+
+/* One line from the client, or -1 at EOF. */
+static int
+read_line(struct fake *f, int fd, char *line, size_t size)
+{
+	for (;;) {
+		char *nl = memchr(f->rbuf, '\n', f->rlen);
+		ssize_t r;
+
+		if (nl) {
+			size_t l = (size_t)(nl - f->rbuf) + 1;
+			size_t c = l < size ? l : size - 1;
+
+			memcpy(line, f->rbuf, c);
+			line[c] = '\0';
+			memmove(f->rbuf, f->rbuf + l, f->rlen - l);
+			f->rlen -= l;
+			return 0;
+		}
+		if (f->rlen == sizeof f->rbuf)
+			return -1;
+		r = recv(fd, f->rbuf + f->rlen, sizeof f->rbuf - f->rlen, 0);
+		if (r <= 0)
+			return -1;
+		record(f, f->rbuf + f->rlen, (size_t)r);
+		f->rlen += (size_t)r;
+	}
+}
+
+static int
+send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void *
+serve(void *arg)
+{
+	struct fake *f = arg;
+	const struct step *st;
+	struct timeval tv = { 5, 0 };
+	char line[1024], buf[4096];
+	int fd = accept(f->lfd, NULL, NULL);
+	ssize_t r;
+	size_t i;
+
+	if (fd < 0)
+		return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	for (st = f->steps; st->expect || st->reply; st++) {
+		if (st->expect) {
+			if (read_line(f, fd, line, sizeof line) < 0) {
+				snprintf(f->bad, sizeof f->bad, "EOF, expected %s", st->expect);
+				break;
+			}
+			if (strncmp(line, st->expect, strlen(st->expect)) != 0) {
+				snprintf(f->bad, sizeof f->bad, "got %.100s, expected %s",
+				    line, st->expect);
+				break;
+			}
+		}
+		switch (st->action) {
+		case A_CLOSE:
+			send_all(fd, st->reply, strlen(st->reply));
+			close(fd);
+			return NULL;
+		case A_DRIP:
+			for (i = 0; i < 400; i++) {
+				if (send_all(fd, st->reply + i % strlen(st->reply), 1) < 0)
+					break;
+				sleep_ms(st->ms);
+			}
+			goto drain;
+		case A_SLOW:
+			send_all(fd, st->reply, strlen(st->reply));
+			memset(buf, 'x', sizeof buf);
+			for (i = 0; i < st->n / 2048; i++) {
+				sleep_ms(st->ms);
+				if (send_all(fd, buf, 2046) < 0 || send_all(fd, "\r\n", 2) < 0)
+					break;
+			}
+			send_all(fd, ".\r\n", 3);
+			break;
+		case A_BIG:
+			memset(buf, 'y', sizeof buf);
+			send_all(fd, st->reply, strlen(st->reply));
+			for (i = 0; i < st->n / sizeof buf; i++)
+				if (send_all(fd, buf, sizeof buf) < 0)
+					break;
+			goto drain;
+		case A_HANG:
+			send_all(fd, st->reply, strlen(st->reply));
+			goto drain;
+		default:
+			send_all(fd, st->reply, strlen(st->reply));
+			break;
+		}
+	}
+drain:
+	/* Whatever the client still says until it closes: QUIT would show. */
+	while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
+		record(f, buf, (size_t)r);
+	close(fd);
+	return NULL;
+}
+
+static void
+fake_start(struct fake *f, const struct step *steps)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof a;
+
+	memset(f, 0, sizeof *f);
+	f->steps = steps;
+	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    listen(f->lfd, 1) < 0 || getsockname(f->lfd, (struct sockaddr *)&a, &al) < 0) {
+		printf("Bail out! cannot listen on 127.0.0.1\n");
+		exit(1);
+	}
+	f->port = ntohs(a.sin_port);
+	pthread_create(&f->th, NULL, serve, f);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	pthread_join(f->th, NULL);
+	close(f->lfd);
+}
+
+/* What a test saw. */
+struct seen {
+	int n;
+	struct {
+		enum pop3_cmd cmd;
+		enum pop3_status st;
+		char text[128];
+		char error[256];
+		unsigned long count, item_n;
+		unsigned long long octets, size, body_octets;
+		size_t nitems;
+		char uid[80];
+		char body[512];
+		size_t body_len;
+		int mismatch;
+	} r[64];
+	struct dbuf trace;
+	struct dbuf data;
+	int data_stop;		/* on_data returns nonzero after this many calls */
+	int data_calls;
+	int tick_stop;		/* tick returns nonzero after this many calls */
+	int ticks;
+};
+
+static void
+on_done(void *ctx, const struct pop3_reply *rep)
+{
+	struct seen *s = ctx;
+	int i = s->n;
+
+	if (i >= 64)
+		return;
+	s->n++;
+	s->r[i].cmd = rep->cmd;
+	s->r[i].st = rep->status;
+	snprintf(s->r[i].text, sizeof s->r[i].text, "%s", rep->text ? rep->text : "(null)");
+	snprintf(s->r[i].error, sizeof s->r[i].error, "%s", rep->error ? rep->error : "");
+	s->r[i].count = rep->count;
+	s->r[i].octets = rep->octets;
+	s->r[i].nitems = rep->nitems;
+	s->r[i].body_octets = rep->body_octets;
+	s->r[i].mismatch = rep->size_mismatch;
+	if (rep->nitems > 0) {
+		s->r[i].item_n = rep->items[rep->nitems - 1].n;
+		s->r[i].size = rep->items[rep->nitems - 1].size;
+		snprintf(s->r[i].uid, sizeof s->r[i].uid, "%s",
+		    rep->items[rep->nitems - 1].uid ? rep->items[rep->nitems - 1].uid : "");
+	}
+	if (rep->body) {
+		s->r[i].body_len = rep->body_len;
+		memcpy(s->r[i].body, rep->body, rep->body_len < 511 ? rep->body_len : 511);
+	}
+}
+
+static int
+on_data(void *ctx, const char *p, size_t n)
+{
+	struct seen *s = ctx;
+
+	s->data_calls++;
+	dbuf_add(&s->data, p, n);
+	return s->data_stop && s->data_calls >= s->data_stop;
+}
+
+static void
+on_trace(void *ctx, char dir, const char *line, size_t len)
+{
+	struct seen *s = ctx;
+
+	dbuf_printf(&s->trace, "%c %.*s\n", dir, (int)len, line);
+}
+
+static int
+on_tick(void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->ticks++;
+	return s->tick_stop && s->ticks >= s->tick_stop;
+}
+
+static struct pop3 *
+session(struct fake *f, struct seen *sn, const char *auth, long reply_ms)
+{
+	struct pop3_opts o;
+	char url[64];
+	struct pop3 *s;
+
+	memset(sn, 0, sizeof *sn);
+	dbuf_init(&sn->trace, 0);
+	dbuf_init(&sn->data, 0);
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", f->port);
+	memset(&o, 0, sizeof o);
+	o.url = url;
+	o.password = "p4ss";
+	o.auth = auth;
+	o.pipelining = -1;
+	o.window = 4;
+	o.reply_timeout_ms = reply_ms;
+	o.connect_timeout_ms = 3000;
+	o.trace = on_trace;
+	o.trace_ctx = sn;
+	o.tick = on_tick;
+	o.tick_ctx = sn;
+	s = pop3_new(&o);
+	if (!s) {
+		printf("Bail out! pop3_new\n");
+		exit(1);
+	}
+	return s;
+}
+
+static void
+seen_free(struct seen *sn)
+{
+	dbuf_free(&sn->trace);
+	dbuf_free(&sn->data);
+}
+
+static void
+submit(struct pop3 *s, struct seen *sn, enum pop3_cmd c, unsigned long n,
+    unsigned long long expect, int stream)
+{
+	struct pop3_req r;
+
+	memset(&r, 0, sizeof r);
+	r.cmd = c;
+	r.has_n = n > 0;
+	r.n = n;
+	r.lines = 1;
+	r.expect_size = expect;
+	r.on_done = on_done;
+	r.on_data = stream ? on_data : NULL;
+	r.ctx = sn;
+	if (pop3_submit(s, &r) != POP3_OK)
+		ok(0, "submit %s", pop3_cmd_name(c));
+}
+
+#define GREET { NULL, "+OK fake ready <1.2@fake>\r\n", 0, 0, 0 }
+#define PRECAPA { "CAPA", "+OK\r\nUSER\r\n.\r\n", 0, 0, 0 }
+#define LOGIN GREET, PRECAPA, { "USER u", "+OK\r\n", 0, 0, 0 }, \
+	{ "PASS p4ss", "+OK in\r\n", 0, 0, 0 }
+#define CAPA_PIPE { "CAPA", "+OK\r\nTOP\r\nUIDL\r\nPIPELINING\r\n.\r\n", 0, 0, 0 }
+#define CAPA_PLAIN { "CAPA", "+OK\r\nTOP\r\nUIDL\r\n.\r\n", 0, 0, 0 }
+#define END { NULL, NULL, 0, 0, 0 }
+
+static const struct step basic_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "STAT", "+OK 3 500\r\n", 0, 0, 0 },
+	{ "LIST\r", "+OK 3 messages\r\n1 100\r\n2 200\n3 200\r\n.\r\n", 0, 0, 0 },
+	{ "UIDL 2", "+OK 2 uid-two\r\n", 0, 0, 0 },
+	{ "UIDL\r", "+OK\r\n1 a\r\n2 uid-two\r\n3 c!~\r\n.\r\n", 0, 0, 0 },
+	{ "RETR 1", "+OK 100 octets\r\nSubject: x\r\n\r\n..dot\r\n.\r\n", 0, 0, 0 },
+	{ "TOP 2 1", "+OK\nA: b\n\nline\n.\n", 0, 0, 0 },
+	{ "RETR 9", "-ERR no such message\r\n", 0, 0, 0 },
+	{ "DELE 2", "+OK marked\r\n", 0, 0, 0 },
+	{ "LIST 3", "+OK 3 200\r\n", 0, 0, 0 },
+	{ "NOOP", "+OK\r\n", 0, 0, 0 },
+	END,
+};
+
+static void
+test_basic(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	enum pop3_status st;
+
+	fake_start(&f, basic_steps);
+	s = session(&f, &sn, "USER", 3000);
+	st = pop3_connect(s);
+	is_int(st, POP3_OK, "basic: connect (%s)", pop3_error(s));
+	is_str(pop3_greeting(s), "fake ready <1.2@fake>", "basic: greeting");
+	ok(pop3_pipelining(s), "basic: pipelining from CAPA");
+	ok(pop3_has_capa(s, "uidl") && !pop3_has_capa(s, "STLS") &&
+	    !pop3_has_capa(s, "TO"), "basic: has_capa");
+	ok(!pop3_tls_active(s), "basic: plain text on loopback without STLS");
+	submit(s, &sn, POP3_STAT, 0, 0, 0);
+	submit(s, &sn, POP3_LIST, 0, 0, 0);
+	submit(s, &sn, POP3_UIDL, 2, 0, 0);
+	submit(s, &sn, POP3_UIDL, 0, 0, 0);
+	submit(s, &sn, POP3_RETR, 1, 0, 0);
+	submit(s, &sn, POP3_TOP, 2, 0, 1);
+	submit(s, &sn, POP3_RETR, 9, 0, 0);
+	submit(s, &sn, POP3_DELE, 2, 0, 0);
+	submit(s, &sn, POP3_LIST, 3, 0, 0);
+	submit(s, &sn, POP3_NOOP, 0, 0, 0);
+	is_int(pop3_pending(s), 10, "basic: 10 pending");
+	st = pop3_wait(s);
+	is_int(st, POP3_OK, "basic: wait (%s)", pop3_error(s));
+	is_int(sn.n, 10, "basic: 10 replies");
+	is_int(sn.r[0].cmd, POP3_STAT, "basic: in order");
+	ok(sn.r[0].count == 3 && sn.r[0].octets == 500, "basic: STAT 3 500");
+	ok(sn.r[1].nitems == 3 && sn.r[1].item_n == 3 && sn.r[1].size == 200,
+	    "basic: LIST items (LF-only line among them)");
+	is_str(sn.r[2].uid, "uid-two", "basic: UIDL n");
+	ok(sn.r[3].nitems == 3, "basic: UIDL items");
+	is_str(sn.r[3].uid, "c!~", "basic: UIDL last uid");
+	is_mem(sn.r[4].body, sn.r[4].body_len, "Subject: x\r\n\r\n.dot\r\n", 20,
+	    "basic: RETR body unstuffed");
+	is_str(sn.r[4].text, "100 octets", "basic: RETR status text");
+	is_mem(sn.data.p, sn.data.len, "A: b\n\nline\n", 11, "basic: TOP streamed, LF kept");
+	is_int(sn.r[5].body_octets, 11, "basic: TOP octets");
+	is_int(sn.r[5].body_len, 0, "basic: streamed body not collected");
+	is_int(sn.r[6].st, POP3_ERR_SERVER, "basic: -ERR is SERVER");
+	is_str(sn.r[6].text, "no such message", "basic: -ERR text");
+	ok(sn.r[6].error[0] != '\0', "basic: -ERR has pouch's text");
+	is_str(pop3_server_text(s), "no such message", "basic: server text");
+	is_int(sn.r[7].st, POP3_OK, "basic: session goes on after -ERR");
+	ok(sn.r[8].item_n == 3 && sn.r[8].size == 200, "basic: LIST n");
+	ok(strstr(sn.trace.p, "C PASS ********\n") && !strstr(sn.trace.p, "p4ss"),
+	    "basic: password masked in the trace");
+	ok(strstr(sn.trace.p, "D .dot\n") && strstr(sn.trace.p, "S .\n"),
+	    "basic: body lines and terminator traced");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(f.bad, "", "basic: server saw the commands in order");
+	ok(!strstr(f.got, "QUIT"), "basic: pop3_free sent no QUIT");
+	seen_free(&sn);
+}
+
+static const struct step quit_steps[] = {
+	LOGIN, CAPA_PLAIN,
+	{ "DELE 1", "+OK\r\n", 0, 0, 0 },
+	{ "QUIT", "+OK bye now\r\n", A_CLOSE, 0, 0 },
+	END,
+};
+
+static void
+test_quit(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	const char *text = NULL;
+	struct pop3_req r;
+
+	fake_start(&f, quit_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "quit: connect");
+	ok(!pop3_pipelining(s), "quit: no pipelining without CAPA PIPELINING");
+	submit(s, &sn, POP3_DELE, 1, 0, 0);
+	is_int(pop3_quit(s, &text), POP3_OK, "quit: pop3_quit (%s)", pop3_error(s));
+	is_str(text, "bye now", "quit: text");
+	is_int(sn.n, 1, "quit: pending DELE completed first");
+	memset(&r, 0, sizeof r);
+	r.cmd = POP3_NOOP;
+	is_int(pop3_submit(s, &r), POP3_ERR_USAGE, "quit: no submit after QUIT");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(f.bad, "", "quit: script");
+	seen_free(&sn);
+}
+
+/* A hostile reply after login; the rest of the queue must complete with the
+ * same fatal status, and no QUIT may reach the server. */
+static void
+hostile(const char *name, const struct step *steps, long reply_ms,
+    enum pop3_status want, int nsubmit, enum pop3_cmd cmd,
+    unsigned long long expect, const char *errpart)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	enum pop3_status st;
+	int i;
+
+	fake_start(&f, steps);
+	s = session(&f, &sn, "USER", reply_ms);
+	st = pop3_connect(s);
+	is_int(st, POP3_OK, "%s: connect (%s)", name, pop3_error(s));
+	if (st != POP3_OK) {
+		pop3_free(s);
+		fake_stop(&f);
+		seen_free(&sn);
+		return;
+	}
+	for (i = 0; i < nsubmit; i++)
+		submit(s, &sn, cmd, cmd == POP3_LIST ? 0 : (unsigned long)i + 1,
+		    expect, 0);
+	st = pop3_wait(s);
+	is_int(st, want, "%s: status %s (%s)", name, pop3_status_name(want),
+	    pop3_error(s));
+	is_int(sn.n, nsubmit, "%s: every request completed", name);
+	for (i = 0; i < sn.n; i++)
+		if (sn.r[i].st != want)
+			break;
+	is_int(i, sn.n, "%s: all with the fatal status", name);
+	ok(strstr(pop3_error(s), errpart) != NULL, "%s: error says \"%s\": %s",
+	    name, errpart, pop3_error(s));
+	is_int(pop3_fd(s), -1, "%s: connection closed", name);
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "QUIT"), "%s: no QUIT", name);
+	seen_free(&sn);
+}
+
+static const struct step garbage_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "RETR 1", "* OK IMAP4rev1 ready\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step drop_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "RETR 1", "+OK\r\nSubject: half\r\n\r\nsome of the bo", A_CLOSE, 0, 0 },
+	END,
+};
+static const struct step longstatus_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "STAT", "+OK ", A_BIG, 0, 10 * 1024 * 1024 },
+	END,
+};
+static const struct step longlist_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "LIST", "+OK\r\n1 ", A_BIG, 0, 64 * 1024 },
+	END,
+};
+static const struct step drip_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "STAT", "+OK 1 1", A_DRIP, 100, 0 },
+	END,
+};
+static const struct step stall_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "RETR 1", "+OK\r\nSubject: stall\r\n\r\nbody\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step silent_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "NOOP", "", A_HANG, 0, 0 },
+	END,
+};
+static const struct step short_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "RETR 1", "+OK\r\nab\r\n.\r\n", 0, 0, 0 },
+	{ "RETR 2", "+OK\r\nab\r\n.\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step badstat_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "STAT", "+OK 99999999999999999999999 1\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step badlist_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "LIST", "+OK\r\n1 100\r\nfoo bar\r\n.\r\n", A_HANG, 0, 0 },
+	END,
+};
+
+static void
+test_hostile(void)
+{
+	hostile("garbage status", garbage_steps, 3000, POP3_ERR_PROTO, 3,
+	    POP3_RETR, 0, "not a POP3 reply");
+	hostile("dropped RETR", drop_steps, 3000, POP3_ERR_NET, 2, POP3_RETR, 0,
+	    "closed the connection in the middle");
+	hostile("10 MB status line", longstatus_steps, 3000, POP3_ERR_PROTO, 1,
+	    POP3_STAT, 0, "longer than");
+	hostile("overlong LIST line", longlist_steps, 3000, POP3_ERR_PROTO, 1,
+	    POP3_LIST, 0, "longer than");
+	hostile("drip", drip_steps, 700, POP3_ERR_TIMEOUT, 1, POP3_STAT, 0,
+	    "no reply");
+	hostile("stalled body", stall_steps, 700, POP3_ERR_TIMEOUT, 2,
+	    POP3_RETR, 0, "stalled");
+	hostile("silent server", silent_steps, 700, POP3_ERR_TIMEOUT, 1,
+	    POP3_NOOP, 0, "no reply");
+	hostile("STAT overflow", badstat_steps, 3000, POP3_ERR_PROTO, 1,
+	    POP3_STAT, 0, "STAT");
+	hostile("malformed LIST line", badlist_steps, 3000, POP3_ERR_PROTO, 1,
+	    POP3_LIST, 0, "malformed");
+}
+
+static void
+test_short_retr(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+
+	fake_start(&f, short_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "size: connect");
+	submit(s, &sn, POP3_RETR, 1, 3, 0);	/* 4 octets came, LIST said 3 */
+	submit(s, &sn, POP3_RETR, 2, 10, 0);	/* 4 octets came, LIST said 10 */
+	is_int(pop3_wait(s), POP3_ERR_PROTO, "size: short body is PROTO");
+	ok(sn.r[0].st == POP3_OK && sn.r[0].mismatch == 1,
+	    "size: longer than LIST is accepted and flagged");
+	is_int(sn.r[1].st, POP3_ERR_PROTO, "size: short RETR reply is PROTO");
+	is_str(pop3_error(s), "message 2: got 4 octets, LIST said 10",
+	    "size: error text");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "QUIT"), "size: no QUIT");
+	seen_free(&sn);
+}
+
+static const struct step slow_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "RETR 1", "+OK\r\n", A_SLOW, 200, 8 * 2048 },
+	{ "NOOP", "+OK\r\n", 0, 0, 0 },
+	END,
+};
+
+static void
+test_slow_but_moving(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+
+	fake_start(&f, slow_steps);
+	s = session(&f, &sn, "USER", 700);
+	is_int(pop3_connect(s), POP3_OK, "slow: connect");
+	submit(s, &sn, POP3_RETR, 1, 0, 1);
+	submit(s, &sn, POP3_NOOP, 0, 0, 0);
+	/* 1.6 s in all, 2 KiB every 200 ms: longer than the 700 ms timeout,
+	 * but never stalled. */
+	is_int(pop3_wait(s), POP3_OK, "slow: a slow transfer that moves is no timeout (%s)",
+	    pop3_error(s));
+	is_int(sn.r[0].body_octets, 8 * 2048, "slow: all octets");
+	ok(sn.ticks >= 10, "slow: tick called while waiting (%d)", sn.ticks);
+	pop3_free(s);
+	fake_stop(&f);
+	seen_free(&sn);
+}
+
+static void
+test_cancel(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+
+	fake_start(&f, silent_steps);
+	s = session(&f, &sn, "USER", 5000);
+	is_int(pop3_connect(s), POP3_OK, "cancel: connect");
+	sn.tick_stop = sn.ticks + 3;
+	submit(s, &sn, POP3_NOOP, 0, 0, 0);
+	is_int(pop3_wait(s), POP3_ERR_CANCELLED, "cancel: tick cancels");
+	is_int(sn.r[0].st, POP3_ERR_CANCELLED, "cancel: request completed as cancelled");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "QUIT"), "cancel: no QUIT");
+	seen_free(&sn);
+
+	fake_start(&f, slow_steps);
+	s = session(&f, &sn, "USER", 5000);
+	is_int(pop3_connect(s), POP3_OK, "cancel data: connect");
+	sn.data_stop = 2;
+	submit(s, &sn, POP3_RETR, 1, 0, 1);
+	is_int(pop3_wait(s), POP3_ERR_CANCELLED, "cancel data: on_data cancels");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "QUIT"), "cancel data: no QUIT");
+	seen_free(&sn);
+}
+
+static const struct step badpass_steps[] = {
+	GREET, PRECAPA, { "USER u", "+OK\r\n", 0, 0, 0 },
+	{ "PASS p4ss", "-ERR [AUTH] Authentication failed.\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step nogreet_steps[] = {
+	{ NULL, "", A_HANG, 0, 0 },
+	END,
+};
+static const struct step notpop_steps[] = {
+	{ NULL, "220 smtp.example ESMTP\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step sasl_steps[] = {
+	GREET,
+	{ "CAPA", "+OK\r\nSASL PLAIN\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH PLAIN", "-ERR [AUTH] Authentication failed.\r\n", A_HANG, 0, 0 },
+	END,
+};
+
+static void
+login_case(const char *name, const struct step *steps, const char *auth,
+    enum pop3_tls tls, long reply_ms, enum pop3_status want, const char *errpart)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct pop3_opts o;
+	char url[64];
+
+	fake_start(&f, steps);
+	memset(&sn, 0, sizeof sn);
+	dbuf_init(&sn.trace, 0);
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", f.port);
+	memset(&o, 0, sizeof o);
+	o.url = url;
+	o.password = "p4ss";
+	o.auth = auth;
+	o.tls = tls;
+	o.reply_timeout_ms = reply_ms;
+	o.connect_timeout_ms = 2000;
+	o.trace = on_trace;
+	o.trace_ctx = &sn;
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), want, "%s: %s (%s)", name, pop3_status_name(want),
+	    pop3_error(s));
+	ok(strstr(pop3_error(s), errpart) != NULL, "%s: error says \"%s\"", name,
+	    errpart);
+	ok(!sn.trace.p || (!strstr(sn.trace.p, "p4ss") &&
+	    !strstr(sn.trace.p, "cDRzcw") && !strstr(sn.trace.p, "AHUAcDRzcw")),
+	    "%s: no secret in the trace", name);
+	if (want == POP3_ERR_AUTH)
+		is_str(pop3_server_text(s), "[AUTH] Authentication failed.",
+		    "%s: server text", name);
+	pop3_free(s);
+	fake_stop(&f);
+	seen_free(&sn);
+}
+
+static void
+test_login(void)
+{
+	login_case("wrong password", badpass_steps, "USER", POP3_TLS_AUTO, 3000,
+	    POP3_ERR_AUTH, "refused the login");
+	login_case("SASL PLAIN refused", sasl_steps, "PLAIN", POP3_TLS_AUTO, 3000,
+	    POP3_ERR_AUTH, "refused the login");
+	login_case("no greeting", nogreet_steps, NULL, POP3_TLS_AUTO, 1000,
+	    POP3_ERR_TIMEOUT, "did not answer");
+	login_case("not a POP3 server", notpop_steps, NULL, POP3_TLS_AUTO, 2000,
+	    POP3_ERR_PROTO, "POP3");
+	login_case("STLS required, not offered", quit_steps, "USER",
+	    POP3_TLS_REQUIRED, 3000, POP3_ERR_TLS, "STLS");
+}
+
+static void
+test_usage(void)
+{
+	static const char *const bad[] = {
+		"http://example.org/", "pop3://", "pop3://host/1", "not a url",
+	};
+	struct pop3_opts o;
+	struct pop3 *s;
+	struct pop3_req r;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&o, 0, sizeof o);
+		o.url = bad[i];
+		o.user = "u";
+		o.password = "p";
+		s = pop3_new(&o);
+		is_int(pop3_connect(s), POP3_ERR_USAGE, "usage: %s", bad[i]);
+		ok(*pop3_error(s) != '\0', "usage: %s has a message: %s", bad[i],
+		    pop3_error(s));
+		pop3_free(s);
+	}
+	memset(&o, 0, sizeof o);
+	o.url = "pop3://127.0.0.1:1";
+	o.password = "p";
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), POP3_ERR_USAGE, "usage: no user");
+	pop3_free(s);
+	memset(&o, 0, sizeof o);
+	o.url = "pop3s://u@127.0.0.1:1";
+	o.password = "p";
+	o.tls = POP3_TLS_NONE;
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), POP3_ERR_USAGE, "usage: pop3s with TLS off");
+	pop3_free(s);
+	memset(&o, 0, sizeof o);
+	o.url = "pop3://u@127.0.0.1:1";
+	o.password = "p";
+	o.auth = "FOO";
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), POP3_ERR_USAGE, "usage: unknown auth");
+	memset(&r, 0, sizeof r);
+	r.cmd = POP3_STAT;
+	is_int(pop3_submit(s, &r), POP3_ERR_USAGE, "usage: submit when not connected");
+	pop3_free(s);
+	memset(&o, 0, sizeof o);
+	o.url = "pop3://u@127.0.0.1:1";
+	o.password = "p";
+	o.connect_timeout_ms = 2000;
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), POP3_ERR_NET, "net: connection refused");
+	ok(strstr(pop3_error(s), "127.0.0.1:1") != NULL, "net: says where: %s",
+	    pop3_error(s));
+	pop3_free(s);
+	is_int(pop3_status_fatal(POP3_ERR_SERVER), 0, "SERVER is not fatal");
+	is_int(pop3_status_fatal(POP3_ERR_USAGE), 0, "USAGE is not fatal");
+	is_int(pop3_status_fatal(POP3_ERR_NET), 1, "NET is fatal");
+	is_str(pop3_status_name(POP3_ERR_TIMEOUT), "timeout", "status name");
+	is_str(pop3_cmd_name(POP3_UIDL), "UIDL", "command name");
+}
+
+int
+main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	test_basic();
+	test_quit();
+	test_hostile();
+	test_short_retr();
+	test_slow_but_moving();
+	test_cancel();
+	test_login();
+	test_usage();
+	return done_testing();
+}
