@@ -35,6 +35,11 @@ char *charset_fix_utf8(const char *in, size_t len, size_t *outlen);
  * or code points past U+10FFFF). */
 int utf8_valid(const char *s, size_t len);
 
+/* Decodes the well-formed UTF-8 sequence at s: returns its length (1..4)
+ * and the code point in *cp, or 0 when it is ill-formed, with the length
+ * of its maximal ill-formed subpart in *bad (always >= 1). len >= 1. */
+size_t utf8_next(const char *s, size_t len, uint32_t *cp, size_t *bad);
+
 /* The same two conversions appended to a capped buffer (util.h); 0 or -1
  * when memory ran out (then the buffer has freed itself). */
 int charset_append_utf8(struct dbuf *b, const char *cs, const char *in, size_t len);

@@ -233,31 +233,32 @@ put_cp(struct dbuf *b, uint32_t cp)
 
 static const char replacement[] = "\xef\xbf\xbd";
 
-/*
- * Length of the well-formed UTF-8 sequence at s (1..4), or 0 when it is
- * ill-formed; then *bad is how many bytes form one maximal ill-formed
- * subpart (Unicode 3.9, "U+FFFD substitution of maximal subparts"), which
- * is what Python and WHATWG decoders replace with one U+FFFD each.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t len, size_t *bad)
+size_t
+utf8_next(const char *str, size_t len, uint32_t *cp, size_t *bad)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	size_t need, i;
+	uint32_t v;
 
 	*bad = 1;
-	if (c < 0x80)
+	if (c < 0x80) {
+		*cp = c;
 		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
 		need = 1;
-	else if (c >= 0xe0 && c <= 0xef) {
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
 		need = 2;
+		v = c & 0x0f;
 		if (c == 0xe0)
 			lo = 0xa0;
 		else if (c == 0xed)
 			hi = 0x9f;
 	} else if (c >= 0xf0 && c <= 0xf4) {
 		need = 3;
+		v = c & 0x07;
 		if (c == 0xf0)
 			lo = 0x90;
 		else if (c == 0xf4)
@@ -269,9 +270,11 @@ utf8_seq(const unsigned char *s, size_t len, size_t *bad)
 			*bad = i;
 			return 0;
 		}
+		v = (v << 6) | (s[i] & 0x3f);
 		lo = 0x80;
 		hi = 0xbf;
 	}
+	*cp = v;
 	return need + 1;
 }
 
@@ -280,13 +283,14 @@ utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n, bad;
+	uint32_t cp;
 
 	while (i < len) {
 		if (p[i] < 0x80) {
 			i++;
 			continue;
 		}
-		n = utf8_seq(p + i, len - i, &bad);
+		n = utf8_next(s + i, len - i, &cp, &bad);
 		if (n == 0)
 			return 0;
 		i += n;
@@ -299,13 +303,14 @@ fix_utf8(struct dbuf *b, const char *in, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	size_t i = 0, start, n, bad;
+	uint32_t cp;
 
 	while (i < len) {
 		start = i;
 		while (i < len && p[i] < 0x80)
 			i++;
 		while (i < len) {
-			n = utf8_seq(p + i, len - i, &bad);
+			n = utf8_next(in + i, len - i, &cp, &bad);
 			if (n == 0)
 				break;
 			i += n;
