@@ -37,6 +37,8 @@ struct run {
 	int conn_gone;		/* a fatal status: no RSET, no QUIT */
 	int in_quit;		/* Ctrl-C is held back during QUIT */
 	unsigned long server_last;
+	void **reqs;		/* cli_run.c's requests in flight */
+	size_t nreqs, capreqs;
 
 	struct run_size *sizes;	/* sorted by n */
 	size_t nsizes;
@@ -49,6 +51,7 @@ struct run {
 	unsigned long *dele;	/* deleted since the last RSET */
 	size_t ndele, capdele;
 	struct lastrec *rec;	/* loaded when first needed */
+	int rec_changed;	/* the record learned something besides retrievals */
 };
 
 /* In cli_run.c: wait for what is queued (-1 after a failure), and one
@@ -63,7 +66,9 @@ int cli_last_keep_uidl(struct run *run, const struct pop3_reply *r);
 int cli_last_have_sizes(const struct run *run, const unsigned long *msgs, size_t n);
 /* The LIST size of message n, or 0 when unknown. */
 unsigned long long cli_last_size(const struct run *run, unsigned long n);
-int cli_last_want_uidl(const struct run *run);
+/* 1 when RETR should bring the UIDL map along: the record is kept and the
+ * server is known to answer LAST with -ERR (loads the record). */
+int cli_last_want_uidl(struct run *run);
 void cli_last_no_uidl(struct run *run);
 
 void cli_last_retrieved(struct run *run, unsigned long n);
@@ -73,8 +78,6 @@ void cli_last_rset(struct run *run);
 
 /* LAST answered locally; -1 after a failure (already reported). */
 int cli_last_local(struct run *run, unsigned long *n);
-/* Fetches the UIDL map when retrievals need it; -1 after a failure. */
-int cli_last_before_quit(struct run *run);
 /* After QUIT +OK: merges this session's retrievals into the record. */
 void cli_last_commit(struct run *run);
 void cli_last_free(struct run *run);

@@ -4,12 +4,15 @@
  *
  * Per account (user@host:port) one file in the state directory holds the
  * UIDLs of the messages retrieved with RETR in committed sessions (QUIT
- * answered +OK), and the highest message number so retrieved, for servers
- * without UIDL. The file:
+ * answered +OK), the highest message number so retrieved (renumbered as
+ * committed deletions renumber the mailbox), for servers without UIDL, and
+ * whether the server answered LAST with -ERR once ("server-last no"): only
+ * then does pouch spend a UIDL on sessions that retrieve. The file:
  *
  *     pouch-last 1
  *     account alice@mail.example.org:995
  *     max 7
+ *     server-last no
  *     uid 1f2e3d...
  *     uid ...
  *
@@ -74,5 +77,8 @@ size_t lastrec_prune(struct lastrec *r, int (*keep)(void *ctx, const char *uid),
 size_t lastrec_count(const struct lastrec *r);
 unsigned long lastrec_max(const struct lastrec *r);
 void lastrec_set_max(struct lastrec *r, unsigned long max);
+/* Nonzero once the server answered LAST with -ERR. */
+int lastrec_nolast(const struct lastrec *r);
+void lastrec_set_nolast(struct lastrec *r, int nolast);
 
 #endif

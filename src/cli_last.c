@@ -133,10 +133,15 @@ cli_last_have_sizes(const struct run *run, const unsigned long *msgs, size_t n)
 	return run->full_list || (n == 1 && cli_last_size(run, msgs[0]));
 }
 
+static void load_record(struct run *run);
+
 int
-cli_last_want_uidl(const struct run *run)
+cli_last_want_uidl(struct run *run)
 {
-	return run->uidl_state == 0 && run->cfg->state_dir != NULL;
+	if (run->uidl_state != 0 || !run->cfg->state_dir)
+		return 0;
+	load_record(run);
+	return run->rec && lastrec_nolast(run->rec);
 }
 
 void
@@ -239,29 +244,25 @@ cli_last_local(struct run *run, unsigned long *out)
 	size_t i;
 
 	load_record(run);
+	if (run->rec && !lastrec_nolast(run->rec)) {
+		/* From now on sessions that retrieve keep UIDLs. */
+		lastrec_set_nolast(run->rec, 1);
+		run->rec_changed = 1;
+	}
 	if (fetch_uidl(run) < 0)
 		return -1;
 	for (i = 0; i < run->nretr; i++)
 		if (run->retr[i] > best)
 			best = run->retr[i];
-	if (run->uidl_state == 1) {
+	if (run->uidl_state == 1 && run->rec && lastrec_count(run->rec) > 0) {
 		for (i = 0; i < run->nuids; i++)
-			if (run->uids[i].n > best && run->rec &&
-			    lastrec_has(run->rec, run->uids[i].uid))
+			if (run->uids[i].n > best && lastrec_has(run->rec, run->uids[i].uid))
 				best = run->uids[i].n;
 	} else if (run->rec && lastrec_max(run->rec) > best) {
 		best = lastrec_max(run->rec);
 	}
 	*out = best;
 	return 0;
-}
-
-int
-cli_last_before_quit(struct run *run)
-{
-	if (!run->nretr || !run->cfg->state_dir)
-		return 0;
-	return fetch_uidl(run);
 }
 
 /* What is still on the server after QUIT: listed by UIDL, not deleted. */
@@ -320,12 +321,12 @@ void
 cli_last_commit(struct run *run)
 {
 	const struct cli_session_cfg *cfg = run->cfg;
-	unsigned long max = 0;
+	unsigned long max = 0, below = 0;
 	char *path, *err = NULL;
-	int changed = 0;
+	int changed = run->rec_changed;
 	size_t i;
 
-	if (!run->nretr && run->uidl_state != 1)
+	if (!run->nretr && !run->ndele && !changed)
 		return;
 	if (!cfg->state_dir) {
 		if (run->nretr)
@@ -338,6 +339,7 @@ cli_last_commit(struct run *run)
 		return;
 	if (run->uidl_state == 1 && prune_record(run))
 		changed = 1;
+	max = lastrec_max(run->rec);
 	for (i = 0; i < run->nretr; i++) {
 		const char *uid = uid_of(run, run->retr[i]);
 
@@ -346,8 +348,13 @@ cli_last_commit(struct run *run)
 		if (run->retr[i] > max)
 			max = run->retr[i];
 	}
-	if (max > lastrec_max(run->rec)) {
-		lastrec_set_max(run->rec, max);
+	/* The committed deletions renumber the mailbox: the highest number
+	 * retrieved moves down by the deleted messages at or below it. */
+	for (i = 0; i < run->ndele; i++)
+		if (run->dele[i] <= max)
+			below++;
+	if (max - below != lastrec_max(run->rec)) {
+		lastrec_set_max(run->rec, max - below);
 		changed = 1;
 	}
 	if (!changed)

@@ -2,12 +2,14 @@
  * cli_run.c: the commands of one command line on one POP3 session (see
  * cli_run.h).
  *
- * Each command line command is submitted as one batch of requests (so the
- * engine can pipeline a "retr 1-300" or a "dele 1 2 3"), then waited for.
- * Results are printed from the on_done callbacks, in order. After the first
- * failure nothing more is printed or saved: later replies of the same batch
- * are drained and dropped, and the session ends with RSET and QUIT (or, when
- * the connection is gone, with no QUIT at all), so nothing is deleted.
+ * Commands are submitted without waiting, so the engine can pipeline them
+ * ("stat -- list -- uidl", "retr 1-300", "dele 1 2 3") when the server
+ * allows; pouch waits only where it needs an answer to go on (the LIST
+ * sizes before RETR, the reply to LAST) and at the end. Results are printed
+ * from the on_done callbacks, in order. After the first failure nothing
+ * more is printed or saved: later replies already in flight are drained and
+ * dropped, and the session ends with RSET and QUIT (or, when the connection
+ * is gone, with no QUIT at all), so nothing is deleted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,22 @@ exit_for(enum pop3_status st)
 	case POP3_ERR_NOMEM: return EXIT_POUCH_LOCAL;
 	}
 	return EXIT_POUCH_PROTO;
+}
+
+/* What kind of failure, in words a script can grep for. */
+static const char *
+status_word(enum pop3_status st)
+{
+	switch (st) {
+	case POP3_ERR_AUTH: return "login failed";
+	case POP3_ERR_TLS: return "TLS failure";
+	case POP3_ERR_NET: return "connection closed";
+	case POP3_ERR_TIMEOUT: return "timed out";
+	case POP3_ERR_PROTO: return "protocol violation";
+	case POP3_ERR_CANCELLED: return "interrupted";
+	case POP3_ERR_NOMEM: return "out of memory";
+	default: return "failed";
+	}
 }
 
 /* "RETR 9", "TOP 1 5", "STAT": how a request is named in messages. */
@@ -93,11 +111,15 @@ run_fail_status(struct run *run, const struct req *q, const struct pop3_reply *r
 	req_label(q, label, sizeof label);
 	if (pop3_status_fatal(r->status))
 		run->conn_gone = 1;
-	if (r->status == POP3_ERR_SERVER)
+	if (r->status == POP3_ERR_SERVER) {
 		run_fail(run, EXIT_POUCH_SERVER, label, NULL, r->text ? r->text : "");
-	else
-		run_fail(run, exit_for(r->status), label,
-		    r->error ? r->error : pop3_status_name(r->status), NULL);
+	} else {
+		char *what = str_printf("%s: %s", status_word(r->status),
+		    r->error ? r->error : pop3_status_name(r->status));
+
+		run_fail(run, exit_for(r->status), label, what ? what : "out of memory", NULL);
+		free(what);
+	}
 }
 
 static int
@@ -177,6 +199,9 @@ retr_done(struct req *q, const struct pop3_reply *r)
 	enum outfile_status os;
 
 	req_label(q, label, sizeof label);
+	if (r->status == POP3_OK && r->size_mismatch && !run->exit && !run->cfg->a->quiet)
+		fprintf(stderr, "pouch: %s: warning: %llu octets, more than LIST said "
+		    "(%llu); kept whole\n", label, r->body_octets, cli_last_size(run, q->n));
 	if (r->status != POP3_OK || run->exit) {
 		if (q->out_open)
 			outfile_abort(&q->out);
@@ -286,52 +311,50 @@ on_done(void *ctx, const struct pop3_reply *r)
 		    "writing to stdout failed", NULL);
 }
 
-/* A batch of requests for one command line command. */
-struct batch {
-	struct req *q;
-	size_t n, cap;
-};
-
+/* A request lives until the wait that completes it is over. */
 static struct req *
-batch_add(struct run *run, struct batch *b, enum pop3_cmd cmd, unsigned long n)
+req_new(struct run *run, enum pop3_cmd cmd, unsigned long n)
 {
 	struct req *q;
+	void **nr;
 
-	if (b->n == b->cap) {
-		/* The reqs are the engine's ctx pointers: never move them
-		 * once submitted, so the batch is sized before the first. */
-		return NULL;
+	if (run->nreqs == run->capreqs) {
+		size_t nc = run->capreqs ? run->capreqs * 2 : 16;
+
+		nr = realloc(run->reqs, nc * sizeof *nr);
+		if (!nr)
+			goto nomem;
+		run->reqs = nr;
+		run->capreqs = nc;
 	}
-	q = &b->q[b->n++];
-	memset(q, 0, sizeof *q);
+	q = calloc(1, sizeof *q);
+	if (!q)
+		goto nomem;
+	run->reqs[run->nreqs++] = q;
 	q->run = run;
 	q->cmd = cmd;
 	q->n = n;
 	return q;
+nomem:
+	run_fail(run, EXIT_POUCH_LOCAL, pop3_cmd_name(cmd), "out of memory", NULL);
+	return NULL;
 }
 
-static int
-batch_init(struct batch *b, size_t cap)
-{
-	b->q = calloc(cap ? cap : 1, sizeof *b->q);
-	b->n = 0;
-	b->cap = cap;
-	return b->q ? 0 : -1;
-}
-
+/* Frees the requests of waits that are over. */
 static void
-batch_free(struct batch *b)
+reqs_free(struct run *run)
 {
 	size_t i;
 
-	for (i = 0; i < b->n; i++) {
-		if (b->q[i].out_open)
-			outfile_abort(&b->q[i].out);
-		free(b->q[i].server_text);
+	for (i = 0; i < run->nreqs; i++) {
+		struct req *q = run->reqs[i];
+
+		if (q->out_open)
+			outfile_abort(&q->out);
+		free(q->server_text);
+		free(q);
 	}
-	free(b->q);
-	b->q = NULL;
-	b->n = b->cap = 0;
+	run->nreqs = 0;
 }
 
 /* Submits q; a refusal (which should not happen) is a failure. */
@@ -342,6 +365,8 @@ submit(struct run *run, struct req *q, unsigned long long expect)
 	enum pop3_status st;
 	char label[64];
 
+	if (!q)
+		return -1;
 	memset(&r, 0, sizeof r);
 	r.cmd = q->cmd;
 	r.has_n = q->n != 0;
@@ -367,12 +392,16 @@ int
 cli_run_wait(struct run *run)
 {
 	enum pop3_status st = pop3_wait(run->s);
+	char *what;
 
 	if (st != POP3_OK) {
 		if (pop3_status_fatal(st))
 			run->conn_gone = 1;
-		run_fail(run, exit_for(st), "session",
-		    pop3_error(run->s) ? pop3_error(run->s) : pop3_status_name(st), NULL);
+		what = str_printf("%s: %s", status_word(st),
+		    pop3_error(run->s) ? pop3_error(run->s) : pop3_status_name(st));
+
+		run_fail(run, exit_for(st), "session", what ? what : "out of memory", NULL);
+		free(what);
 		return -1;
 	}
 	return run->exit ? -1 : 0;
@@ -383,28 +412,23 @@ cli_run_wait(struct run *run)
 enum pop3_status
 cli_run_aux(struct run *run, enum pop3_cmd cmd, unsigned long n, char **server_text)
 {
-	struct batch b;
-	enum pop3_status st;
+	enum pop3_status st = POP3_ERR_NET;
 	struct req *q;
 
 	if (server_text)
 		*server_text = NULL;
-	if (batch_init(&b, 1) < 0) {
-		run_fail(run, EXIT_POUCH_LOCAL, pop3_cmd_name(cmd), "out of memory", NULL);
+	q = req_new(run, cmd, n);
+	if (!q)
 		return POP3_ERR_NOMEM;
-	}
-	q = batch_add(run, &b, cmd, n);
 	q->aux = 1;
-	if (submit(run, q, 0) < 0 || cli_run_wait(run) < 0) {
-		batch_free(&b);
-		return POP3_ERR_NET;
+	if (submit(run, q, 0) == 0 && cli_run_wait(run) == 0) {
+		st = q->status;
+		if (server_text) {
+			*server_text = q->server_text;
+			q->server_text = NULL;
+		}
 	}
-	st = q->status;
-	if (server_text) {
-		*server_text = q->server_text;
-		q->server_text = NULL;
-	}
-	batch_free(&b);
+	reqs_free(run);
 	return st;
 }
 
@@ -412,59 +436,51 @@ static int
 run_retr(struct run *run, const struct cli_cmd *c)
 {
 	const char *dir = run->cfg->a->output_dir;
-	struct batch b;
-	size_t i, extra = 0;
-	int r = 0;
+	struct req *list = NULL, *uidl = NULL, *q;
+	size_t i;
 
 	/* The sizes first, for the integrity check: LIST n for one message
 	 * (a -ERR there is left for RETR to report), the whole LIST for more;
-	 * the UIDL map rides along for the LAST record. */
-	if (batch_init(&b, c->nmsgs + 2) < 0) {
-		run_fail(run, EXIT_POUCH_LOCAL, "RETR", "out of memory", NULL);
-		return -1;
-	}
+	 * the UIDL map rides along when the LAST record wants it. This waits
+	 * for everything queued before. */
 	if (!cli_last_have_sizes(run, c->msgs, c->nmsgs)) {
-		struct req *q = batch_add(run, &b, POP3_LIST, c->nmsgs == 1 ? c->msgs[0] : 0);
-
-		q->aux = 1;
-		if (submit(run, q, 0) < 0)
-			goto out;
-		extra++;
+		list = req_new(run, POP3_LIST, c->nmsgs == 1 ? c->msgs[0] : 0);
+		if (!list)
+			return -1;
+		list->aux = 1;
+		if (submit(run, list, 0) < 0)
+			return -1;
 	}
 	if (cli_last_want_uidl(run)) {
-		struct req *q = batch_add(run, &b, POP3_UIDL, 0);
-
-		q->aux = 1;
-		if (submit(run, q, 0) < 0)
-			goto out;
-		extra++;
+		uidl = req_new(run, POP3_UIDL, 0);
+		if (!uidl)
+			return -1;
+		uidl->aux = 1;
+		if (submit(run, uidl, 0) < 0)
+			return -1;
 	}
-	if (extra) {
+	if (list || uidl) {
 		if (cli_run_wait(run) < 0)
-			goto out;
-		for (i = 0; i < extra; i++) {
-			if (b.q[i].cmd == POP3_LIST && b.q[i].n == 0 &&
-			    b.q[i].status == POP3_ERR_SERVER) {
-				run_fail(run, EXIT_POUCH_SERVER, "LIST", NULL,
-				    b.q[i].server_text ? b.q[i].server_text : "");
-				goto out;
-			}
-			if (b.q[i].cmd == POP3_UIDL && b.q[i].status == POP3_ERR_SERVER)
-				cli_last_no_uidl(run);
+			return -1;
+		if (list && list->n == 0 && list->status == POP3_ERR_SERVER) {
+			run_fail(run, EXIT_POUCH_SERVER, "LIST", NULL,
+			    list->server_text ? list->server_text : "");
+			return -1;
 		}
+		if (uidl && uidl->status == POP3_ERR_SERVER)
+			cli_last_no_uidl(run);
+		reqs_free(run);
 	}
 	for (i = 0; i < c->nmsgs; i++) {
-		struct req *q = batch_add(run, &b, POP3_RETR, c->msgs[i]);
-
+		q = req_new(run, POP3_RETR, c->msgs[i]);
+		if (!q)
+			return -1;
 		q->dir = dir;
 		q->to_stdout = dir == NULL;
 		if (submit(run, q, cli_last_size(run, c->msgs[i])) < 0)
-			break;
+			return -1;
 	}
-	r = cli_run_wait(run);
-out:
-	batch_free(&b);
-	return run->exit ? -1 : r;
+	return 0;
 }
 
 static int
@@ -504,6 +520,8 @@ run_last(struct run *run)
 	return 0;
 }
 
+/* Submits the requests of one command; waits only where the next step
+ * needs an answer (retr, last). */
 static int
 run_cmd(struct run *run, const struct cli_cmd *c)
 {
@@ -513,9 +531,8 @@ run_cmd(struct run *run, const struct cli_cmd *c)
 		[CLI_RSET] = POP3_RSET, [CLI_NOOP] = POP3_NOOP, [CLI_LAST] = POP3_LAST,
 		[CLI_CAPA] = POP3_CAPA, [CLI_QUIT] = POP3_QUIT,
 	};
-	struct batch b;
+	struct req *q;
 	size_t i;
-	int r;
 
 	switch (c->verb) {
 	case CLI_QUIT:
@@ -524,27 +541,19 @@ run_cmd(struct run *run, const struct cli_cmd *c)
 		return run_retr(run, c);
 	case CLI_LAST:
 		return run_last(run);
-	default:
-		break;
-	}
-	if (batch_init(&b, c->verb == CLI_DELE ? c->nmsgs : 1) < 0) {
-		run_fail(run, EXIT_POUCH_LOCAL, cli_verb_name(c->verb), "out of memory", NULL);
-		return -1;
-	}
-	if (c->verb == CLI_DELE) {
+	case CLI_DELE:
 		for (i = 0; i < c->nmsgs; i++)
-			if (submit(run, batch_add(run, &b, POP3_DELE, c->msgs[i]), 0) < 0)
-				break;
-	} else {
-		struct req *q = batch_add(run, &b, map[c->verb], c->has_n ? c->n : 0);
-
+			if (submit(run, req_new(run, POP3_DELE, c->msgs[i]), 0) < 0)
+				return -1;
+		return 0;
+	default:
+		q = req_new(run, map[c->verb], c->has_n ? c->n : 0);
+		if (!q)
+			return -1;
 		q->lines = c->lines;
 		q->to_stdout = c->verb == CLI_TOP;
-		submit(run, q, 0);
+		return submit(run, q, 0);
 	}
-	r = cli_run_wait(run);
-	batch_free(&b);
-	return r;
 }
 
 static int
@@ -577,7 +586,8 @@ run_connect(struct run *run)
 	if (st == POP3_ERR_AUTH)
 		fprintf(stderr, "pouch: login as %s failed: ", run->cfg->user);
 	else
-		fprintf(stderr, "pouch: %s:%u: ", a->u.host, a->u.port);
+		fprintf(stderr, "pouch: %s:%u: %s: ", a->u.host, a->u.port,
+		    st == POP3_ERR_NET ? "cannot connect" : status_word(st));
 	cli_escape_put(stderr, err ? err : pop3_status_name(st), strlen(err ? err : pop3_status_name(st)));
 	if (text && *text) {
 		fputs("; server said: -ERR ", stderr);
@@ -595,23 +605,19 @@ run_abandon(struct run *run)
 	const char *text;
 
 	if (!run->conn_gone && !*run->cfg->interrupted) {
-		struct batch b;
-		struct req *q;
+		struct req *q = req_new(run, POP3_RSET, 0);
 
-		if (batch_init(&b, 1) == 0) {
-			int saved = run->exit;
-
-			q = batch_add(run, &b, POP3_RSET, 0);
+		/* run->exit is set, so a failure here is not reported over
+		 * the first one; it only means no QUIT. */
+		if (q) {
 			q->aux = 1;
-			/* run->exit is set, so this failure path only records. */
 			if (submit(run, q, 0) == 0 && pop3_wait(run->s) == POP3_OK &&
 			    q->status == POP3_OK) {
 				run->in_quit = 1;
 				pop3_quit(run->s, &text);
 			}
-			run->exit = saved;
-			batch_free(&b);
 		}
+		reqs_free(run);
 	}
 	if (run->exit == EXIT_POUCH_CANCEL)
 		fputs("pouch: interrupted; nothing was deleted\n", stderr);
@@ -625,10 +631,6 @@ run_finish(struct run *run)
 	const char *text = NULL;
 	enum pop3_status st;
 
-	if (cli_last_before_quit(run) < 0) {
-		run_abandon(run);
-		return;
-	}
 	run->in_quit = 1;
 	st = pop3_quit(run->s, &text);
 	if (st == POP3_OK) {
@@ -688,9 +690,15 @@ cli_run(const struct cli_session_cfg *cfg)
 		return EXIT_POUCH_LOCAL;
 	}
 	if (run_connect(&run) == 0) {
-		for (i = 0; i < a->ncmds && !run.exit; i++)
-			if (run_cmd(&run, &a->cmds[i]) < 0 && !run.exit)
+		for (i = 0; i < a->ncmds && !run.exit; i++) {
+			if (*cfg->interrupted)
+				run_fail(&run, EXIT_POUCH_CANCEL, cli_verb_name(a->cmds[i].verb),
+				    "interrupted", NULL);
+			else if (run_cmd(&run, &a->cmds[i]) < 0 && !run.exit)
 				run.exit = EXIT_POUCH_PROTO;
+		}
+		if (!run.exit)
+			cli_run_wait(&run);
 		if (run.exit)
 			run_abandon(&run);
 		else
@@ -698,6 +706,8 @@ cli_run(const struct cli_session_cfg *cfg)
 	}
 	pop3_free(run.s);
 	cli_trace_flush(&run.trace);
+	reqs_free(&run);
+	free(run.reqs);
 	cli_last_free(&run);
 	return run.exit;
 }

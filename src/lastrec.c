@@ -21,6 +21,7 @@ struct lastrec {
 	size_t n, cap;
 	int sorted;		/* sorted and without duplicates */
 	unsigned long max;
+	int nolast;
 };
 
 struct lastrec *
@@ -51,6 +52,7 @@ lastrec_clear(struct lastrec *r)
 	r->n = r->cap = 0;
 	r->sorted = 1;
 	r->max = 0;
+	r->nolast = 0;
 }
 
 void
@@ -167,6 +169,18 @@ lastrec_set_max(struct lastrec *r, unsigned long max)
 	r->max = max;
 }
 
+int
+lastrec_nolast(const struct lastrec *r)
+{
+	return r->nolast;
+}
+
+void
+lastrec_set_nolast(struct lastrec *r, int nolast)
+{
+	r->nolast = nolast != 0;
+}
+
 static enum lastrec_status
 corrupt(struct lastrec *r, char **err, unsigned long line, const char *why)
 {
@@ -220,6 +234,8 @@ lastrec_parse(struct lastrec *r, const char *text, size_t len, char **err)
 				return corrupt(r, err, line, "bad max line");
 			r->max = (unsigned long)v;
 			seen_max = 1;
+		} else if (n == 14 && memcmp(p, "server-last no", 14) == 0) {
+			r->nolast = 1;
 		} else if (n >= 4 && memcmp(p, "uid ", 4) == 0) {
 			if (n - 4 > LASTREC_UID_MAX)
 				return corrupt(r, err, line, "a UIDL longer than 70 characters");
@@ -249,7 +265,8 @@ lastrec_format(const struct lastrec *r, size_t *len)
 
 	ensure_sorted(r);
 	dbuf_init(&b, 0);
-	if (dbuf_printf(&b, "%s\naccount %s\nmax %lu\n", LASTREC_MAGIC, r->account, r->max) < 0)
+	if (dbuf_printf(&b, "%s\naccount %s\nmax %lu\n%s", LASTREC_MAGIC, r->account,
+	    r->max, r->nolast ? "server-last no\n" : "") < 0)
 		return NULL;
 	for (i = 0; i < r->n; i++)
 		if (dbuf_adds(&b, "uid ") < 0 || dbuf_adds(&b, r->uids[i]) < 0 ||
