@@ -105,6 +105,11 @@ case_end() {
 	fi
 }
 has_err() { grep -Eqi -- "$1" "$err"; }
+# The key words a user (or a script) looks for, one per class of failure.
+KW_CLOSED='connection closed|closed the connection'
+KW_TIMEOUT='timed out|timeout'
+KW_PROTO='protocol'
+KW_SHORT='short'
 no_commit() { ! grep -Eq '^# committed: [0-9]' "$log"; }
 msg() { "$PYTHON3" "$FS" --scenario "$1" --print-message "$2"; }
 
@@ -150,8 +155,8 @@ case_begin "drop-mid-retr -o"
 mkdir "$dir/mail"
 pouch_run --timeout 5 -o "$dir/mail" "$url" retr 1-3
 is "$rc" 5 "$what: exit 5 (network)"
-has_err 'connection closed'
-ok $? "$what: stderr says the connection closed"
+has_err "$KW_CLOSED"
+ok $? "$what: stderr says the connection closed ('$KW_CLOSED')"
 grep -qx 'pouch: nothing was deleted' "$err"
 ok $? "$what: stderr says nothing was deleted"
 is "$(cd "$dir/mail" && ls -A)" "1.eml" "$what: only 1.eml in the directory (no 2.eml, no temp file)"
@@ -168,10 +173,20 @@ start_server drop-mid-retr
 case_begin "drop-mid-retr with a DELE pending"
 pouch_run --timeout 5 "$url" dele 1 -- retr 2
 is "$rc" 5 "$what: exit 5 (network)"
-has_err 'connection closed'
-ok $? "$what: stderr says the connection closed"
+has_err "$KW_CLOSED"
+ok $? "$what: stderr says the connection closed ('$KW_CLOSED')"
 grep -qx 'pouch: nothing was deleted' "$err"
 ok $? "$what: stderr says nothing was deleted"
+no_commit
+ok $? "$what: no deletion committed"
+case_end
+
+start_server drop-mid-retr --pipelining
+case_begin "drop-mid-retr -o, pipelined"
+mkdir "$dir/mail"
+pouch_run --timeout 5 -o "$dir/mail" "$url" dele 3 -- retr 1-3
+is "$rc" 5 "$what: exit 5 (network)"
+is "$(cd "$dir/mail" && ls -A)" "1.eml" "$what: only 1.eml in the directory (no 2.eml, no temp file)"
 no_commit
 ok $? "$what: no deletion committed"
 case_end
@@ -195,6 +210,20 @@ no_commit
 ok $? "$what: no deletion committed"
 case_end
 
+# The same with PIPELINING offered: DELE 3, queued behind the failing RETR 2,
+# has reached the server before the -ERR came back; RSET must undo it too.
+start_server err-retr-pending-dele --pipelining
+case_begin "err-retr-pending-dele, pipelined"
+pouch_run --timeout 5 "$url" dele 1 -- retr 2 -- dele 3
+is "$rc" 1 "$what: exit 1 (-ERR)"
+grep -qx 'pouch: nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
+is "$(sent_tx | sed -n '$p')" "QUIT" "$what: QUIT last"
+is "$(sent_tx | sed -n '$!p' | sed -n '$p')" "RSET" "$what: RSET just before QUIT"
+no_commit
+ok $? "$what: no deletion committed"
+case_end
+
 # ---------------------------------------------------------------------------
 # garbage-status: "HELLO" in answer to STAT, with a DELE pending.
 
@@ -202,8 +231,8 @@ start_server garbage-status
 case_begin "garbage-status"
 pouch_run --timeout 5 "$url" dele 1 -- stat
 is "$rc" 6 "$what: exit 6 (protocol)"
-has_err 'protocol'
-ok $? "$what: stderr says protocol"
+has_err "$KW_PROTO"
+ok $? "$what: stderr says it is a protocol error ('$KW_PROTO')"
 grep -qx 'pouch: nothing was deleted' "$err"
 ok $? "$what: stderr says nothing was deleted"
 no_commit
@@ -250,8 +279,8 @@ start_server long-line
 case_begin "long-line"
 pouch_run --timeout 2 "$url" stat
 is "$rc" 6 "$what: exit 6 (protocol: overlong line)"
-has_err 'protocol'
-ok $? "$what: stderr says protocol"
+has_err "$KW_PROTO"
+ok $? "$what: stderr says it is a protocol error ('$KW_PROTO')"
 [ "$secs" -lt 10 ]
 ok $? "$what: ended in ${secs}s (< 10)"
 case_end
@@ -265,8 +294,8 @@ start_server drip
 case_begin "drip"
 pouch_run --timeout 2 "$url" stat
 is "$rc" 5 "$what: exit 5 (timeout)"
-has_err 'timed out'
-ok $? "$what: stderr says timed out"
+has_err "$KW_TIMEOUT"
+ok $? "$what: stderr says it timed out ('$KW_TIMEOUT')"
 [ "$secs" -lt 10 ]
 ok $? "$what: ended in ${secs}s (< 10)"
 case_end
@@ -275,8 +304,8 @@ start_server drip-greeting
 case_begin "drip-greeting"
 pouch_run --timeout 2 "$url" stat
 is "$rc" 5 "$what: exit 5 (timeout)"
-has_err 'timed out'
-ok $? "$what: stderr says timed out"
+has_err "$KW_TIMEOUT"
+ok $? "$what: stderr says it timed out ('$KW_TIMEOUT')"
 [ "$secs" -lt 10 ]
 ok $? "$what: ended in ${secs}s (< 10)"
 case_end
@@ -288,8 +317,8 @@ start_server no-greeting
 case_begin "no-greeting"
 pouch_run --timeout 2 "$url" stat
 is "$rc" 5 "$what: exit 5 (timeout)"
-has_err 'timed out'
-ok $? "$what: stderr says timed out"
+has_err "$KW_TIMEOUT"
+ok $? "$what: stderr says it timed out ('$KW_TIMEOUT')"
 [ "$secs" -lt 10 ]
 ok $? "$what: ended in ${secs}s (< 10)"
 is "$(sent)" "" "$what: pouch sent nothing before the greeting"
@@ -302,8 +331,8 @@ start_server short-retr
 case_begin "short-retr with a DELE pending"
 pouch_run --timeout 5 "$url" dele 3 -- retr 1
 is "$rc" 6 "$what: exit 6 (protocol: short RETR)"
-has_err 'short'
-ok $? "$what: stderr says short"
+has_err "$KW_SHORT"
+ok $? "$what: stderr says the message was short ('$KW_SHORT')"
 grep -qx 'pouch: nothing was deleted' "$err"
 ok $? "$what: stderr says nothing was deleted"
 no_commit
@@ -315,8 +344,8 @@ case_begin "short-retr -o"
 mkdir "$dir/mail"
 pouch_run --timeout 5 -o "$dir/mail" "$url" retr 1
 is "$rc" 6 "$what: exit 6 (protocol: short RETR)"
-has_err 'short'
-ok $? "$what: stderr says short"
+has_err "$KW_SHORT"
+ok $? "$what: stderr says the message was short ('$KW_SHORT')"
 is "$(cd "$dir/mail" && ls -A)" "" "$what: no file left in the directory"
 case_end
 
@@ -327,24 +356,24 @@ start_server bad-list
 case_begin "bad-list list (2^64)"
 pouch_run --timeout 5 "$url" list
 is "$rc" 6 "$what: exit 6 (protocol)"
-has_err 'protocol'
-ok $? "$what: stderr says protocol"
+has_err "$KW_PROTO"
+ok $? "$what: stderr says it is a protocol error ('$KW_PROTO')"
 case_end
 
 start_server bad-list
 case_begin "bad-list stat (octets > 2^64)"
 pouch_run --timeout 5 "$url" stat
 is "$rc" 6 "$what: exit 6 (protocol)"
-has_err 'protocol'
-ok $? "$what: stderr says protocol"
+has_err "$KW_PROTO"
+ok $? "$what: stderr says it is a protocol error ('$KW_PROTO')"
 case_end
 
 start_server bad-list-garbage
 case_begin "bad-list-garbage list"
 pouch_run --timeout 5 "$url" list
 is "$rc" 6 "$what: exit 6 (protocol)"
-has_err 'protocol'
-ok $? "$what: stderr says protocol"
+has_err "$KW_PROTO"
+ok $? "$what: stderr says it is a protocol error ('$KW_PROTO')"
 [ ! -s "$out" ] || ! grep -q '^2 12' "$out"
 ok $? "$what: the garbage size is not printed as a number"
 case_end
