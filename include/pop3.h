@@ -6,8 +6,9 @@
  * backend resolves, connects, negotiates TLS (pop3s:// or STLS) and logs in
  * (CURLOPT_CONNECT_ONLY); after that this module speaks the transaction
  * commands itself over the connection, pipelined when CAPA lists PIPELINING.
- * src/pop3.c is the only file in pouch that includes <curl/curl.h>; reply
- * parsing is in src/pop3_reply.c (pure, see pop3_reply.h).
+ * src/pop3.c, src/pop3_engine.c and src/pop3_login.c (sharing the private
+ * src/pop3_priv.h) are the only files in pouch that include <curl/curl.h>;
+ * reply parsing is in src/pop3_reply.c (pure, see pop3_reply.h).
  *
  * Who may include it: the command layer (src/cli.c, later the reader's
  * commands). Never the MIME decoder or the views.
@@ -113,7 +114,9 @@ struct pop3_reply {
 	 * POP3_ERR_PROTO. */
 	int size_mismatch;
 };
-/* Everything a reply points to lives until its on_done returns. */
+/* Everything a reply points to lives until its on_done returns. on_done may
+ * call pop3_submit (the new request goes to the end of the queue) and the
+ * accessors; it must not call pop3_run, pop3_wait, pop3_quit or pop3_free. */
 
 struct pop3_req {
 	enum pop3_cmd cmd;
@@ -133,10 +136,14 @@ struct pop3;
 
 /* A session that has not connected yet. NULL only when memory ran out. */
 struct pop3 *pop3_new(const struct pop3_opts *o);
-/* Closes the connection without QUIT (deletions are not committed) and frees. */
+/* Closes the connection without QUIT (deletions are not committed) and frees.
+ * Requests still queued complete first with POP3_ERR_CANCELLED (their on_done
+ * is called from here). NULL is allowed. */
 void pop3_free(struct pop3 *s);
 
-/* Connects, negotiates TLS, reads CAPA, logs in. Blocks, calling tick. */
+/* Connects, negotiates TLS, logs in, then reads CAPA. Blocks, calling tick.
+ * Any status but POP3_OK leaves the session closed (pop3_error says why); it
+ * can only be freed. The password is wiped from pouch's memory once sent. */
 enum pop3_status pop3_connect(struct pop3 *s);
 
 /* pouch's own text for the last failure, or for the last fatal status. */
@@ -144,6 +151,7 @@ const char *pop3_error(const struct pop3 *s);
 /* The server's text of the last -ERR (login included), or "". */
 const char *pop3_server_text(const struct pop3 *s);
 
+/* The greeting's text after "+OK " (with the APOP timestamp), or "". */
 const char *pop3_greeting(const struct pop3 *s);
 /* Nonzero when CAPA (read at login) lists the capability (case-insensitive
  * first word, e.g. "PIPELINING", "UIDL", "TOP", "STLS"). */
@@ -153,7 +161,9 @@ int pop3_tls_active(const struct pop3 *s);
 
 /* Queues a command. Replies complete, and on_done is called, in the order
  * of submission, from inside pop3_run()/pop3_wait(). Returns POP3_OK or
- * POP3_ERR_USAGE/NOMEM (then nothing was queued). */
+ * POP3_ERR_USAGE/NOMEM (then nothing was queued): USAGE when the session is
+ * not up, after QUIT, or for message number 0. A QUIT submitted here is sent
+ * once every earlier reply is in; after its reply the connection is closed. */
 enum pop3_status pop3_submit(struct pop3 *s, const struct pop3_req *r);
 size_t pop3_pending(const struct pop3 *s);
 

@@ -449,6 +449,14 @@ pop3_login_curl(struct pop3 *s)
 			    "SCRAM-SHA-256, XOAUTH2, OAUTHBEARER)", s->auth);
 			goto out;
 		}
+		if (strncmp(sasl_mechs[i], "SCRAM", 5) == 0 &&
+		    !(curl_version_info(CURLVERSION_NOW)->features &
+		    CURL_VERSION_GSASL)) {
+			st = pop3_fail(s, POP3_ERR_USAGE, "%s needs a libcurl built "
+			    "with libgsasl; this one (%s) has none", sasl_mechs[i],
+			    curl_version());
+			goto out;
+		}
 		opts = str_printf("AUTH=%s", sasl_mechs[i]);
 		bearer = strcmp(sasl_mechs[i], "XOAUTH2") == 0 ||
 		    strcmp(sasl_mechs[i], "OAUTHBEARER") == 0;
@@ -459,8 +467,10 @@ pop3_login_curl(struct pop3 *s)
 	}
 	/* The engine sends PASS itself in USER mode: keep what it needs. */
 	if (user_mode) {
-		free(s->user);
-		s->user = str_printf("%s", user);
+		if (user != s->user) {
+			free(s->user);
+			s->user = str_printf("%s", user);
+		}
 		if (pass != s->password) {
 			pop3_wipe(&s->password);
 			s->password = str_printf("%s", pass);

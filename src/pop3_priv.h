@@ -1,7 +1,8 @@
 /*
  * pop3_priv.h: the session's private state, shared by src/pop3.c (the
- * command engine) and src/pop3_login.c (URL, TLS policy, connect and login
- * through libcurl, the login trace). Nobody else includes it: the rest of
+ * session's life), src/pop3_engine.c (the command engine) and
+ * src/pop3_login.c (URL, TLS policy, connect and login through libcurl, the
+ * login trace). These three are the only files that include <curl/curl.h>. Nobody else includes it: the rest of
  * pouch sees struct pop3 only as an opaque pointer (include/pop3.h).
  */
 #ifndef POUCH_POP3_PRIV_H
@@ -98,6 +99,12 @@ enum pop3_status pop3_fail(struct pop3 *s, enum pop3_status st,
 enum pop3_status pop3_submit_line(struct pop3 *s, const struct pop3_req *r,
     const char *word, const char *arg, int secret);
 int pop3_tick_due(struct pop3 *s);
+/* What pop3_run/pop3_wait return once the session is not up. */
+enum pop3_status pop3_ended(const struct pop3 *s);
+
+/* pop3_engine.c */
+void pop3_q_free(struct pop3_q *q);
+void pop3_reset_reply(struct pop3 *s);
 
 /* pop3_login.c */
 enum pop3_status pop3_login_curl(struct pop3 *s);

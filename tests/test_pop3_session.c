@@ -290,9 +290,10 @@ session(struct fake *f, struct seen *sn, const char *auth, long reply_ms)
 	memset(sn, 0, sizeof *sn);
 	dbuf_init(&sn->trace, 0);
 	dbuf_init(&sn->data, 0);
-	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", f->port);
+	snprintf(url, sizeof url, "pop3://127.0.0.1:%d", f->port);
 	memset(&o, 0, sizeof o);
 	o.url = url;
+	o.user = "u";
 	o.password = "p4ss";
 	o.auth = auth;
 	o.pipelining = -1;
