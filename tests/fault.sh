@@ -192,6 +192,25 @@ ok $? "$what: no deletion committed"
 case_end
 
 # ---------------------------------------------------------------------------
+# stall-mid-retr: half of RETR 2, then silence on an open connection.
+
+start_server stall-mid-retr
+case_begin "stall-mid-retr -o"
+mkdir "$dir/mail"
+pouch_run --timeout 2 -o "$dir/mail" "$url" dele 3 -- retr 1-3
+is "$rc" 5 "$what: exit 5 (timeout)"
+has_err "$KW_TIMEOUT"
+ok $? "$what: stderr says it timed out ('$KW_TIMEOUT')"
+grep -q 'nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
+is "$(cd "$dir/mail" && ls -A)" "1.eml" "$what: only 1.eml in the directory (no 2.eml, no temp file)"
+! sent | grep -q '^QUIT'
+ok $? "$what: no QUIT (the reply stream is out of step)"
+[ "$secs" -lt 10 ]
+ok $? "$what: ended in ${secs}s (< 10)"
+case_end
+
+# ---------------------------------------------------------------------------
 # err-retr-pending-dele: DELE 1 +OK, RETR 2 -ERR: RSET, then QUIT.
 
 start_server err-retr-pending-dele
@@ -222,6 +241,34 @@ is "$(sent_tx | sed -n '$p')" "QUIT" "$what: QUIT last"
 is "$(sent_tx | sed -n '$!p' | sed -n '$p')" "RSET" "$what: RSET just before QUIT"
 no_commit
 ok $? "$what: no deletion committed"
+case_end
+
+# ---------------------------------------------------------------------------
+# err-quit: QUIT answers -ERR: the deletion may not have happened; pouch
+# must not report success.
+
+start_server err-quit
+case_begin "err-quit"
+pouch_run --timeout 5 "$url" dele 1
+is "$rc" 1 "$what: exit 1 (-ERR)"
+grep -Fq 'server said: -ERR some deleted messages not removed' "$err"
+ok $? "$what: stderr quotes the server's -ERR to QUIT"
+case_end
+
+# ---------------------------------------------------------------------------
+# no-capa: a plain RFC 1939 server (CAPA unknown). Must work.
+
+start_server no-capa
+case_begin "no-capa"
+pouch_run --timeout 5 "$url" stat -- list
+is "$rc" 0 "$what: exit 0"
+is "$(cat "$out")" "3 1402
+1 122
+2 198
+3 1082" "$what: output"
+is "$(sent_tx)" "STAT
+LIST
+QUIT" "$what: STAT LIST QUIT sent"
 case_end
 
 # ---------------------------------------------------------------------------
@@ -416,6 +463,37 @@ cmp -s "$out" "$dir/want"
 ok $? "$what: the 5 MB message intact"
 [ "$secs" -ge 5 ]
 ok $? "$what: took ${secs}s (>= 5: longer than the timeout, so the case means something)"
+case_end
+
+# ---------------------------------------------------------------------------
+# SIGINT in the middle of a slow RETR, with a DELE pending: exit 130, no
+# file, nothing committed. (GNU timeout passes the signal on to pouch.)
+
+start_server slow-big-retr
+case_begin "interrupted mid-RETR"
+mkdir "$dir/mail"
+out=$dir/out
+err=$dir/err
+t0=$(now_ms)
+timeout 60 "$POUCH" --tls none --password-command 'echo x' --timeout 5 \
+	-o "$dir/mail" "$url" dele 2 -- retr 1 >"$out" 2>"$err" </dev/null &
+pid=$!
+i=0
+while ! grep -q '^RETR' "$log" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+secs=$((($(now_ms) - t0 + 999) / 1000))
+is "$rc" 130 "$what: exit 130"
+grep -q 'nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
+is "$(cd "$dir/mail" && ls -A)" "" "$what: no file left in the directory"
+no_commit
+ok $? "$what: no deletion committed"
 case_end
 
 done_testing

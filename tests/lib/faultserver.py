@@ -26,6 +26,8 @@ The log (--log) gets every line the client sent, one per line, as received
                              capa-pipelining): the client pipelined
     # committed: 1 3         QUIT committed these deletions
     # committed: none        QUIT, nothing marked
+    # quit refused           QUIT answered -ERR (err-quit): nothing committed
+    # stalled                the scenario stopped sending (stall-mid-retr)
     # closed by client       EOF from the client (it did not QUIT)
     # closed by server       after QUIT, or the scenario hung up
     # lifetime over          the server gave up on a client that did not leave
@@ -365,6 +367,37 @@ class DropMidRetr(Session):
         raise Hangup()
 
 
+class StallMidRetr(Session):
+    """RETR 2 stops halfway (status line and half the body) and the connection stays open, silent"""
+
+    def hook_RETR(self, arg):
+        if arg.strip() != "2" or 2 in self.deleted:
+            return False
+        body = stuff(self.msgs[1], self.eol)
+        self.send(b"+OK %d octets" % self.size(2) + self.eol +
+                  body[:len(body) // 2])
+        self.srv.note("stalled")
+        while True:
+            self.recv_some()
+
+
+class ErrQuit(Session):
+    """QUIT answers -ERR (RFC 1939: some deleted messages not removed) and closes"""
+
+    def do_QUIT(self, arg):
+        self.srv.note("quit refused")
+        self.err("some deleted messages not removed")
+        raise Hangup()
+
+
+class NoCapa(Session):
+    """CAPA is an unknown command (an RFC 1939 server without RFC 2449)"""
+
+    def hook_CAPA(self, arg):
+        self.err("unknown command")
+        return True
+
+
 class ErrRetrPendingDele(Session):
     """RETR 2 answers -ERR (DELE, RSET and QUIT work): the log shows whether a DELE got committed"""
 
@@ -503,7 +536,10 @@ class SlowBigRetr(Session):
 SCENARIOS = {
     "normal": Normal,
     "drop-mid-retr": DropMidRetr,
+    "stall-mid-retr": StallMidRetr,
     "err-retr-pending-dele": ErrRetrPendingDele,
+    "err-quit": ErrQuit,
+    "no-capa": NoCapa,
     "garbage-status": GarbageStatus,
     "lf-only": LfOnly,
     "long-line": LongLine,
