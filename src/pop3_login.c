@@ -514,6 +514,9 @@ pop3_login_curl(struct pop3 *s)
 	if (!user_mode) {
 		SETOPT(CURLOPT_USERNAME, user);
 		SETOPT(CURLOPT_LOGIN_OPTIONS, opts);
+		/* RFC 5034: the first SASL response may ride on AUTH, which
+		 * saves a round trip (masked in the trace like the rest). */
+		SETOPT(CURLOPT_SASL_IR, 1L);
 		if (bearer)
 			SETOPT(CURLOPT_XOAUTH2_BEARER, pass);
 		else

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -90,6 +91,15 @@ send_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -346,6 +356,36 @@ submit(struct pop3 *s, struct seen *sn, enum pop3_cmd c, unsigned long n,
 #define CAPA_PLAIN { "CAPA", "+OK\r\nTOP\r\nUIDL\r\n.\r\n", 0, 0, 0 }
 #define END { NULL, NULL, 0, 0, 0 }
 
+/* Most commands outstanding at once after login, from the trace: each 'C'
+ * line is one more, each reply (a status not followed by a body, or a body's
+ * terminator) one less. Counts from the first STAT. */
+static int
+max_in_flight(const char *t)
+{
+	int n = 0, max = 0, body = 0;
+	const char *p = strstr(t, "C STAT");
+
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (p[0] == 'C' && p[1] == ' ') {
+			if (++n > max)
+				max = n;
+		} else if (p[0] == 'S' && p[1] == ' ') {
+			if (body && p[2] == '.' && p[3] == '\n') {
+				body = 0;
+				n--;
+			} else if (!body && p[2] == '+' && p[3] == 'O' &&
+			    (strncmp(p + 5, " 3 messages", 11) == 0 ||
+			    strncmp(p + 5, " 100 octets", 11) == 0 ||
+			    (p[5] == '\n' && (p[6] == 'D' || p[6] == 'S')))) {
+				body = 1;	/* LIST, UIDL, RETR, TOP bodies */
+			} else if (!body) {
+				n--;
+			}
+		}
+	}
+	return max;
+}
+
 static const struct step basic_steps[] = {
 	LOGIN, CAPA_PIPE,
 	{ "STAT", "+OK 3 500\r\n", 0, 0, 0 },
@@ -415,6 +455,7 @@ test_basic(void)
 	    "basic: password masked in the trace");
 	ok(strstr(sn.trace.p, "D .dot\n") && strstr(sn.trace.p, "S .\n"),
 	    "basic: body lines and terminator traced");
+	is_int(max_in_flight(sn.trace.p), 4, "basic: pipelined, at most the window (4) in flight");
 	pop3_free(s);
 	fake_stop(&f);
 	is_str(f.bad, "", "basic: server saw the commands in order");
@@ -658,12 +699,72 @@ test_cancel(void)
 	seen_free(&sn);
 }
 
+/* The non-blocking interface: poll on pop3_fd for pop3_events, then
+ * pop3_run, as a full-screen reader would. */
+static void
+test_nonblocking(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct pollfd pfd;
+	enum pop3_status st = POP3_OK;
+	int loops = 0, to, bad_to = 0;
+
+	fake_start(&f, basic_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "nonblocking: connect");
+	is_int(pop3_timeout_ms(s), -1, "nonblocking: nothing due, no timeout");
+	submit(s, &sn, POP3_STAT, 0, 0, 0);
+	submit(s, &sn, POP3_LIST, 0, 0, 0);
+	submit(s, &sn, POP3_UIDL, 2, 0, 0);
+	ok(pop3_fd(s) >= 0, "nonblocking: fd");
+	while (pop3_pending(s) > 0 && st == POP3_OK && loops++ < 1000) {
+		pfd.fd = pop3_fd(s);
+		pfd.events = pop3_events(s);
+		to = pop3_timeout_ms(s);
+		if (to < -1 || to > 3000)
+			bad_to++;
+		poll(&pfd, 1, to);
+		st = pop3_run(s);
+	}
+	is_int(st, POP3_OK, "nonblocking: run");
+	is_int(bad_to, 0, "nonblocking: poll timeouts within the reply timeout");
+	is_int(sn.n, 3, "nonblocking: three replies");
+	is_str(sn.r[2].uid, "uid-two", "nonblocking: UIDL n");
+	pop3_free(s);
+	fake_stop(&f);
+	seen_free(&sn);
+}
+
+static const struct step nogreet_steps[2];
+
+static void
+test_connect_cancel(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	long long t0;
+
+	fake_start(&f, nogreet_steps);
+	s = session(&f, &sn, NULL, 20000);
+	sn.tick_stop = 3;
+	t0 = now_ms();
+	is_int(pop3_connect(s), POP3_ERR_CANCELLED, "connect cancel: CANCELLED");
+	ok(now_ms() - t0 < 2000, "connect cancel: within ticks, not the timeout (%lld ms)",
+	    now_ms() - t0);
+	pop3_free(s);
+	fake_stop(&f);
+	seen_free(&sn);
+}
+
 static const struct step badpass_steps[] = {
 	GREET, PRECAPA, { "USER u", "+OK\r\n", 0, 0, 0 },
 	{ "PASS p4ss", "-ERR [AUTH] Authentication failed.\r\n", A_HANG, 0, 0 },
 	END,
 };
-static const struct step nogreet_steps[] = {
+static const struct step nogreet_steps[2] = {
 	{ NULL, "", A_HANG, 0, 0 },
 	END,
 };
@@ -673,7 +774,7 @@ static const struct step notpop_steps[] = {
 };
 static const struct step sasl_steps[] = {
 	GREET,
-	{ "CAPA", "+OK\r\nSASL PLAIN\r\n.\r\n", 0, 0, 0 },
+	{ "CAPA", "+OK\r\nSASL PLAIN\r\n.\r\n", 0, 0, 0 },	/* AUTH PLAIN with an initial response */
 	{ "AUTH PLAIN", "-ERR [AUTH] Authentication failed.\r\n", A_HANG, 0, 0 },
 	END,
 };
@@ -803,6 +904,8 @@ main(void)
 	test_short_retr();
 	test_slow_but_moving();
 	test_cancel();
+	test_nonblocking();
+	test_connect_cancel();
 	test_login();
 	test_usage();
 	return done_testing();
