@@ -711,8 +711,10 @@ cli_args_parse(struct cli_args *a, int argc, char **argv, char **err)
 			*err = str_printf("an empty command around '--'");
 			return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 		}
-		if (cmd_parse(&a->cmds[a->ncmds], i - start, argv + start, err) < 0)
+		if (cmd_parse(&a->cmds[a->ncmds], i - start, argv + start, err) < 0) {
+			free(a->cmds[a->ncmds].msgs);
 			return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
+		}
 		a->ncmds++;
 		i++;
 	}

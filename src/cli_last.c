@@ -306,7 +306,8 @@ prune_record(struct run *run)
 	if (!l.sorted)
 		return 0;
 	/* Only called after QUIT: the order of the deletions no longer matters. */
-	qsort(run->dele, run->ndele, sizeof *run->dele, ul_cmp);
+	if (run->ndele)
+		qsort(run->dele, run->ndele, sizeof *run->dele, ul_cmp);
 	for (i = 0; i < run->nuids; i++)
 		if (!run->ndele || !bsearch(&run->uids[i].n, run->dele, run->ndele,
 		    sizeof *run->dele, ul_cmp))
