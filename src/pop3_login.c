@@ -430,8 +430,6 @@ pop3_login_curl(struct pop3 *s)
 		usessl = loopback ? CURLUSESSL_TRY : CURLUSESSL_ALL;
 		break;
 	}
-	if (pop3s)
-		s->tls_active = 1;
 
 	if (!s->auth || !*s->auth) {
 		opts = str_printf("AUTH=*");
@@ -540,6 +538,8 @@ pop3_login_curl(struct pop3 *s)
 	/* From here on the engine traces its own lines; libcurl's notes
 	 * about curl_easy_recv would only be noise. */
 	curl_easy_setopt(s->curl, CURLOPT_VERBOSE, 0L);
+	if (pop3s)
+		s->tls_active = 1;
 	s->state = P_UP;
 	pop3_note(s, "logged in to %s%s", s->where, s->tls_active ? " over TLS" :
 	    " in plain text");

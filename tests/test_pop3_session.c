@@ -559,6 +559,11 @@ static const struct step longlist_steps[] = {
 	{ "LIST", "+OK\r\n1 ", A_BIG, 0, 64 * 1024 },
 	END,
 };
+static const struct step huge_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "RETR 1", "+OK\r\n", A_BIG, 0, 65 * 1024 * 1024 },
+	END,
+};
 static const struct step drip_steps[] = {
 	LOGIN, CAPA_PIPE,
 	{ "STAT", "+OK 1 1", A_DRIP, 100, 0 },
@@ -602,6 +607,8 @@ test_hostile(void)
 	    POP3_STAT, 0, "longer than");
 	hostile("overlong LIST line", longlist_steps, 3000, POP3_ERR_PROTO, 1,
 	    POP3_LIST, 0, "longer than");
+	hostile("RETR collected past 64 MiB", huge_steps, 3000, POP3_ERR_PROTO, 1,
+	    POP3_RETR, 0, "larger than 64 MiB");
 	hostile("drip", drip_steps, 700, POP3_ERR_TIMEOUT, 1, POP3_STAT, 0,
 	    "no reply");
 	hostile("stalled body", stall_steps, 700, POP3_ERR_TIMEOUT, 2,
