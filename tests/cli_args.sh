@@ -151,6 +151,20 @@ done
 run -h
 is "$rc" 0 "-h exits 0"
 
+# The man page documents the same commands and options.
+man=$top_srcdir/man/pouch.1
+for word in stat list uidl top retr dele rset noop last capa quit; do
+	grep -Eq "^\.(B|BR|BI) $word( |$)" "$man"
+	ok $? "pouch.1 documents the command $word"
+done
+for opt in user password-command netrc-file auth tls cacert pinned-pubkey \
+    timeout no-pipelining trace output state-dir quiet help version \
+    dump-mime extract; do
+	# roff writes every "-" of an option as "\-".
+	grep -Fq -- "$(printf '%s' "--$opt" | sed 's/-/\\-/g')" "$man"
+	ok $? "pouch.1 documents --$opt"
+done
+
 run --version
 is "$rc" 0 "--version exits 0"
 case $out in
