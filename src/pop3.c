@@ -319,7 +319,8 @@ pop3_wait(struct pop3 *s)
 		if (st != POP3_OK || s->state != P_UP || s->npending == 0)
 			return st;
 		if (pop3_tick_due(s))
-			return pop3_fail(s, POP3_ERR_CANCELLED, "cancelled");
+			return pop3_fail(s, POP3_ERR_CANCELLED, "cancelled; the "
+			    "connection to %s was closed without QUIT", s->where);
 		if (s->more)
 			continue;
 		to = pop3_timeout_ms(s);
@@ -329,7 +330,8 @@ pop3_wait(struct pop3 *s)
 		pfd.events = pop3_events(s);
 		pfd.revents = 0;
 		if (poll(&pfd, 1, to) < 0 && errno != EINTR)
-			return pop3_fail(s, POP3_ERR_NET, "poll: %s", strerror(errno));
+			return pop3_fail(s, POP3_ERR_NET, "waiting for %s: %s",
+			    s->where, strerror(errno));
 	}
 	return pop3_ended(s) == POP3_ERR_USAGE ? POP3_OK : pop3_ended(s);
 }

@@ -547,9 +547,17 @@ pump_recv(struct pop3 *s)
 
 		if (rc == CURLE_AGAIN)
 			return POP3_OK;
-		if (rc != CURLE_OK)
-			return pop3_fail(s, POP3_ERR_NET, "connection to %s broke: %s",
-			    s->where, curl_easy_strerror(rc));
+		if (rc != CURLE_OK) {
+			char what[40];
+
+			if (s->ninflight == 0)
+				return pop3_fail(s, POP3_ERR_NET, "connection to %s "
+				    "broke: %s", s->where, curl_easy_strerror(rc));
+			return pop3_fail(s, POP3_ERR_NET, "connection to %s broke "
+			    "while waiting for the reply to %s (%llu octets of its "
+			    "body in): %s", s->where, describe(s->head, what,
+			    sizeof what), s->octets, curl_easy_strerror(rc));
+		}
 		if (n == 0)
 			return closed_by_server(s);
 		s->inlen += n;

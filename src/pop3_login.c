@@ -595,8 +595,15 @@ pop3_connect(struct pop3 *s)
 	if (s->state != P_NEW)
 		return pop3_fail(s, POP3_ERR_USAGE, "pop3_connect called twice");
 	st = pop3_login_curl(s);
-	if (st != POP3_OK)
+	if (st != POP3_OK) {
+		/* a USAGE error leaves no half-made session behind either */
+		if (s->state != P_DEAD) {
+			pop3_close_conn(s);
+			s->state = P_DEAD;
+			s->fatal = st;
+		}
 		return st;
+	}
 	if (s->password) {
 		/* USER/PASS by the engine: the replies decide */
 		memset(&r, 0, sizeof r);

@@ -398,6 +398,7 @@ static const struct step basic_steps[] = {
 	{ "DELE 2", "+OK marked\r\n", 0, 0, 0 },
 	{ "LIST 3", "+OK 3 200\r\n", 0, 0, 0 },
 	{ "NOOP", "+OK\r\n", 0, 0, 0 },
+	{ "LAST", "+OK 2\r\n", 0, 0, 0 },
 	END,
 };
 
@@ -428,10 +429,12 @@ test_basic(void)
 	submit(s, &sn, POP3_DELE, 2, 0, 0);
 	submit(s, &sn, POP3_LIST, 3, 0, 0);
 	submit(s, &sn, POP3_NOOP, 0, 0, 0);
-	is_int(pop3_pending(s), 10, "basic: 10 pending");
+	submit(s, &sn, POP3_LAST, 0, 0, 0);
+	is_int(pop3_pending(s), 11, "basic: 11 pending");
 	st = pop3_wait(s);
 	is_int(st, POP3_OK, "basic: wait (%s)", pop3_error(s));
-	is_int(sn.n, 10, "basic: 10 replies");
+	is_int(sn.n, 11, "basic: 11 replies");
+	ok(sn.r[10].st == POP3_OK && sn.r[10].count == 2, "basic: LAST 2");
 	is_int(sn.r[0].cmd, POP3_STAT, "basic: in order");
 	ok(sn.r[0].count == 3 && sn.r[0].octets == 500, "basic: STAT 3 500");
 	ok(sn.r[1].nitems == 3 && sn.r[1].item_n == 3 && sn.r[1].size == 200,
