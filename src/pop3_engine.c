@@ -101,13 +101,21 @@ enqueue(struct pop3 *s, const struct pop3_req *r, char *line, int secret)
 	return POP3_OK;
 }
 
+/* Whether a request may be queued now; says why not in pop3_error, but
+ * keeps the text of a fatal error that ended the session. */
 static enum pop3_status
 can_queue(struct pop3 *s)
 {
-	if (s->state != P_UP)
+	if (s->state == P_DEAD)
 		return POP3_ERR_USAGE;
-	if (s->tail && s->tail->r.cmd == POP3_QUIT)
+	if (s->state == P_NEW) {
+		pop3_set_error(s, "not connected to %s yet", s->where);
 		return POP3_ERR_USAGE;
+	}
+	if (s->state == P_QUIT || (s->tail && s->tail->r.cmd == POP3_QUIT)) {
+		pop3_set_error(s, "the session with %s has ended with QUIT", s->where);
+		return POP3_ERR_USAGE;
+	}
 	return POP3_OK;
 }
 
@@ -117,29 +125,31 @@ pop3_submit(struct pop3 *s, const struct pop3_req *r)
 	const char *name;
 	char *line;
 
-	if (!r || (unsigned)r->cmd > POP3_QUIT)
+	if (!r || (unsigned)r->cmd > POP3_QUIT) {
+		pop3_set_error(s, "no such POP3 command");
 		return POP3_ERR_USAGE;
+	}
 	if (can_queue(s) != POP3_OK)
 		return POP3_ERR_USAGE;
 	name = pop3_cmd_name(r->cmd);
 	switch (r->cmd) {
 	case POP3_LIST:
 	case POP3_UIDL:
-		if (!r->has_n) {
+	case POP3_RETR:
+	case POP3_DELE:
+	case POP3_TOP:
+		if ((r->cmd == POP3_LIST || r->cmd == POP3_UIDL) && !r->has_n) {
 			line = str_printf("%s\r\n", name);
 			break;
 		}
-		/* fall through */
-	case POP3_RETR:
-	case POP3_DELE:
-		if (r->n == 0)
-			return POP3_ERR_USAGE;	/* messages count from 1 */
-		line = str_printf("%s %lu\r\n", name, r->n);
-		break;
-	case POP3_TOP:
-		if (r->n == 0)
+		if (r->n == 0) {
+			pop3_set_error(s, "%s 0: messages are numbered from 1", name);
 			return POP3_ERR_USAGE;
-		line = str_printf("TOP %lu %lu\r\n", r->n, r->lines);
+		}
+		if (r->cmd == POP3_TOP)
+			line = str_printf("TOP %lu %lu\r\n", r->n, r->lines);
+		else
+			line = str_printf("%s %lu\r\n", name, r->n);
 		break;
 	default:
 		line = str_printf("%s\r\n", name);

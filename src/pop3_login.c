@@ -28,9 +28,11 @@ pop3_wipe(char **p)
 
 /*
  * Gives the connection up without QUIT. The socket is shut down first, so
- * that nothing libcurl might still want to say on cleanup (its POP3 backend
- * sends QUIT when it disconnects a live connection) can reach the server:
- * the server sees the connection drop and commits no deletion.
+ * that nothing libcurl might still want to say on cleanup can reach the
+ * server: its POP3 backend has a disconnect handler that sends QUIT to a
+ * live connection. 7.88 was measured to send none in CONNECT_ONLY mode, but
+ * the mail's safety should not hang on that. The server sees the connection
+ * drop and commits no deletion.
  */
 void
 pop3_close_conn(struct pop3 *s)

@@ -431,6 +431,15 @@ test_basic(void)
 	submit(s, &sn, POP3_NOOP, 0, 0, 0);
 	submit(s, &sn, POP3_LAST, 0, 0, 0);
 	is_int(pop3_pending(s), 11, "basic: 11 pending");
+	{
+		struct pop3_req z;
+
+		memset(&z, 0, sizeof z);
+		z.cmd = POP3_RETR;
+		is_int(pop3_submit(s, &z), POP3_ERR_USAGE, "basic: RETR 0 is USAGE");
+		ok(strstr(pop3_error(s), "numbered from 1") != NULL, "basic: says why");
+		is_int(pop3_pending(s), 11, "basic: RETR 0 not queued");
+	}
 	st = pop3_wait(s);
 	is_int(st, POP3_OK, "basic: wait (%s)", pop3_error(s));
 	is_int(sn.n, 11, "basic: 11 replies");
@@ -493,6 +502,7 @@ test_quit(void)
 	memset(&r, 0, sizeof r);
 	r.cmd = POP3_NOOP;
 	is_int(pop3_submit(s, &r), POP3_ERR_USAGE, "quit: no submit after QUIT");
+	ok(strstr(pop3_error(s), "QUIT") != NULL, "quit: says why: %s", pop3_error(s));
 	pop3_free(s);
 	fake_stop(&f);
 	is_str(f.bad, "", "quit: script");
