@@ -660,7 +660,7 @@ test_short_retr(void)
 
 static const struct step slow_steps[] = {
 	LOGIN, CAPA_PIPE,
-	{ "RETR 1", "+OK\r\n", A_SLOW, 200, 8 * 2048 },
+	{ "RETR 1", "+OK\r\n", A_SLOW, 150, 10 * 2048 },
 	{ "NOOP", "+OK\r\n", 0, 0, 0 },
 	END,
 };
@@ -673,15 +673,15 @@ test_slow_but_moving(void)
 	struct pop3 *s;
 
 	fake_start(&f, slow_steps);
-	s = session(&f, &sn, "USER", 700);
+	s = session(&f, &sn, "USER", 1000);
 	is_int(pop3_connect(s), POP3_OK, "slow: connect");
 	submit(s, &sn, POP3_RETR, 1, 0, 1);
 	submit(s, &sn, POP3_NOOP, 0, 0, 0);
-	/* 1.6 s in all, 2 KiB every 200 ms: longer than the 700 ms timeout,
+	/* 1.5 s in all, 2 KiB every 150 ms: longer than the 1 s timeout,
 	 * but never stalled. */
 	is_int(pop3_wait(s), POP3_OK, "slow: a slow transfer that moves is no timeout (%s)",
 	    pop3_error(s));
-	is_int(sn.r[0].body_octets, 8 * 2048, "slow: all octets");
+	is_int(sn.r[0].body_octets, 10 * 2048, "slow: all octets");
 	ok(sn.ticks >= 10, "slow: tick called while waiting (%d)", sn.ticks);
 	pop3_free(s);
 	fake_stop(&f);
