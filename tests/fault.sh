@@ -71,7 +71,8 @@ pouch_run() {
 	out=$dir/out
 	err=$dir/err
 	t0=$(now_ms)
-	timeout 60 "$POUCH" --tls none --password-command 'echo x' "$@" \
+	timeout 60 "$POUCH" --tls none --password-command 'echo x' \
+		--state-dir "$tmp/state" "$@" \
 		>"$out" 2>"$err" </dev/null
 	rc=$?
 	t1=$(now_ms)
@@ -475,7 +476,8 @@ mkdir "$dir/mail"
 out=$dir/out
 err=$dir/err
 t0=$(now_ms)
-timeout 60 "$POUCH" --tls none --password-command 'echo x' --timeout 5 \
+timeout 60 "$POUCH" --tls none --password-command 'echo x' \
+	--state-dir "$tmp/state" --timeout 5 \
 	-o "$dir/mail" "$url" dele 2 -- retr 1 >"$out" 2>"$err" </dev/null &
 pid=$!
 i=0
