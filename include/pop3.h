@@ -166,6 +166,9 @@ int pop3_tls_active(const struct pop3 *s);
  * once every earlier reply is in; after its reply the connection is closed. */
 enum pop3_status pop3_submit(struct pop3 *s, const struct pop3_req *r);
 size_t pop3_pending(const struct pop3 *s);
+/* Octets of body received so far for the oldest pending request (a RETR
+ * being read, say), for a progress display; 0 before its body starts. */
+unsigned long long pop3_body_progress(const struct pop3 *s);
 
 /* Non-blocking use: poll pop3_fd() for pop3_events() (POLLIN/POLLOUT), then
  * call pop3_run(s). Returns POP3_OK while the session stands, or the fatal

@@ -281,6 +281,12 @@ pop3_pending(const struct pop3 *s)
 	return s->npending;
 }
 
+unsigned long long
+pop3_body_progress(const struct pop3 *s)
+{
+	return s->in_body ? s->octets : 0;
+}
+
 enum pop3_status
 pop3_ended(const struct pop3 *s)
 {

@@ -263,10 +263,16 @@ on_done(void *ctx, const struct pop3_reply *rep)
 	}
 }
 
+static struct pop3 *progress_of;
+static unsigned long long progress_max;
+
 static int
 on_data(void *ctx, const char *p, size_t n)
 {
 	struct seen *s = ctx;
+
+	if (progress_of && pop3_body_progress(progress_of) > progress_max)
+		progress_max = pop3_body_progress(progress_of);
 
 	s->data_calls++;
 	dbuf_add(&s->data, p, n);
@@ -677,12 +683,15 @@ test_slow_but_moving(void)
 	is_int(pop3_connect(s), POP3_OK, "slow: connect");
 	submit(s, &sn, POP3_RETR, 1, 0, 1);
 	submit(s, &sn, POP3_NOOP, 0, 0, 0);
+	progress_of = s;
 	/* 1.5 s in all, 2 KiB every 150 ms: longer than the 1 s timeout,
 	 * but never stalled. */
 	is_int(pop3_wait(s), POP3_OK, "slow: a slow transfer that moves is no timeout (%s)",
 	    pop3_error(s));
 	is_int(sn.r[0].body_octets, 10 * 2048, "slow: all octets");
 	ok(sn.ticks >= 10, "slow: tick called while waiting (%d)", sn.ticks);
+	is_int(progress_max, 10 * 2048, "slow: pop3_body_progress counts the body");
+	progress_of = NULL;
 	pop3_free(s);
 	fake_stop(&f);
 	seen_free(&sn);
