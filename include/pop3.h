@@ -54,7 +54,11 @@ enum pop3_tls {
 /* Trace directions: 'C' a line pouch sent (secrets masked), 'S' a status
  * line from the server, 'D' a line of a multi-line body (after
  * dot-unstuffing, without its line break; the terminating "." comes as 'S'),
- * '*' a note from pouch (connected, TLS established, pipelining on). */
+ * '*' a note from pouch (connected, TLS established, pipelining on).
+ * During login the lines come from libcurl's debug callback: every server
+ * line (the pre-login CAPA body too) is 'S', libcurl's own notes are '*',
+ * and PASS, SASL responses and any client line not known to be harmless are
+ * masked ("PASS ********", "AUTH PLAIN ********"); an APOP digest shows. */
 typedef void (*pop3_trace_fn)(void *ctx, char dir, const char *line, size_t len);
 
 /* Called at least every 100 ms while a call blocks; nonzero cancels. */
@@ -64,14 +68,21 @@ struct pop3_opts {
 	const char *url;		/* pop3://[user@]host[:port] or pop3s://... */
 	const char *user;		/* overrides the URL's user when set */
 	const char *password;		/* or SASL bearer token for XOAUTH2/OAUTHBEARER */
-	const char *auth;		/* NULL: best the server offers; or "USER", "APOP",
+	const char *auth;		/* NULL: best the server offers (SASL, else APOP,
+					   else USER/PASS); or "USER", "APOP",
 					   "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
 					   "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER" */
 	enum pop3_tls tls;
 	const char *cacert;		/* CA bundle file; NULL: the system's */
 	const char *pinned_pubkey;	/* CURLOPT_PINNEDPUBLICKEY syntax; NULL: none */
 	long connect_timeout_ms;	/* 0: 30000 */
-	long reply_timeout_ms;		/* no byte for this long while a reply is due: 0: 60000 */
+	long reply_timeout_ms;		/* 0: 60000. A status line must be complete
+					   this long after its reply is due (a server
+					   dripping bytes does not reset it); a body
+					   must bring 1 KiB in every such window. A long
+					   transfer that moves never times out. During
+					   login: libcurl's response timeout (whole
+					   seconds before 8.6). */
 	int pipelining;			/* -1: when CAPA lists PIPELINING (default); 0: never; 1: always */
 	unsigned window;		/* commands in flight at most when pipelining; 0: 64 */
 	pop3_trace_fn trace;
