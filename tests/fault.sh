@@ -273,6 +273,29 @@ QUIT" "$what: STAT LIST QUIT sent"
 case_end
 
 # ---------------------------------------------------------------------------
+# err-pass: login refused.
+
+start_server err-pass
+case_begin "err-pass"
+pouch_run --timeout 5 "$url" stat
+is "$rc" 3 "$what: exit 3 (login failed)"
+is "$(sent_tx | grep -v '^QUIT')" "" "$what: no transaction command sent"
+case_end
+
+# ---------------------------------------------------------------------------
+# long-retr: RETR delivers more than LIST said; sizes are advisory, so the
+# message is kept whole.
+
+start_server long-retr
+case_begin "long-retr"
+pouch_run --timeout 5 "$url" retr 1
+is "$rc" 0 "$what: exit 0"
+msg long-retr 1 >"$dir/want"
+cmp -s "$out" "$dir/want"
+ok $? "$what: the whole message"
+case_end
+
+# ---------------------------------------------------------------------------
 # garbage-status: "HELLO" in answer to STAT, with a DELE pending.
 
 start_server garbage-status

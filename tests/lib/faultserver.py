@@ -390,6 +390,13 @@ class ErrQuit(Session):
         raise Hangup()
 
 
+class ErrPass(Session):
+    """PASS answers -ERR [AUTH] (wrong password)"""
+
+    def do_PASS(self, arg):
+        self.err("[AUTH] invalid user name or password")
+
+
 class NoCapa(Session):
     """CAPA is an unknown command (an RFC 1939 server without RFC 2449)"""
 
@@ -481,6 +488,13 @@ class ShortRetr(Session):
         return True
 
 
+class LongRetr(Session):
+    """LIST says message 1 is 100 octets; RETR 1 delivers all 122 (sizes are advisory)"""
+
+    def size(self, n):
+        return 100 if n == 1 else Session.size(self, n)
+
+
 class BadList(Session):
     """LIST and LIST n give a size that overflows 64 bits for message 2"""
 
@@ -540,6 +554,7 @@ SCENARIOS = {
     "err-retr-pending-dele": ErrRetrPendingDele,
     "err-quit": ErrQuit,
     "no-capa": NoCapa,
+    "err-pass": ErrPass,
     "garbage-status": GarbageStatus,
     "lf-only": LfOnly,
     "long-line": LongLine,
@@ -547,6 +562,7 @@ SCENARIOS = {
     "drip-greeting": DripGreeting,
     "no-greeting": NoGreeting,
     "short-retr": ShortRetr,
+    "long-retr": LongRetr,
     "bad-list": BadList,
     "bad-list-garbage": BadListGarbage,
     "capa-pipelining": CapaPipelining,
