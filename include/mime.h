@@ -76,6 +76,9 @@ struct mime_part {
 	enum mime_cte cte;
 	unsigned diag;		/* enum mime_diag bits */
 	int depth;		/* 0 for the root */
+	int container;		/* split into children (a multipart whose
+				 * boundary occurs, or a parsed encapsulated
+				 * message), even when it has none */
 
 	const char *hdr;	/* raw header block (without the blank line) */
 	size_t hdrlen;
@@ -102,8 +105,9 @@ void mime_free(struct mime_part *root);
 /* Document order (depth first, parents before children): the node after p,
  * or NULL at the end. Iterative, so it is safe at any depth. */
 struct mime_part *mime_next(const struct mime_part *p);
-/* A leaf has no children: not multipart, not an encapsulating message
- * type, or one of those degraded to a leaf. */
+/* A leaf has a body rather than children: not a multipart or an
+ * encapsulating message type, or one of those degraded to a leaf (no
+ * boundary, a boundary that never occurs, a limit). */
 int mime_is_leaf(const struct mime_part *p);
 /* Nonzero for message/rfc822, message/global and message/news. */
 int mime_type_encapsulates(const char *type);

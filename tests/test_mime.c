@@ -1,0 +1,232 @@
+/* test_mime.c: the part tree: shapes, raw bodies and diagnostics (a table),
+ * header lookup, document order, ownership of decoded copies. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime.h"
+#include "tap.h"
+
+/* "type(child,child)" with "!" after a leaf: the tree's shape at a glance. */
+static void
+shape(const struct mime_part *p, struct dbuf *b)
+{
+	const struct mime_part *c;
+
+	dbuf_adds(b, p->type);
+	if (mime_is_leaf(p)) {
+		dbuf_addc(b, '!');
+		return;
+	}
+	dbuf_addc(b, '(');
+	for (c = p->child; c; c = c->next) {
+		shape(c, b);
+		if (c->next)
+			dbuf_addc(b, ',');
+	}
+	dbuf_addc(b, ')');
+}
+
+struct tcase {
+	const char *name, *msg, *shape;
+	unsigned diag;		/* bits expected anywhere in the tree (OR) */
+	const char *lastbody;	/* raw body of the last leaf in document order */
+};
+
+static const struct tcase cases[] = {
+	{ "plain", "Subject: x\n\nhello\n", "text/plain!", 0, "hello\n" },
+	{ "crlf body kept", "Subject: x\r\n\r\nhello\r\n", "text/plain!", 0, "hello\r\n" },
+	{ "empty", "", "text/plain!", 0, "" },
+	{ "no blank line", "Subject: x\n", "text/plain!", MIME_DIAG_HDR_NO_BLANK, "" },
+	{ "bad line starts body", "Subject: x\nhello\n", "text/plain!",
+	  MIME_DIAG_HDR_BAD_LINE, "hello\n" },
+	{ "mbox From skipped", "From a@b Mon\nSubject: y\n\nz", "text/plain!",
+	  MIME_DIAG_MBOX_FROM, "z" },
+	{ "bad type", "Content-Type: text\n\nx", "text/plain!", MIME_DIAG_BAD_CTYPE, "x" },
+	{ "multipart", "Content-Type: multipart/mixed; boundary=b\n\npre\n--b\n\none\n--b\n"
+	  "Content-Type: text/html\n\n<two>\n--b--\nepi\n",
+	  "multipart/mixed(text/plain!,text/html!)", 0, "<two>" },
+	{ "multipart crlf", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n"
+	  "--b--\r\n", "multipart/mixed(text/plain!)", 0, "one" },
+	{ "delimiter trailing space", "Content-Type: multipart/mixed; boundary=b\n\n--b \t\n\none\n--b-- \n",
+	  "multipart/mixed(text/plain!)", 0, "one" },
+	{ "prefix is no delimiter", "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--bX\ntwo\n--b--\n",
+	  "multipart/mixed(text/plain!)", 0, "one\n--bX\ntwo" },
+	{ "no close", "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nrest\n",
+	  "multipart/mixed(text/plain!)", MIME_DIAG_NO_CLOSE, "rest\n" },
+	{ "no boundary", "Content-Type: multipart/mixed\n\n--b\n\nx\n",
+	  "multipart/mixed!", MIME_DIAG_NO_BOUNDARY, "--b\n\nx\n" },
+	{ "empty boundary", "Content-Type: multipart/mixed; boundary=\"\"\n\n--\n\nx\n",
+	  "multipart/mixed!", MIME_DIAG_NO_BOUNDARY, "--\n\nx\n" },
+	{ "unused boundary", "Content-Type: multipart/mixed; boundary=q\n\n--b\n\nx\n",
+	  "multipart/mixed!", MIME_DIAG_BOUNDARY_UNUSED, "--b\n\nx\n" },
+	{ "close at once", "Content-Type: multipart/mixed; boundary=q\n\n--q--\n",
+	  "multipart/mixed()", 0, NULL },
+	{ "outer closes inner",
+	  "Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: multipart/mixed; boundary=i\n\n"
+	  "--i\n\nin\n--o\n\nout\n--o--\n",
+	  "multipart/mixed(multipart/mixed(text/plain!),text/plain!)", MIME_DIAG_NO_CLOSE, "out" },
+	{ "digest default", "Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: s\n\nm\n--d--\n",
+	  "multipart/digest(message/rfc822(text/plain!))", 0, "m" },
+	{ "rfc822", "Content-Type: message/rfc822\n\nSubject: in\n\nbody\n",
+	  "message/rfc822(text/plain!)", 0, "body\n" },
+	{ "rfc822 base64", "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+	  "U3ViamVjdDogaW4KCmJvZHkK\n", "message/rfc822(text/plain!)", 0, "body\n" },
+	{ "delivery-status leaf", "Content-Type: message/delivery-status\n\nA: b\n\nC: d\n",
+	  "message/delivery-status!", 0, "A: b\n\nC: d\n" },
+	{ "first Content-Type wins", "Content-Type: text/html\nContent-Type: image/png\n\nx",
+	  "text/html!", 0, "x" },
+	{ "folded boundary param",
+	  "Content-Type: multipart/mixed;\n boundary=\"a\n b\"\n\n--a b\n\nx\n--a b--\n",
+	  "multipart/mixed(text/plain!)", 0, "x" },
+};
+
+static const struct {
+	const char *name, *msg, *text, *type;
+} views[] = {
+	{ "plain", "Subject: x\r\n\r\nhi\r\nthere\r\n", "hi\nthere\n", "text/plain" },
+	{ "alternative prefers plain",
+	  "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/html\n\n"
+	  "<p>html</p>\n--a\nContent-Type: text/plain\n\nplain\n--a--\n", "plain", "text/plain" },
+	{ "html only is rendered",
+	  "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/html\n\n"
+	  "<b>bold</b> &amp; more\n--a--\n", "bold & more\n", "text/html" },
+	{ "mixed: first text, not the attachment",
+	  "Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n"
+	  "Content-Disposition: attachment; filename=a.txt\n\nfile\n--m\n\nbody\n--m--\n", "body", "text/plain" },
+	{ "charset converted", "Content-Type: text/plain; charset=koi8-r\n\n\xf0\xd2\xc9\xd7\xc5\xd4",
+	  "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", "text/plain" },
+	{ "escapes neutralised", "Subject: x\n\nred \x1b[31mtext\x1b]0;t\x07\n", "red ^[[31mtext^[]0;t^G\n", "text/plain" },
+	{ "qp decoded", "Content-Transfer-Encoding: quoted-printable\n\na=3Db=\nc\n", "a=bc\n", "text/plain" },
+	{ "no text", "Content-Type: image/png\n\nPNG", "", NULL },
+	{ "nested alternative in mixed",
+	  "Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: multipart/alternative; boundary=a\n\n"
+	  "--a\nContent-Type: text/html\n\n<i>x</i>\n--a\nContent-Type: text/plain\n\ny\n--a--\n--m--\n", "y", "text/plain" },
+};
+
+int
+main(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct tcase *t = &cases[i];
+		struct mime_part *root = mime_parse(t->msg, strlen(t->msg)), *p, *last = NULL;
+		struct dbuf b;
+		unsigned diag = 0;
+
+		ok(root != NULL, "%s: parsed", t->name);
+		if (!root)
+			continue;
+		dbuf_init(&b, 0);
+		shape(root, &b);
+		is_str(b.p, t->shape, "%s: shape", t->name);
+		dbuf_free(&b);
+		for (p = root; p; p = mime_next(p)) {
+			diag |= p->diag;
+			if (mime_is_leaf(p))
+				last = p;
+			ok(p->body >= t->msg || (p->parent && p->parent->owned_),
+			    "%s: body points into the input or an owned copy", t->name);
+		}
+		is_int(diag & ~MIME_DIAG_OUTER_CLOSE, t->diag, "%s: diagnostics", t->name);
+		if (t->lastbody)
+			is_mem(last ? last->body : NULL, last ? last->bodylen : 0,
+			    t->lastbody, strlen(t->lastbody), "%s: last body", t->name);
+		else
+			ok(last == NULL, "%s: no leaf", t->name);
+		mime_free(root);
+	}
+
+	{
+		static const char hdr[] = "X-A: 1\nsubject:  folded\n\tvalue\r\nX-B: 2\nSubject: second\n";
+		const char *v;
+		size_t n;
+
+		v = mime_header_get(hdr, sizeof(hdr) - 1, "Subject", &n);
+		is_mem(v, n, "  folded\n\tvalue", 15, "header_get: first, folded, CR dropped");
+		v = mime_header_get(hdr, sizeof(hdr) - 1, "X-B", &n);
+		is_mem(v, n, " 2", 2, "header_get: X-B");
+		ok(mime_header_get(hdr, sizeof(hdr) - 1, "X", &n) == NULL, "header_get: no prefix match");
+		ok(mime_header_get(hdr, sizeof(hdr) - 1, "value", &n) == NULL,
+		    "header_get: a continuation is not a field");
+	}
+	{
+		static const char m[] = "Content-Type: multipart/mixed; boundary=b\n\n"
+		    "--b\n\ntext\n--b\nContent-Disposition: attachment\n\nno name\n"
+		    "--b\nContent-Type: image/png; name=p.png\n\npng\n"
+		    "--b\nContent-Disposition: inline\n\ninline\n--b--\n";
+		struct mime_part *root = mime_parse(m, sizeof(m) - 1), *p;
+		const char *want = "0110";
+		char got[8] = "";
+		size_t k = 0;
+
+		for (p = root->child; p && k < 7; p = p->next)
+			got[k++] = mime_is_attachment(p) ? '1' : '0';
+		got[k] = '\0';
+		is_str(got, want, "attachment rule: filename or disposition attachment");
+		is_str(root->child->next->next->filename, "p.png", "name= as filename");
+		mime_free(root);
+	}
+	{
+		/* 64 levels exactly, then past the limit. */
+		struct dbuf m;
+		struct mime_part *root, *p;
+		int d, depth;
+
+		for (depth = 64; depth <= 300; depth += 236) {
+			dbuf_init(&m, 0);
+			dbuf_printf(&m, "Content-Type: multipart/mixed; boundary=b0\n\n");
+			for (d = 1; d <= depth; d++)
+				dbuf_printf(&m, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n",
+				    d - 1, d);
+			dbuf_printf(&m, "--b%d\n\nleaf\n", depth);
+			root = mime_parse(m.p, m.len);
+			for (p = root, d = 0; p->child; p = p->child)
+				d++;
+			if (depth == 64) {
+				is_int(d, 65, "64 nested multiparts and the leaf");
+				is_str(p->type, "text/plain", "the innermost leaf");
+				is_mem(p->body, p->bodylen, "leaf\n", 5, "its body");
+			} else {
+				is_int(d, MIME_MAX_DEPTH, "past the limit: stops at MIME_MAX_DEPTH");
+				ok(p->diag & MIME_DIAG_DEPTH, "and flags it");
+				ok(mime_is_leaf(p), "the rest is a leaf");
+			}
+			mime_free(root);
+			dbuf_free(&m);
+		}
+	}
+	{
+		/* Past the part limit: the rest becomes one leaf. */
+		struct dbuf m;
+		struct mime_part *root, *p;
+		size_t n = 0, i2;
+
+		dbuf_init(&m, 0);
+		dbuf_printf(&m, "Content-Type: multipart/mixed; boundary=p\n\n");
+		for (i2 = 0; i2 < MIME_MAX_PARTS + 10; i2++)
+			dbuf_adds(&m, "--p\n\nx\n");
+		dbuf_adds(&m, "--p--\n");
+		root = mime_parse(m.p, m.len);
+		for (p = root; p; p = mime_next(p))
+			n++;
+		is_int(n, MIME_MAX_PARTS, "part limit: exactly MIME_MAX_PARTS nodes");
+		ok(root->last_child_->diag & MIME_DIAG_PARTS, "the last one is flagged");
+		ok(root->last_child_->bodylen > 10 * 6, "and holds the rest");
+		mime_free(root);
+		dbuf_free(&m);
+	}
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		struct mime_part *root = mime_parse(views[i].msg, strlen(views[i].msg));
+		const struct mime_part *c;
+		size_t n;
+		char *t = mime_view_text(root, &n, &c);
+
+		is_str(t, views[i].text, "view %s: text", views[i].name);
+		is_int(n, strlen(views[i].text), "view %s: length", views[i].name);
+		is_str(c ? c->type : NULL, views[i].type, "view %s: part", views[i].name);
+		free(t);
+		mime_free(root);
+	}
+	return done_testing();
+}
