@@ -40,8 +40,13 @@ char *mime_hdr_token(const char *v, size_t len);
  * order, starred segments percent-decoded in the charset of segment 0,
  * name* preferred over name; quoted strings unquoted; RFC 2047 words inside
  * the value decoded; raw 8-bit as UTF-8. NULL when absent.
- * For "charset" the caller lowercases and trims (see mime_hdr_charset). */
+ * For "charset" the caller lowercases and trims (see mime_hdr_charset).
+ * "boundary" is returned as by mime_hdr_param_raw. */
 char *mime_hdr_param(const char *v, size_t len, const char *name);
+/* The parameter as octets: unquoted, continuations joined and starred
+ * segments percent-decoded, but no charset conversion, no RFC 2047, no
+ * UTF-8 repair. For values matched as bytes, like a multipart boundary. */
+char *mime_hdr_param_raw(const char *v, size_t len, const char *name);
 /* The charset parameter as mime-dump/1 wants it: lowercased, trimmed. */
 char *mime_hdr_charset(const char *v, size_t len);
 

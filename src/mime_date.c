@@ -239,7 +239,9 @@ mime_hdr_date(const char *v, size_t len, int64_t *utc, int *offset_min)
 	int mon, ndig, h, mi, sec, off;
 
 	n = word(&c, w, sizeof w);
-	if (n && lookup(w, n, days, 7) >= 0) {
+	/* A weekday, or any word before a comma (as Python's parsedate
+	 * reads it: the weekday is not checked against the date). */
+	if (n && (punct(&c, ',') || lookup(w, n, days, 7) >= 0)) {
 		punct(&c, ',');
 		save = c.i;
 		n = word(&c, w, sizeof w);

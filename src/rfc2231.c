@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "charset.h"
 #include "mime_hdr.h"
@@ -170,7 +171,7 @@ seg_cmp(const void *a, const void *b)
  * percent-decoded, all converted from that charset together.
  */
 static char *
-join_segments(const char *s, struct seg *segs, size_t n)
+join_segments(const char *s, struct seg *segs, size_t n, int as_is)
 {
 	struct dbuf bytes, raw, out;
 	char cs[64] = "";
@@ -211,7 +212,9 @@ join_segments(const char *s, struct seg *segs, size_t n)
 	}
 	dbuf_free(&raw);
 	if (r == 0) {
-		if (!any_star)
+		if (as_is)
+			r = dbuf_add(&out, bytes.p ? bytes.p : "", bytes.len);
+		else if (!any_star)
 			r = rfc2047_decode(&out, bytes.p ? bytes.p : "", bytes.len);
 		else if (cs[0])
 			r = charset_append_utf8(&out, cs, bytes.p ? bytes.p : "", bytes.len);
@@ -227,7 +230,7 @@ join_segments(const char *s, struct seg *segs, size_t n)
 }
 
 static char *
-plain_value(const char *s, const struct seg *g)
+plain_value(const char *s, const struct seg *g, int as_is)
 {
 	struct dbuf raw, out;
 	int r;
@@ -236,6 +239,8 @@ plain_value(const char *s, const struct seg *g)
 	dbuf_init(&out, 0);
 	if (raw_value(&raw, s, g) < 0)
 		return NULL;
+	if (as_is)
+		return dbuf_take(&raw, NULL);
 	r = rfc2047_decode(&out, raw.p ? raw.p : "", raw.len);
 	dbuf_free(&raw);
 	if (r < 0)
@@ -244,7 +249,7 @@ plain_value(const char *s, const struct seg *g)
 }
 
 static char *
-find_param(const char *s, size_t len, const char *name)
+find_param(const char *s, size_t len, const char *name, int raw)
 {
 	size_t nlen = strlen(name), i, as, ae, nsegs = 0, capsegs = 0, order = 0;
 	struct seg plain, star, g, *segs = NULL, *ns;
@@ -302,19 +307,19 @@ find_param(const char *s, size_t len, const char *name)
 		}
 	}
 	if (have_star)
-		r = join_segments(s, &star, 1);
+		r = join_segments(s, &star, 1, raw);
 	else if (nsegs) {
 		qsort(segs, nsegs, sizeof *segs, seg_cmp);
-		r = join_segments(s, segs, nsegs);
+		r = join_segments(s, segs, nsegs, raw);
 	} else if (have_plain)
-		r = plain_value(s, &plain);
+		r = plain_value(s, &plain, raw);
 out:
 	free(segs);
 	return r;
 }
 
-char *
-mime_hdr_param(const char *v, size_t len, const char *name)
+static char *
+param(const char *v, size_t len, const char *name, int raw)
 {
 	struct dbuf u;
 	char *r;
@@ -322,9 +327,25 @@ mime_hdr_param(const char *v, size_t len, const char *name)
 	dbuf_init(&u, 0);
 	if (hdr_unfold_into(&u, v, len) < 0)
 		return NULL;
-	r = find_param(u.p ? u.p : "", u.len, name);
+	r = find_param(u.p ? u.p : "", u.len, name, raw);
 	dbuf_free(&u);
 	return r;
+}
+
+char *
+mime_hdr_param(const char *v, size_t len, const char *name)
+{
+	/* A boundary is matched octet for octet against body lines, so it
+	 * must not be decoded as text (RFC 2046 allows "=?" in it). */
+	if (strcasecmp(name, "boundary") == 0)
+		return param(v, len, name, 1);
+	return param(v, len, name, 0);
+}
+
+char *
+mime_hdr_param_raw(const char *v, size_t len, const char *name)
+{
+	return param(v, len, name, 1);
 }
 
 char *

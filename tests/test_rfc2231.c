@@ -74,6 +74,10 @@ static const struct {
 	{ "a/b; name", "name", NULL },
 	{ "a/b; (unterminated name=x", "name", NULL },
 	{ "a/b \"; name=quoted\"; name=real", "name", "real" },
+	/* a boundary is octets, never text */
+	{ "multipart/mixed; boundary=\"=?utf-8?q?x?=\"", "boundary", "=?utf-8?q?x?=" },
+	{ "multipart/mixed; boundary=\"b\xe9\"", "boundary", "b\xe9" },
+	{ "multipart/mixed; BOUNDARY=----=_Part_1 (c)", "boundary", "----=_Part_1" },
 };
 
 static const struct {
@@ -104,6 +108,18 @@ main(void)
 		is_str(r, cs_cases[i].want, "charset %zu", i);
 		free(r);
 	}
+	{
+		static const char v1[] = "a; f*0*=utf-8''%E9; f*1=\"=?x?q?y?=\"";
+		static const char v2[] = "a; f=\"caf\xe9\"";
+
+		r = mime_hdr_param_raw(v1, sizeof v1 - 1, "f");
+		is_str(r, "\xe9=?x?q?y?=", "raw: percent-decoded, nothing converted");
+		free(r);
+		r = mime_hdr_param_raw(v2, sizeof v2 - 1, "f");
+		is_str(r, "caf\xe9", "raw: 8-bit kept");
+		free(r);
+	}
+
 	/* an encoded NUL is reported, not cut (length via strlen stops at it) */
 	r = mime_hdr_param("a; f*=utf-8''a%00b", 18, "f");
 	ok(r && memcmp(r, "a\0b", 4) == 0, "NUL kept inside a value");
