@@ -353,7 +353,7 @@ complete(struct pop3 *s, int ok)
 		}
 		if (q->r.cmd == POP3_RETR && q->r.expect_size) {
 			if (s->octets < q->r.expect_size)
-				return pop3_fail(s, POP3_ERR_PROTO, "message %lu: got "
+				return pop3_fail(s, POP3_ERR_PROTO, "message %lu is short: got "
 				    "%llu octets, LIST said %llu", q->r.n, s->octets,
 				    q->r.expect_size);
 			rep.size_mismatch = s->octets != q->r.expect_size;

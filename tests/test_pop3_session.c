@@ -656,7 +656,7 @@ test_short_retr(void)
 	ok(sn.r[0].st == POP3_OK && sn.r[0].mismatch == 1,
 	    "size: longer than LIST is accepted and flagged");
 	is_int(sn.r[1].st, POP3_ERR_PROTO, "size: short RETR reply is PROTO");
-	is_str(pop3_error(s), "message 2: got 4 octets, LIST said 10",
+	is_str(pop3_error(s), "message 2 is short: got 4 octets, LIST said 10",
 	    "size: error text");
 	pop3_free(s);
 	fake_stop(&f);
