@@ -11,6 +11,7 @@
  * Linear: a failed word is abandoned at the first '?' or whitespace, and
  * the text scanned holds no other "=?" start.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "charset.h"
@@ -167,24 +168,27 @@ flush(struct dbuf *b, struct pending *pd)
 	return r;
 }
 
+/* Same charset name, ignoring case and punctuation ("UTF-8", "utf8"),
+ * as charset.c matches names. */
 static int
 same_cs(const struct pending *pd, const struct word *w)
 {
-	size_t i;
+	size_t i = 0, j = 0, n = strlen(pd->cs);
 
-	if (w->cslen >= CS_MAX || strlen(pd->cs) != w->cslen)
+	if (w->cslen >= CS_MAX)
 		return 0;
-	for (i = 0; i < w->cslen; i++) {
-		char a = pd->cs[i], c = w->cs[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (a != c)
+	for (;;) {
+		while (i < n && !isalnum((unsigned char)pd->cs[i]))
+			i++;
+		while (j < w->cslen && !isalnum((unsigned char)w->cs[j]))
+			j++;
+		if (i >= n || j >= w->cslen)
+			return i >= n && j >= w->cslen;
+		if (tolower((unsigned char)pd->cs[i]) != tolower((unsigned char)w->cs[j]))
 			return 0;
+		i++;
+		j++;
 	}
-	return 1;
 }
 
 int

@@ -31,6 +31,9 @@ struct rnd {
 	int space;		/* a collapsed space is pending */
 	int quote, pre, in_a, cells, list_depth;
 	int line_quote;		/* quote depth of the last line written */
+	int bullet;		/* a list bullet waits for its text */
+	int item;		/* an item of the innermost list was opened */
+	int pre_start;		/* a <pre> just opened: its first LF goes */
 	long num[LIST_MAX];	/* next number of an ol, 0 for a ul */
 	int err;
 };
@@ -54,6 +57,9 @@ newline(struct rnd *r)
 static void
 block(struct rnd *r, int n)
 {
+	/* "<li><p>x" keeps x on the bullet's line. */
+	if (r->bullet)
+		return;
 	if (r->want_nl < n)
 		r->want_nl = n;
 	r->space = 0;
@@ -97,6 +103,7 @@ put(struct rnd *r, const char *s, size_t n)
 	add(r, s, n);
 	r->nl = 0;
 	r->started = 1;
+	r->bullet = 0;
 }
 
 static void
@@ -250,6 +257,13 @@ text_run(struct rnd *r, const char *s, size_t n)
 	}
 	t = r->tmp.p ? r->tmp.p : "";
 	n = r->tmp.len;
+	if (r->pre && r->pre_start && n) {
+		if (t[0] == '\n')
+			i = 1;
+		else if (n > 1 && t[0] == '\r' && t[1] == '\n')
+			i = 2;
+	}
+	r->pre_start = 0;
 	while (i < n && !r->err) {
 		start = i;
 		if (r->pre) {
@@ -381,6 +395,7 @@ tag(struct rnd *r, const char *nm, int close, const char *body, size_t blen)
 		}
 	} else if (name_is(nm, "ul") || name_is(nm, "ol") || name_is(nm, "dl")) {
 		block(r, 1);
+		r->item = close && r->list_depth > 1;
 		if (!close) {
 			d = r->list_depth++;
 			if (d < LIST_MAX) {
@@ -394,8 +409,14 @@ tag(struct rnd *r, const char *nm, int close, const char *body, size_t blen)
 		} else if (r->list_depth > 0)
 			r->list_depth--;
 	} else if (name_is(nm, "li")) {
+		r->bullet = 0;
 		block(r, 1);
+		/* Items follow each other without blank lines, whatever
+		 * paragraphs they hold. */
+		if (!close && r->item && r->want_nl > 1)
+			r->want_nl = 1;
 		if (!close) {
+			r->item = 1;
 			d = r->list_depth - 1;
 			if (d >= 0 && d < LIST_MAX && r->num[d]) {
 				snprintf(buf, sizeof buf, "%ld.", r->num[d]);
@@ -405,6 +426,7 @@ tag(struct rnd *r, const char *nm, int close, const char *body, size_t blen)
 				strcpy(buf, "*");
 			puts_(r, buf);
 			r->space = 1;
+			r->bullet = 1;
 		}
 	} else if (name_is(nm, "blockquote")) {
 		block(r, 1);
@@ -414,6 +436,7 @@ tag(struct rnd *r, const char *nm, int close, const char *body, size_t blen)
 			r->quote--;
 	} else if (name_is(nm, "pre")) {
 		block(r, 1);
+		r->pre_start = !close;
 		if (!close)
 			r->pre++;
 		else if (r->pre > 0)
