@@ -465,7 +465,7 @@ parse_entity(struct ctx *c, struct mime_part *part, const char *s,
 
 		ct = mime_header_get(part->hdr, part->hdrlen, "Content-Type", &ctl);
 		if (ct)
-			b = mime_hdr_param(ct, ctl, "boundary");
+			b = mime_hdr_param_raw(ct, ctl, "boundary");
 		if (!b || !*b) {
 			part->diag |= MIME_DIAG_NO_BOUNDARY;
 		} else if (part->depth >= MIME_MAX_DEPTH) {
