@@ -13,6 +13,10 @@
 #include "mime_hdr.h"
 #include "mime_lex.h"
 
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, widened by a day. */
+#define DATE_MIN (-62167219200LL - 86400)
+#define DATE_MAX (253402300799LL + 86400)
+
 struct cur {
 	const char *s;
 	size_t len, i;
@@ -289,9 +293,26 @@ mime_hdr_date(const char *v, size_t len, int64_t *utc, int *offset_min)
 void
 mime_date_format(int64_t utc, int offset_min, char out[26])
 {
-	int64_t local = utc + (int64_t)offset_min * 60, z, secs, y;
-	int m, d, a = offset_min < 0 ? -offset_min : offset_min;
+	int64_t local, z, secs, y;
+	int m, d, a;
 	char tmp[96];
+
+	/* Values no parse gives are clamped, so the arithmetic below can
+	 * neither overflow nor print more than four year digits. */
+	if (offset_min < -5999)
+		offset_min = -5999;
+	if (offset_min > 5999)
+		offset_min = 5999;
+	if (utc < DATE_MIN)
+		utc = DATE_MIN;
+	if (utc > DATE_MAX)
+		utc = DATE_MAX;
+	a = offset_min < 0 ? -offset_min : offset_min;
+	local = utc + (int64_t)offset_min * 60;
+	if (local < 0 - 62167219200LL)
+		local = 0 - 62167219200LL;
+	if (local > 253402300799LL)
+		local = 253402300799LL;
 
 	z = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 	secs = local - z * 86400;
