@@ -584,6 +584,28 @@ pump_recv(struct pop3 *s)
 }
 
 enum pop3_status
+pop3_feed(struct pop3 *s, const char *p, size_t n)
+{
+	enum pop3_status st = POP3_OK;
+
+	while (n > 0 && s->state == P_UP) {
+		size_t room = sizeof s->in - s->inlen, k = n < room ? n : room;
+
+		if (room == 0)	/* process() never leaves this much behind */
+			return pop3_fail(s, POP3_ERR_PROTO, "input from %s piled up",
+			    s->where);
+		memcpy(s->in + s->inlen, p, k);
+		s->inlen += k;
+		p += k;
+		n -= k;
+		st = process(s);
+		if (st != POP3_OK)
+			return st;
+	}
+	return st;
+}
+
+enum pop3_status
 pop3_run(struct pop3 *s)
 {
 	enum pop3_status st;

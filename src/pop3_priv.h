@@ -103,6 +103,9 @@ int pop3_tick_due(struct pop3 *s);
 enum pop3_status pop3_ended(const struct pop3 *s);
 
 /* pop3_engine.c */
+/* Takes bytes as if they had been received: what pump_recv does after
+ * curl_easy_recv, open to the engine's fuzzer (fuzz/fuzz_pop3_session.c). */
+enum pop3_status pop3_feed(struct pop3 *s, const char *p, size_t n);
 void pop3_q_free(struct pop3_q *q);
 void pop3_reset_reply(struct pop3 *s);
 
