@@ -46,14 +46,41 @@ jw_s(struct jw *w, const char *s)
 	jw_add(w, s, strlen(s));
 }
 
+/* The length of a character JSON output escapes as \uXXXX at s (n bytes
+ * left), its code point in *cp; 0 for any other. Beyond what JSON needs
+ * (C0, '"', '\\'), DEL, C1 controls, U+2028/2029 and bidi overrides are
+ * escaped too, so a dump printed on a terminal cannot drive it or reorder
+ * what it shows. */
+static size_t
+needs_escape(const unsigned char *s, size_t n, unsigned *cp)
+{
+	if (s[0] < 0x20 || s[0] == 0x7f) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] == 0xc2 && n >= 2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*cp = s[1];
+		return 2;
+	}
+	if (s[0] == 0xe2 && n >= 3 &&
+	    ((s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae) ||
+	    (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9))) {
+		*cp = 0x2000 | (unsigned)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+		return 3;
+	}
+	return 0;
+}
+
 /* A JSON string; bytes that are not UTF-8 (mime_hdr promises UTF-8, but a
  * dump must stay valid JSON whatever happens) become U+FFFD. */
 static void
 jw_str(struct jw *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u;
 	char *fixed = NULL, esc[7];
-	size_t n, i, run;
+	size_t n, i, run, k;
+	unsigned cp;
 
 	if (!s) {
 		jw_s(w, "null");
@@ -68,30 +95,37 @@ jw_str(struct jw *w, const char *s)
 		}
 		s = fixed;
 	}
+	u = (const unsigned char *)s;
 	jw_add(w, "\"", 1);
 	for (i = 0; i < n; i += run) {
-		unsigned char c = (unsigned char)s[i];
-
 		for (run = 0; i + run < n; run++) {
-			c = (unsigned char)s[i + run];
-			if (c < 0x20 || c == '"' || c == '\\')
+			unsigned char c = u[i + run];
+
+			if (c == '"' || c == '\\' ||
+			    ((c < 0x20 || c == 0x7f || c == 0xc2 || c == 0xe2) &&
+			    needs_escape(u + i + run, n - i - run, &cp)))
 				break;
 		}
 		if (run) {
 			jw_add(w, s + i, run);
 			continue;
 		}
-		run = 1;
-		if (c == '"' || c == '\\') {
+		if (u[i] == '"' || u[i] == '\\') {
 			esc[0] = '\\';
-			esc[1] = (char)c;
+			esc[1] = (char)u[i];
 			jw_add(w, esc, 2);
-		} else {
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			jw_add(w, esc, 6);
+			run = 1;
+			continue;
 		}
+		k = needs_escape(u + i, n - i, &cp);
+		esc[0] = '\\';
+		esc[1] = 'u';
+		esc[2] = hex[cp >> 12 & 15];
+		esc[3] = hex[cp >> 8 & 15];
+		esc[4] = hex[cp >> 4 & 15];
+		esc[5] = hex[cp & 15];
+		jw_add(w, esc, 6);
+		run = k;
 	}
 	jw_add(w, "\"", 1);
 	free(fixed);
