@@ -5,6 +5,8 @@
  * connection is given up without QUIT unless pop3_quit asks for it.
  */
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -181,6 +183,8 @@ drain:
 	return NULL;
 }
 
+static int fake_any;	/* listen on every address, not only the loopback */
+
 static void
 fake_start(struct fake *f, const struct step *steps)
 {
@@ -192,7 +196,7 @@ fake_start(struct fake *f, const struct step *steps)
 	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&a, 0, sizeof a);
 	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_addr.s_addr = htonl(fake_any ? INADDR_ANY : INADDR_LOOPBACK);
 	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
 	    listen(f->lfd, 1) < 0 || getsockname(f->lfd, (struct sockaddr *)&a, &al) < 0) {
 		printf("Bail out! cannot listen on 127.0.0.1\n");
@@ -862,6 +866,64 @@ test_login(void)
 	    POP3_TLS_REQUIRED, 3000, POP3_ERR_TLS, "STLS");
 }
 
+/* An address of this machine that is not on the loopback, or NULL. */
+static const char *
+outside_address(char *buf, size_t size)
+{
+	struct ifaddrs *ifa, *i;
+	const char *found = NULL;
+
+	if (getifaddrs(&ifa) < 0)
+		return NULL;
+	for (i = ifa; i && !found; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !(i->ifa_flags & IFF_LOOPBACK) && (i->ifa_flags & IFF_UP))
+			found = inet_ntop(AF_INET, &((struct sockaddr_in *)
+			    i->ifa_addr)->sin_addr, buf, (socklen_t)size);
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* The default policy: off the loopback, no STLS means no login. */
+static void
+test_tls_policy(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct pop3_opts o;
+	char url[96], addr[64];
+
+	if (!outside_address(addr, sizeof addr)) {
+		ok(1, "# SKIP no address off the loopback");
+		return;
+	}
+	fake_any = 1;
+	fake_start(&f, quit_steps);
+	fake_any = 0;
+	memset(&sn, 0, sizeof sn);
+	dbuf_init(&sn.trace, 0);
+	snprintf(url, sizeof url, "pop3://u@%s:%d", addr, f.port);
+	memset(&o, 0, sizeof o);
+	o.url = url;
+	o.password = "p4ss";
+	o.auth = "USER";
+	o.reply_timeout_ms = 3000;
+	o.trace = on_trace;
+	o.trace_ctx = &sn;
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), POP3_ERR_TLS, "tls policy: %s without STLS is refused (%s)",
+	    addr, pop3_error(s));
+	ok(!strstr(sn.trace.p ? sn.trace.p : "", "C USER") &&
+	    !strstr(sn.trace.p ? sn.trace.p : "", "C PASS"),
+	    "tls policy: no login was tried");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "USER") && !strstr(f.got, "PASS"),
+	    "tls policy: the server saw no credentials");
+	seen_free(&sn);
+}
+
 static void
 test_usage(void)
 {
@@ -937,5 +999,6 @@ main(void)
 	test_connect_cancel();
 	test_login();
 	test_usage();
+	test_tls_policy();
 	return done_testing();
 }
