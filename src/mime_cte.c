@@ -327,6 +327,45 @@ qp_line(struct out *o, const char *p, const char *e)
 	}
 }
 
+/* Nonzero when one of the 8 bytes of x is '='. */
+#define HAS_EQ(x) ((((x) ^ 0x3d3d3d3d3d3d3d3dULL) - 0x0101010101010101ULL) & \
+	~((x) ^ 0x3d3d3d3d3d3d3d3dULL) & 0x8080808080808080ULL)
+
+/* qp_line writing straight into w, which has room for e - p bytes (the
+ * output of a line is never longer than the line). Eight bytes at a time
+ * while there is no '='. Returns the new end of the output. */
+static char *
+qp_line_fast(char *w, const char *p, const char *e)
+{
+	int h, l;
+
+	while (p < e) {
+		while (e - p >= 8) {
+			uint64_t x;
+
+			memcpy(&x, p, 8);
+			if (HAS_EQ(x))
+				break;
+			memcpy(w, &x, 8);
+			w += 8;
+			p += 8;
+		}
+		while (p < e && *p != '=')
+			*w++ = *p++;
+		if (p == e)
+			break;
+		if (e - p >= 3 && (h = hexval[(unsigned char)p[1]]) >= 0 &&
+		    (l = hexval[(unsigned char)p[2]]) >= 0) {
+			*w++ = (char)(h << 4 | l);
+			p += 3;
+		} else {
+			*w++ = '=';
+			p++;
+		}
+	}
+	return w;
+}
+
 static void
 qp_decode(struct out *o, const char *p, const char *e)
 {
@@ -344,11 +383,22 @@ qp_decode(struct out *o, const char *p, const char *e)
 			soft = 1;
 			le--;
 		}
-		qp_line(o, p, le);
+		/* The common case, a line that fits: no per-byte bounds. */
+		if ((size_t)(le - p) + 2 <= OUT_SIZE) {
+			if ((size_t)(le - p) + 2 > OUT_SIZE - o->n && out_flush(o))
+				break;
+			o->n = (size_t)(qp_line_fast(o->buf + o->n, p, le) - o->buf);
+			if (nl && !soft) {
+				memcpy(o->buf + o->n, brk, (size_t)(nl + 1 - brk));
+				o->n += (size_t)(nl + 1 - brk);
+			}
+		} else {
+			qp_line(o, p, le);
+			if (nl && !soft)
+				out_put(o, brk, (size_t)(nl + 1 - brk));
+		}
 		if (!nl)
 			break;
-		if (!soft)
-			out_put(o, brk, (size_t)(nl + 1 - brk));
 		p = nl + 1;
 	}
 }

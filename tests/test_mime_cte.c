@@ -227,6 +227,25 @@ main(void)
 		free(raw);
 	}
 	{
+		/* Lines longer than the output buffer take the careful path. */
+		struct dbuf enc, out, want;
+
+		dbuf_init(&enc, 0);
+		dbuf_init(&want, 0);
+		for (n = 0; n < 100000; n++) {
+			dbuf_adds(&enc, n % 3 ? "=41" : "b");
+			dbuf_addc(&want, n % 3 ? 'A' : 'b');
+		}
+		dbuf_adds(&enc, "  =\r\n=3d \t\r\n");
+		dbuf_adds(&want, "  =\r\n");	/* spaces before a soft break stay */
+		dbuf_init(&out, 0);
+		is_int(mime_decode_dbuf(MIME_CTE_QP, enc.p, enc.len, &out), 0, "qp long line ok");
+		is_mem(out.p, out.len, want.p, want.len, "qp 233 KB line, soft break, padding");
+		dbuf_free(&out);
+		dbuf_free(&enc);
+		dbuf_free(&want);
+	}
+	{
 		int calls = 0;
 		char big[100000];
 
