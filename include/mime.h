@@ -49,12 +49,13 @@ enum mime_diag {
 	MIME_DIAG_NO_CLOSE = 1 << 3,	/* close delimiter missing */
 	MIME_DIAG_OUTER_CLOSE = 1 << 4,	/* ended by an enclosing delimiter */
 	MIME_DIAG_HDR_NO_BLANK = 1 << 5, /* header block not ended by a blank line */
-	MIME_DIAG_HDR_BAD_LINE = 1 << 6, /* a non-field line ended the header block */
+	MIME_DIAG_HDR_BAD_LINE = 1 << 6, /* a non-field line in the header block */
 	MIME_DIAG_DEPTH = 1 << 7,	/* nesting limit: this part is a leaf */
 	MIME_DIAG_PARTS = 1 << 8,	/* part limit: this part is a leaf */
 	MIME_DIAG_SIZE = 1 << 9,	/* decoded-copy budget spent: leaf */
 	MIME_DIAG_MBOX_FROM = 1 << 10,	/* an mbox "From " line was skipped */
 	MIME_DIAG_8BIT_HDR = 1 << 11,	/* raw 8-bit bytes in the header block */
+	MIME_DIAG_EMPTY_PART = 1 << 12,	/* two delimiter lines in a row: skipped */
 };
 
 /* The four headers of a message node (first occurrence of each). */

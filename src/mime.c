@@ -102,8 +102,9 @@ is_blank_line(const char *p, const char *le)
 }
 
 /* Splits [s, e) into a header block and a body. The body starts after the
- * blank line; a line that is neither a field nor a continuation starts the
- * body too (as most readers do), and so does the end of the region. */
+ * blank line; without one the whole region is header and the body is
+ * empty (as mblaze and GMime read it). A line that is neither a field nor
+ * a continuation stays in the header block, ignored, and flagged. */
 static void
 split_header(struct mime_part *part, const char *s, const char *e)
 {
@@ -119,13 +120,8 @@ split_header(struct mime_part *part, const char *s, const char *e)
 			part->bodylen = (size_t)(e - part->body);
 			return;
 		}
-		if (!is_wsp(*p) && !is_field_line(p, le)) {
+		if (!is_wsp(*p) && !is_field_line(p, le))
 			part->diag |= MIME_DIAG_HDR_BAD_LINE;
-			part->hdrlen = (size_t)(p - s);
-			part->body = p;
-			part->bodylen = (size_t)(e - p);
-			return;
-		}
 		p = le < e ? le + 1 : e;
 	}
 	if (s < e)
@@ -384,6 +380,13 @@ parse_multipart(struct ctx *c, struct mime_part *part, const char *b)
 			pe = e;
 		} else {
 			pe = before_break(ps, d);
+		}
+		if (d == ps) {
+			/* A delimiter line right after another: nothing
+			 * between them, not even a line. GMime and Python's
+			 * email skip it rather than make an empty part. */
+			part->diag |= MIME_DIAG_EMPTY_PART;
+			continue;
 		}
 		if (pe < ps)
 			pe = ps;
