@@ -30,6 +30,7 @@ struct rnd {
 	int want_nl;		/* newlines wanted before the next text */
 	int space;		/* a collapsed space is pending */
 	int quote, pre, in_a, cells, list_depth;
+	size_t a_start;		/* where the open link's text begins in out */
 	int line_quote;		/* quote depth of the last line written */
 	int bullet;		/* a list bullet waits for its text */
 	int item;		/* an item of the innermost list was opened */
@@ -352,8 +353,19 @@ link_end(struct rnd *r)
 	char num[32];
 	const char *h = r->href.p ? r->href.p : "";
 
+	const char *t = r->out.p ? r->out.p + r->a_start : "";
+	size_t tl = r->out.len >= r->a_start ? r->out.len - r->a_start : 0;
+
 	r->in_a = 0;
 	if (!r->href.len || h[0] == '#' || strncasecmp(h, "javascript:", 11) == 0)
+		return;
+	/* A link that shows its own target needs no footnote. */
+	while (tl && (*t == ' ' || *t == '\n'))
+		t++, tl--;
+	if (strncasecmp(h, "mailto:", 7) == 0 && r->href.len - 7 == tl &&
+	    memcmp(h + 7, t, tl) == 0)
+		return;
+	if (tl && r->href.len == tl && memcmp(h, t, tl) == 0)
 		return;
 	r->nlinks++;
 	snprintf(num, sizeof num, "[%zu]", r->nlinks);
@@ -466,6 +478,7 @@ tag(struct rnd *r, const char *nm, int close, const char *body, size_t blen)
 			    dbuf_add(&r->href, r->tmp.p, r->tmp.len) < 0)
 				r->err = 1;
 			r->in_a = 1;
+			r->a_start = r->out.len;
 		}
 	} else if (name_is(nm, "img")) {
 		if (!close && attr(r, body, blen, "alt") && r->tmp.len) {
