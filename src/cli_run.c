@@ -387,7 +387,7 @@ submit(struct run *run, struct req *q, unsigned long long expect)
 	return 0;
 }
 
-/* Waits for the batch; a fatal end with no reply to blame is still one. */
+/* Waits for what is queued; a fatal end with no reply to blame is still one. */
 int
 cli_run_wait(struct run *run)
 {
@@ -584,7 +584,7 @@ run_connect(struct run *run)
 		return -1;
 	}
 	if (st == POP3_ERR_AUTH)
-		fprintf(stderr, "pouch: login as %s failed: ", run->cfg->user);
+		fputs("pouch: login failed: ", stderr);
 	else
 		fprintf(stderr, "pouch: %s:%u: %s: ", a->u.host, a->u.port,
 		    st == POP3_ERR_NET ? "cannot connect" : status_word(st));
