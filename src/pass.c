@@ -49,6 +49,8 @@ pass_from_command(const char *cmd, char **out, char **err)
 		return PASS_FAILED;
 	}
 	if (pid == 0) {
+		/* pouch ignores SIGPIPE; the command should not inherit that. */
+		signal(SIGPIPE, SIG_DFL);
 		if (dup2(fds[1], STDOUT_FILENO) < 0)
 			_exit(127);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
