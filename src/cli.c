@@ -186,10 +186,14 @@ from_netrc(const struct cli_args *a, const char **user, char **user_buf,
 		cli_escape_put(stderr, path, strlen(path));
 		if (st == NETRC_NO_FILE)
 			fputs(": no such file\n", stderr);
-		else if (st == NETRC_NOT_FOUND)
-			fprintf(stderr, ": no entry for machine %s%s%s\n", a->u.host,
-			    *user ? " login " : "", *user ? *user : "");
-		else {
+		else if (st == NETRC_NOT_FOUND) {
+			fprintf(stderr, ": no entry for machine %s", a->u.host);
+			if (*user) {
+				fputs(" login ", stderr);
+				cli_escape_put(stderr, *user, strlen(*user));
+			}
+			fputc('\n', stderr);
+		} else {
 			fputs(": ", stderr);
 			cli_escape_put(stderr, err ? err : "out of memory",
 			    strlen(err ? err : "out of memory"));
@@ -216,7 +220,15 @@ get_password(const struct cli_args *a, const char *user, char **password)
 	if (a->password_command) {
 		st = pass_from_command(a->password_command, password, &err);
 	} else {
-		prompt = str_printf("Password for %s@%s: ", user, a->u.host);
+		struct dbuf b;
+
+		/* The user name may come from a netrc file: escape it too. */
+		dbuf_init(&b, 0);
+		if (dbuf_adds(&b, "Password for ") < 0 || cli_escape(&b, user, strlen(user)) < 0 ||
+		    dbuf_printf(&b, "@%s: ", a->u.host) < 0)
+			prompt = NULL;
+		else
+			prompt = dbuf_take(&b, NULL);
 		if (!prompt) {
 			fputs("pouch: out of memory\n", stderr);
 			return EXIT_POUCH_LOCAL;
