@@ -137,6 +137,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 11:
 		r = text_sanitize(v, n, data[0] & 3, &outlen);
 		must_safe(r, outlen, data[0] & 3);
+		if (r) {
+			/* Safe text is a fixed point: nothing left to escape. */
+			char *again = text_sanitize(r, outlen, data[0] & 3, &i);
+
+			if (again && (i != outlen || memcmp(again, r, i) != 0))
+				__builtin_trap();
+			free(again);
+		}
 		free(r);
 		break;
 	default:
