@@ -5,6 +5,8 @@
 #   dovecot_reset_mailbox      put the served mailbox back as it was
 #   dovecot_stop               stop it now (also done at exit)
 #   dovecot_log_count REGEX    how many lines of Dovecot's log match
+#   dovecot_maildir_count      how many messages the served Maildir holds
+# One server at a time per shell: stop one before starting the next.
 #
 # Options of dovecot_start:
 #   --maildir DIR     serve a copy of this Maildir (default: an empty one)
@@ -195,6 +197,8 @@ dovecot_start() {
 	[ -n "$dv_netns" ] && dovecot_exec="ip netns exec $dv_netns"
 
 	DOVECOT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pouch-dovecot.XXXXXX") || return 1
+	# Registered now, so that a failed start leaves nothing behind either.
+	[ -z "${dovecot_cli:-}" ] && at_exit dovecot_stop
 	# Dovecot's unprivileged processes must reach base_dir and the mail.
 	chmod 755 "$DOVECOT_DIR"
 	DOVECOT_LOG=$DOVECOT_DIR/dovecot.log
@@ -269,9 +273,6 @@ service anvil {
 	if [ -n "$DOVECOT_PORT_SSL" ]; then
 		POUCH_URL_SSL=pop3s://$DOVECOT_USER@$dv_host:$DOVECOT_PORT_SSL
 		export DOVECOT_PORT_SSL POUCH_URL_SSL
-	fi
-	if [ -z "${dovecot_cli:-}" ]; then
-		at_exit dovecot_stop
 	fi
 	return 0
 }
@@ -348,7 +349,7 @@ dovecot.sh)
 	[ $# -gt 0 ] && shift
 	case $cmd in
 	start)
-		dovecot_start "$@" || exit 1
+		dovecot_start "$@" || { dovecot_stop; exit 1; }
 		for v in DOVECOT DOVECOT_DIR DOVECOT_PORT DOVECOT_MAILDIR DOVECOT_LOG \
 		    DOVECOT_PID DOVECOT_USER DOVECOT_PASS POUCH_URL \
 		    DOVECOT_PORT_SSL DOVECOT_CA POUCH_URL_SSL; do
