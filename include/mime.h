@@ -58,6 +58,11 @@ enum mime_diag {
 	MIME_DIAG_EMPTY_PART = 1 << 12,	/* two delimiter lines in a row: skipped */
 };
 
+/* A short English description of one diagnostic bit, for a status line or
+ * a log ("multipart has no close delimiter"); "unknown diagnostic" for
+ * anything else. Static text. */
+const char *mime_diag_str(unsigned bit);
+
 /* The four headers of a message node (first occurrence of each). */
 struct mime_msg {
 	char *subject;		/* decoded UTF-8; NULL when absent */

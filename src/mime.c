@@ -27,6 +27,35 @@ struct ctx {
  * would otherwise copy the message once per level. */
 #define OWNED_SLACK (16u << 20)
 
+const char *
+mime_diag_str(unsigned bit)
+{
+	static const struct {
+		unsigned bit;
+		const char *text;
+	} t[] = {
+		{ MIME_DIAG_BAD_CTYPE, "Content-Type is not type/subtype; read as text/plain" },
+		{ MIME_DIAG_NO_BOUNDARY, "multipart without a boundary; kept as one part" },
+		{ MIME_DIAG_BOUNDARY_UNUSED, "multipart boundary never occurs; kept as one part" },
+		{ MIME_DIAG_NO_CLOSE, "multipart has no close delimiter" },
+		{ MIME_DIAG_OUTER_CLOSE, "multipart ended by an enclosing delimiter" },
+		{ MIME_DIAG_HDR_NO_BLANK, "header block not ended by a blank line" },
+		{ MIME_DIAG_HDR_BAD_LINE, "a line in the header block is not a field" },
+		{ MIME_DIAG_DEPTH, "nesting limit reached; the rest is one part" },
+		{ MIME_DIAG_PARTS, "part limit reached; the rest is one part" },
+		{ MIME_DIAG_SIZE, "decoding budget spent; encapsulated message kept as one part" },
+		{ MIME_DIAG_MBOX_FROM, "an mbox From line was skipped" },
+		{ MIME_DIAG_8BIT_HDR, "raw 8-bit bytes in the header block" },
+		{ MIME_DIAG_EMPTY_PART, "two delimiter lines in a row" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].bit == bit)
+			return t[i].text;
+	return "unknown diagnostic";
+}
+
 int
 mime_type_encapsulates(const char *type)
 {

@@ -220,6 +220,21 @@ main(void)
 		mime_free(root);
 		dbuf_free(&m);
 	}
+	{
+		/* Every diagnostic bit has its own text. */
+		unsigned b, b2;
+		int distinct = 1;
+
+		for (b = 1; b <= MIME_DIAG_EMPTY_PART; b <<= 1) {
+			ok(strcmp(mime_diag_str(b), "unknown diagnostic") != 0,
+			    "diag %#x has a text", b);
+			for (b2 = 1; b2 < b; b2 <<= 1)
+				if (strcmp(mime_diag_str(b), mime_diag_str(b2)) == 0)
+					distinct = 0;
+		}
+		ok(distinct, "diagnostic texts are distinct");
+		is_str(mime_diag_str(1u << 30), "unknown diagnostic", "unknown bit");
+	}
 	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
 		struct mime_part *root = mime_parse(views[i].msg, strlen(views[i].msg));
 		const struct mime_part *c;
