@@ -157,6 +157,12 @@ is "$rc" 1 "dele 1 -- retr 999 -- dele 4: exit 1"
 grep -qx "pouch: nothing was deleted" "$t/err"
 ok $? "dele 1 -- retr 999: 'pouch: nothing was deleted'"
 is "$(pc stat)" "$all_stat" "dele 1 -- retr 999: a second session still sees 40"
+p --trace "$U" dele 1 -- retr 999 -- dele 4 >/dev/null 2>"$t/trace"
+e=$(grep -n -x "S: -ERR There's no message 999." "$t/trace" | head -1 | cut -d: -f1)
+r=$(grep -n -x 'C: RSET' "$t/trace" | tail -1 | cut -d: -f1)
+q=$(grep -n -x 'C: QUIT' "$t/trace" | tail -1 | cut -d: -f1)
+[ -n "$e" ] && [ -n "$r" ] && [ -n "$q" ] && [ "$e" -lt "$r" ] && [ "$r" -lt "$q" ]
+ok $? "dele 1 -- retr 999: the trace shows the -ERR, then C: RSET, then C: QUIT"
 is "$(dovecot_maildir_count)" 40 "dele 1 -- retr 999: 40 files on disk"
 p "$U" dele 41 >/dev/null 2>"$t/err"; rc=$?
 is "$rc" 1 "dele 41: exit 1"

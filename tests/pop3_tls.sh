@@ -41,7 +41,7 @@ is "$rc" 4 "pop3s, self-signed CA not given: exit 4"
 is "$(cat "$t/out")" "" "pop3s without the CA: nothing on stdout"
 grep -q -i 'certificate' "$t/err"
 ok $? "pop3s without the CA: stderr names the certificate problem"
-diag "$(head -3 "$t/err")"
+head -3 "$t/err" | sed "s/^/# /"
 p --trace "$POUCH_URL_SSL" stat >/dev/null 2>"$t/trace"
 no_credentials "$t/trace"
 ok $? "pop3s without the CA: no credentials sent"
@@ -102,7 +102,7 @@ for auth in default USER; do
 	is "$(cat "$t/out")" "" "wrong password ($auth): nothing on stdout"
 	grep -q -i -E 'login|auth|password' "$t/err"
 	ok $? "wrong password ($auth): stderr says the login failed"
-	diag "$(head -2 "$t/err")"
+	head -2 "$t/err" | sed "s/^/# /"
 	n1=$(log_settle 'Password mismatch' $((n0 + 1)))
 	is "$((n1 - n0))" 1 "wrong password ($auth): exactly one attempt in Dovecot's log"
 done
@@ -130,7 +130,7 @@ if ! { ip link add "$hv" type veth peer name "$nv" &&
 	ip netns exec "$ns" ip addr add "$naddr/30" dev "$nv" &&
 	ip netns exec "$ns" ip link set "$nv" up &&
 	ip netns exec "$ns" ip link set lo up; } 2>"$t/ip.err"; then
-	diag "$(cat "$t/ip.err")"
+	cat "$t/ip.err" | sed "s/^/# /"
 	for i in 1 2 3 4 5 6 7 8; do skip "could not set up a veth pair"; done
 	done_testing
 fi
@@ -143,7 +143,7 @@ is "$rc" 4 "$naddr without STLS, --tls auto: exit 4"
 is "$(cat "$t/out")" "" "$naddr without STLS: nothing on stdout"
 no_credentials "$t/trace"
 ok $? "$naddr without STLS: no USER/PASS/AUTH/APOP sent"
-diag "$(grep -v '^[CS*]: ' "$t/trace" | head -2)"
+grep -v '^[CS*]: ' "$t/trace" | head -2 | sed "s/^/# /"
 out=$(p --tls none "$U" stat 2>&1); rc=$?
 is "$rc:$out" "0:$all_stat" "$naddr with --tls none: stat"
 dovecot_stop
