@@ -269,6 +269,10 @@ rc=$?
 is "$rc:$(cat "$t/out")" "0:$all_stat" "--password-command reading a file: works"
 ok $(( found == 0 )) "the password is not in /proc/PID/cmdline of the running pouch"
 
+nfiles=$(find "$t/state" "$t/last" -type f 2>/dev/null | wc -l)
+[ "$nfiles" -gt 0 ] && ! grep -r -q -F "$pw" "$t/state" "$t/last"
+ok $? "the password is in none of pouch's $nfiles state files"
+
 # --- netrc
 printf 'machine 127.0.0.1 login alice password %s\n' "$pw" > "$t/netrc"
 chmod 600 "$t/netrc"

@@ -132,4 +132,42 @@ else
 	skip "SIGINT (network wait): no partial file"
 fi
 
+# A server that stops answering in the middle of RETR 41: --timeout 2 gives
+# exit 5 within a few seconds, and nothing is deleted.
+rm -rf "$t/o"
+mkdir "$t/o"
+n0=$(grep -c 'Login: user=<alice>' "$DOVECOT_LOG")
+"$POUCH" --password-command "echo $pw" --state-dir "$t/state" --timeout 2 \
+	-o "$t/o" "$U" dele 1 -- retr 41 >/dev/null 2>"$t/err" &
+ppid=$!
+( sleep 60; kill -KILL $ppid ) >/dev/null 2>&1 &
+wd=$!
+at_exit "kill $wd"
+i=0
+while [ $i -lt 200 ] && [ "$(grep -c 'Login: user=<alice>' "$DOVECOT_LOG")" -le "$n0" ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+mpid=$(grep 'Login: user=<alice>' "$DOVECOT_LOG" | tail -1 | sed -n 's/.*mpid=\([0-9]*\).*/\1/p')
+if [ -n "$mpid" ] && kill -STOP "$mpid" 2>/dev/null; then
+	at_exit "kill -CONT $mpid"
+	s0=$(date +%s)
+	wait $ppid
+	rc=$?
+	s1=$(date +%s)
+	kill -CONT "$mpid"
+	kill $wd 2>/dev/null
+	is "$rc" 5 "server stalls mid-RETR, --timeout 2: exit 5"
+	[ $((s1 - s0)) -le 15 ]
+	ok $? "--timeout 2: gave up after $((s1 - s0)) s"
+	head -3 "$t/err" | sed "s/^/# /"
+	is "$(pc stat)" "$all_stat" "timeout after dele 1: a second session still sees 41"
+else
+	kill $wd 2>/dev/null
+	wait $ppid
+	skip "the session's pop3 process was not found in Dovecot's log"
+	skip "--timeout: time taken"
+	skip "--timeout: nothing deleted"
+fi
+
 done_testing
