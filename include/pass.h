@@ -29,9 +29,8 @@ enum pass_status {
 enum pass_status pass_from_command(const char *cmd, char **out, char **err);
 
 /* Writes prompt to /dev/tty and reads a line with echo off; the terminal
- * is restored on every path. *stop is checked when a signal interrupts the
- * read (the caller's SIGINT handler sets it; install it without
- * SA_RESTART). */
+ * is restored on every path. *stop (set by the caller's SIGINT handler) is
+ * checked at least every 100 ms. */
 enum pass_status pass_prompt(const char *prompt, char **out, char **err,
     volatile sig_atomic_t *stop);
 

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -27,7 +28,7 @@ pass_from_command(const char *cmd, char **out, char **err)
 	char *buf, chunk[4096];
 	size_t len = 0;
 	int fds[2], status, line_done = 0, too_long = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	pid_t pid;
 
 	*out = NULL;
@@ -123,7 +124,7 @@ pass_prompt(const char *prompt, char **out, char **err,
 	enum pass_status st = PASS_OK;
 	char *buf, c;
 	size_t len = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	int fd;
 
 	*out = NULL;
@@ -153,14 +154,19 @@ pass_prompt(const char *prompt, char **out, char **err,
 		/* The prompt is a courtesy; reading still works. */
 	}
 	for (;;) {
-		n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR) {
-			if (stop && *stop) {
-				st = PASS_INTERRUPTED;
-				break;
-			}
-			continue;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		/* The flag is checked between short polls: a signal that came
+		 * just before a blocking read would otherwise be missed. */
+		if (stop && *stop) {
+			st = PASS_INTERRUPTED;
+			break;
 		}
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0 || c == '\n')
 			break;
 		if (len >= PASS_MAX) {

@@ -89,6 +89,52 @@ if command -v setsid >/dev/null 2>&1; then
 	ok $? "no password source, no tty: says so"
 fi
 
+# The prompt on a terminal: echo off; a typed password is used (the
+# connection then fails: exit 5); Ctrl-C at the prompt exits 130.
+if [ -n "${PYTHON3:-}" ] && "$PYTHON3" -c 'import pty' 2>/dev/null; then
+	cat >"$tmp/ptyrun.py" <<'PYEOF'
+import os, pty, select, signal, sys, termios, time
+mode, args = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(args[0], args)
+out = b""
+def readsome(t, until):
+    global out
+    end = time.time() + t
+    while time.time() < end:
+        try:
+            if select.select([fd], [], [], 0.1)[0]:
+                out += os.read(fd, 4096)
+        except OSError:
+            break
+        if until and until in out:
+            break
+readsome(10, b"Password for")
+echo = termios.tcgetattr(fd)[3] & termios.ECHO
+if mode == "type":
+    os.write(fd, b"typed-secret\n")
+else:
+    os.kill(pid, signal.SIGINT)
+readsome(10, None)
+_, st = os.waitpid(pid, 0)
+print("echo=%d exit=%d" % (1 if echo else 0, os.waitstatus_to_exitcode(st)))
+sys.stdout.write(out.decode("utf-8", "replace"))
+PYEOF
+	"$PYTHON3" "$tmp/ptyrun.py" type "$POUCH" --tls none --timeout 5 \
+	    --state-dir "$tmp/state" "$URL" stat >"$tmp/pty" 2>&1
+	is "$(head -n 1 "$tmp/pty")" "echo=0 exit=5" "prompt: echo off, password read, then exit 5 (nothing listens)"
+	grep -q 'Password for u@127.0.0.1: ' "$tmp/pty"
+	ok $? "prompt: asks for the user at the host"
+	! grep -q 'typed-secret' "$tmp/pty"
+	ok $? "prompt: the typed password is not echoed"
+	"$PYTHON3" "$tmp/ptyrun.py" int "$POUCH" --tls none --timeout 5 \
+	    --state-dir "$tmp/state" "$URL" stat >"$tmp/pty" 2>&1
+	is "$(head -n 1 "$tmp/pty")" "echo=0 exit=130" "prompt: Ctrl-C exits 130"
+	grep -q 'pouch: interrupted; nothing was deleted' "$tmp/pty"
+	ok $? "prompt: Ctrl-C says nothing was deleted"
+fi
+
 # --netrc-file: missing file, no entry: exit 2 before connecting.
 run --netrc-file "$tmp/nonexistent" "$URL" stat
 is "$rc" 2 "--netrc-file missing: exit 2"
