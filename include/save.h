@@ -56,4 +56,15 @@ int save_create(int dirfd, const char *safe, char **chosen);
 int save_part(int dirfd, const struct mime_part *p, const char *name,
     const char *fallback, char **chosen, char **err);
 
+/* What a save reports as it goes: the decoded bytes written so far, after
+ * each piece (at most 64 KiB). Return 0 to go on, nonzero to cancel: the
+ * file is removed and save_part_progress returns SAVE_CANCELLED. */
+typedef int (*save_progress_fn)(void *arg, size_t written);
+#define SAVE_CANCELLED (-2)
+
+/* save_part with a progress callback (NULL: none), for the UI. */
+int save_part_progress(int dirfd, const struct mime_part *p, const char *name,
+    const char *fallback, char **chosen, char **err,
+    save_progress_fn progress, void *arg);
+
 #endif

@@ -214,6 +214,10 @@ save_create(int dirfd, const char *safe, char **chosen)
 struct wsink {
 	int fd;
 	int err;	/* errno of the failed write */
+	int cancelled;
+	size_t written;
+	save_progress_fn progress;
+	void *arg;
 };
 
 static int
@@ -231,7 +235,12 @@ write_sink(void *arg, const char *p, size_t n)
 			return 1;
 		}
 		p += k;
+		w->written += (size_t)k;
 		n -= (size_t)k;
+	}
+	if (w->progress && w->progress(w->arg, w->written)) {
+		w->cancelled = 1;
+		return 1;
 	}
 	return 0;
 }
@@ -239,6 +248,15 @@ write_sink(void *arg, const char *p, size_t n)
 int
 save_part(int dirfd, const struct mime_part *p, const char *name,
     const char *fallback, char **chosen, char **err)
+{
+	return save_part_progress(dirfd, p, name, fallback, chosen, err,
+	    NULL, NULL);
+}
+
+int
+save_part_progress(int dirfd, const struct mime_part *p, const char *name,
+    const char *fallback, char **chosen, char **err,
+    save_progress_fn progress, void *arg)
 {
 	struct wsink w;
 	char *safe, *got = NULL;
@@ -251,6 +269,9 @@ save_part(int dirfd, const struct mime_part *p, const char *name,
 		*err = str_printf("out of memory");
 		return -1;
 	}
+	memset(&w, 0, sizeof(w));
+	w.progress = progress;
+	w.arg = arg;
 	w.fd = save_create(dirfd, safe, &got);
 	if (w.fd < 0) {
 		*err = str_printf("cannot create \"%s\": %s", safe,
@@ -259,7 +280,6 @@ save_part(int dirfd, const struct mime_part *p, const char *name,
 		return -1;
 	}
 	free(safe);
-	w.err = 0;
 	r = mime_part_decode(p, write_sink, &w);
 	if (r == 0 && close(w.fd) < 0) {
 		w.err = errno;
@@ -268,11 +288,12 @@ save_part(int dirfd, const struct mime_part *p, const char *name,
 		close(w.fd);
 	}
 	if (r != 0) {
-		*err = str_printf("writing \"%s\": %s", got,
+		*err = w.cancelled ? str_printf("saving \"%s\": cancelled", got) :
+		    str_printf("writing \"%s\": %s", got,
 		    r < 0 ? "out of memory" : strerror(w.err));
 		unlinkat(dirfd, got, 0);
 		free(got);
-		return -1;
+		return w.cancelled ? SAVE_CANCELLED : -1;
 	}
 	*chosen = got;
 	return 0;

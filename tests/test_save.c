@@ -56,6 +56,13 @@ exists(int dfd, const char *n)
 	return fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+static int
+count_progress(void *arg, size_t written)
+{
+	*(size_t *)arg = written;
+	return 1;	/* cancel after the first piece */
+}
+
 int
 main(void)
 {
@@ -129,6 +136,34 @@ main(void)
 	close(fd);
 	free(c);
 	ok(access("/tmp/test_save_outside", F_OK) != 0, "symlink target not created");
+
+	{
+		/* Saving a part: exact bytes; progress seen; cancel removes. */
+		static const char msg[] = "Content-Type: application/octet-stream; name=\"../p.bin\"\n"
+		    "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ=\n";
+		struct mime_part *root = mime_parse(msg, sizeof(msg) - 1);
+		char *err, buf[64];
+		size_t seen = 0;
+		int r;
+		ssize_t k;
+
+		r = save_part(dfd, root, NULL, "x", &c, &err);
+		is_int(r, 0, "save_part ok");
+		is_str(c, "p.bin", "save_part: safe name from the part");
+		fd = openat(dfd, c, O_RDONLY);
+		k = read(fd, buf, sizeof(buf));
+		is_mem(buf, k < 0 ? 0 : (size_t)k, "hello world", 11, "save_part: decoded bytes");
+		close(fd);
+		unlinkat(dfd, c, 0);
+		free(c);
+		r = save_part_progress(dfd, root, "cancel.bin", NULL, &c, &err, count_progress, &seen);
+		is_int(r, SAVE_CANCELLED, "progress callback cancels");
+		is_int(seen, 11, "progress saw the bytes written");
+		ok(c == NULL && err && strstr(err, "cancelled"), "cancel: no name, a message");
+		ok(!exists(dfd, "cancel.bin"), "cancel: the file is removed");
+		free(err);
+		mime_free(root);
+	}
 
 	/* Clean up. */
 	unlinkat(dfd, "same.txt", 0);
