@@ -158,7 +158,7 @@ main(void)
 		free(c);
 		r = save_part_progress(dfd, root, "cancel.bin", NULL, &c, &err, count_progress, &seen);
 		is_int(r, SAVE_CANCELLED, "progress callback cancels");
-		is_int(seen, 11, "progress saw the bytes written");
+		ok(seen > 0 && seen <= 11, "progress saw the first piece (%zu bytes)", seen);
 		ok(c == NULL && err && strstr(err, "cancelled"), "cancel: no name, a message");
 		ok(!exists(dfd, "cancel.bin"), "cancel: the file is removed");
 		free(err);
