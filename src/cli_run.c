@@ -122,6 +122,17 @@ run_fail_status(struct run *run, const struct req *q, const struct pop3_reply *r
 	}
 }
 
+/* A write to stdout failed: a Ctrl-C that interrupted a blocked write is
+ * an interrupt, not a local error. */
+static void
+stdout_failed(struct run *run, const char *label)
+{
+	if (*run->cfg->interrupted)
+		run_fail(run, EXIT_POUCH_CANCEL, label, "interrupted", NULL);
+	else
+		run_fail(run, EXIT_POUCH_LOCAL, label, "writing to stdout failed", NULL);
+}
+
 static int
 on_data(void *ctx, const char *p, size_t n)
 {
@@ -135,7 +146,9 @@ on_data(void *ctx, const char *p, size_t n)
 	if (q->to_stdout) {
 		if (fwrite(p, 1, n, stdout) != n) {
 			req_label(q, label, sizeof label);
-			run_fail(run, EXIT_POUCH_LOCAL, label, "writing to stdout failed", NULL);
+			stdout_failed(run, label);
+			/* Cancelling closes the connection without QUIT. */
+			return *run->cfg->interrupted;
 		}
 		return 0;
 	}
@@ -212,7 +225,7 @@ retr_done(struct req *q, const struct pop3_reply *r)
 	}
 	if (q->to_stdout) {
 		if (fflush(stdout) != 0 || ferror(stdout)) {
-			run_fail(run, EXIT_POUCH_LOCAL, label, "writing to stdout failed", NULL);
+			stdout_failed(run, label);
 			return;
 		}
 		cli_last_retrieved(run, q->n);
@@ -301,14 +314,13 @@ on_done(void *ctx, const struct pop3_reply *r)
 		break;
 	case POP3_TOP:
 		if (fflush(stdout) != 0 || ferror(stdout))
-			run_fail(run, EXIT_POUCH_LOCAL, "TOP", "writing to stdout failed", NULL);
+			stdout_failed(run, "TOP");
 		break;
 	default:
 		break;
 	}
 	if (fflush(stdout) != 0)
-		run_fail(run, EXIT_POUCH_LOCAL, pop3_cmd_name(q->cmd),
-		    "writing to stdout failed", NULL);
+		stdout_failed(run, pop3_cmd_name(q->cmd));
 }
 
 /* A request lives until the wait that completes it is over. */
