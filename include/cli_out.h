@@ -38,8 +38,10 @@ struct cli_trace {
 
 void cli_trace_init(struct cli_trace *t, FILE *fp, const char *password);
 /* A pop3_trace_fn: 'C' -> "C: ", 'S' and 'D' -> "S: ", '*' -> "*: ".
- * After CLI_TRACE_BODY_LINES 'D' lines, the rest of the body is counted
- * and shown as "S: [... N more lines, M octets ...]" before the next line. */
+ * Body lines are shown dot-stuffed again, as on the wire. After
+ * CLI_TRACE_BODY_LINES 'D' lines, the rest of the body is counted (M: the
+ * unstuffed octets with a CRLF per line) and shown as
+ * "S: [... N more lines, M octets ...]" before the next line. */
 void cli_trace_line(void *ctx, char dir, const char *line, size_t len);
 /* Writes a pending "[... more lines ...]" (at the end of the session). */
 void cli_trace_flush(struct cli_trace *t);

@@ -155,6 +155,10 @@ cli_trace_line(void *ctx, char dir, const char *line, size_t len)
 		prefix = dir == 'C' ? "C: " : dir == 'S' ? "S: " : "*: ";
 	}
 	fputs(prefix, t->fp);
+	/* Body lines are shown as on the wire, dot-stuffed, so that a body
+	 * line "." cannot be read as the end of the reply. */
+	if (dir == 'D' && len > 0 && line[0] == '.')
+		fputc('.', t->fp);
 	if (dir == 'C' && trace_is_secret(t, line, len)) {
 		const char *sp = memchr(line, ' ', len);
 

@@ -530,6 +530,9 @@ test_trace(void)
 	cli_trace_line(&t, 'C', "TOP 1 0", 7);
 	cli_trace_line(&t, 'S', "+OK", 3);
 	cli_trace_line(&t, 'D', "Subject: x", 10);
+	cli_trace_line(&t, 'D', "", 0);
+	cli_trace_line(&t, 'D', ".", 1);
+	cli_trace_line(&t, 'D', ".hidden", 7);
 	cli_trace_line(&t, 'S', ".", 1);
 	fclose(fp);
 
@@ -540,9 +543,9 @@ test_trace(void)
 	for (i = 1; i <= 20; i++)
 		dbuf_printf(&want, "S: line %02zu\n", i);
 	dbuf_adds(&want, "S: [... 5 more lines, 45 octets ...]\nS: .\nC: TOP 1 0\nS: +OK\n"
-	    "S: Subject: x\nS: .\n");
+	    "S: Subject: x\nS: \nS: ..\nS: ..hidden\nS: .\n");
 	is_str(out, want.p, "trace: textbook format, secrets masked, long bodies shortened, "
-	    "escapes shown");
+	    "escapes shown, body lines dot-stuffed as on the wire");
 	ok(out && !strstr(out, "s3cret-pw"), "trace: the password never appears");
 	dbuf_free(&want);
 	free(out);
