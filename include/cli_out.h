@@ -22,8 +22,9 @@
  * So a hostile server cannot send escape sequences to the terminal.
  * 0, or -1 when memory ran out. */
 int cli_escape(struct dbuf *b, const char *p, size_t n);
-/* Writes the escaped text to fp. */
+/* Writes the escaped text to fp; _puts for a C string. */
 void cli_escape_put(FILE *fp, const char *p, size_t n);
+void cli_escape_puts(FILE *fp, const char *s);
 
 /* Bodies in a trace are shortened after this many lines. */
 #define CLI_TRACE_BODY_LINES 20

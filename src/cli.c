@@ -103,7 +103,7 @@ static int
 usage_error(const char *msg)
 {
 	fputs("pouch: ", stderr);
-	cli_escape_put(stderr, msg, strlen(msg));
+	cli_escape_puts(stderr, msg);
 	fputs("\nTry 'pouch --help'.\n", stderr);
 	return EXIT_POUCH_USAGE;
 }
@@ -114,7 +114,7 @@ readable_file(const char *what, const char *path)
 	if (access(path, R_OK) == 0)
 		return 0;
 	fprintf(stderr, "pouch: %s ", what);
-	cli_escape_put(stderr, path, strlen(path));
+	cli_escape_puts(stderr, path);
 	fprintf(stderr, ": %s\n", strerror(errno));
 	return -1;
 }
@@ -141,7 +141,7 @@ warn_if_open(const char *path)
 
 	if (stat(path, &st) == 0 && (st.st_mode & 077)) {
 		fputs("pouch: warning: ", stderr);
-		cli_escape_put(stderr, path, strlen(path));
+		cli_escape_puts(stderr, path);
 		fputs(" can be read by other users; chmod 600 it\n", stderr);
 	}
 }
@@ -183,20 +183,19 @@ from_netrc(const struct cli_args *a, const char **user, char **user_buf,
 		netrc_entry_free(&e);
 	} else if (explicit || st == NETRC_BAD || st == NETRC_NOMEM) {
 		fputs("pouch: ", stderr);
-		cli_escape_put(stderr, path, strlen(path));
+		cli_escape_puts(stderr, path);
 		if (st == NETRC_NO_FILE)
 			fputs(": no such file\n", stderr);
 		else if (st == NETRC_NOT_FOUND) {
 			fprintf(stderr, ": no entry for machine %s", a->u.host);
 			if (*user) {
 				fputs(" login ", stderr);
-				cli_escape_put(stderr, *user, strlen(*user));
+				cli_escape_puts(stderr, *user);
 			}
 			fputc('\n', stderr);
 		} else {
 			fputs(": ", stderr);
-			cli_escape_put(stderr, err ? err : "out of memory",
-			    strlen(err ? err : "out of memory"));
+			cli_escape_puts(stderr, err ? err : "out of memory");
 			fputc('\n', stderr);
 		}
 		free(err);
@@ -249,7 +248,7 @@ get_password(const struct cli_args *a, const char *user, char **password)
 		return EXIT_POUCH_CANCEL;
 	}
 	fputs("pouch: ", stderr);
-	cli_escape_put(stderr, err ? err : "out of memory", strlen(err ? err : "out of memory"));
+	cli_escape_puts(stderr, err ? err : "out of memory");
 	fputc('\n', stderr);
 	free(err);
 	return st == PASS_NOMEM ? EXIT_POUCH_LOCAL : EXIT_POUCH_USAGE;
@@ -295,8 +294,7 @@ precheck(const struct cli_args *a)
 			continue;
 		if (outfile_check(a->output_dir, c->msgs, c->nmsgs, &err) != OUTFILE_OK) {
 			fputs("pouch: ", stderr);
-			cli_escape_put(stderr, err ? err : "out of memory",
-			    strlen(err ? err : "out of memory"));
+			cli_escape_puts(stderr, err ? err : "out of memory");
 			fputc('\n', stderr);
 			free(err);
 			return EXIT_POUCH_LOCAL;

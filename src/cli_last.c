@@ -215,7 +215,7 @@ load_record(struct run *run)
 	st = lastrec_load(run->rec, path, &err);
 	if (st != LASTREC_OK) {
 		fprintf(stderr, "pouch: warning: ignoring the LAST record %s: ", path);
-		cli_escape_put(stderr, err ? err : "out of memory", strlen(err ? err : "out of memory"));
+		cli_escape_puts(stderr, err ? err : "out of memory");
 		fputc('\n', stderr);
 	}
 	free(err);
@@ -363,7 +363,7 @@ cli_last_commit(struct run *run)
 	path = lastrec_path(cfg->state_dir, cfg->account);
 	if (path && lastrec_save(run->rec, path, &err) != LASTREC_OK) {
 		fprintf(stderr, "pouch: warning: the LAST record was not saved: ");
-		cli_escape_put(stderr, err ? err : "out of memory", strlen(err ? err : "out of memory"));
+		cli_escape_puts(stderr, err ? err : "out of memory");
 		fputc('\n', stderr);
 	}
 	free(err);

@@ -97,6 +97,12 @@ cli_escape_put(FILE *fp, const char *p, size_t n)
 }
 
 void
+cli_escape_puts(FILE *fp, const char *s)
+{
+	cli_escape_put(fp, s, strlen(s));
+}
+
+void
 cli_trace_init(struct cli_trace *t, FILE *fp, const char *password)
 {
 	memset(t, 0, sizeof *t);

@@ -95,10 +95,10 @@ run_fail(struct run *run, int code, const char *label, const char *what,
 		fputs("server said: -ERR", stderr);
 		if (*server_text) {
 			fputc(' ', stderr);
-			cli_escape_put(stderr, server_text, strlen(server_text));
+			cli_escape_puts(stderr, server_text);
 		}
 	} else {
-		cli_escape_put(stderr, what, strlen(what));
+		cli_escape_puts(stderr, what);
 	}
 	fputc('\n', stderr);
 }
@@ -177,7 +177,7 @@ print_items(const struct pop3_reply *r, int uid)
 	for (i = 0; i < r->nitems; i++) {
 		if (uid) {
 			printf("%lu ", r->items[i].n);
-			cli_escape_put(stdout, r->items[i].uid, strlen(r->items[i].uid));
+			cli_escape_puts(stdout, r->items[i].uid);
 			putchar('\n');
 		} else {
 			printf("%lu %llu\n", r->items[i].n, r->items[i].size);
@@ -524,7 +524,7 @@ run_last(struct run *run)
 		fputs("pouch: LAST: answered from pouch's record (the server said: -ERR", stderr);
 		if (text && *text) {
 			fputc(' ', stderr);
-			cli_escape_put(stderr, text, strlen(text));
+			cli_escape_puts(stderr, text);
 		}
 		fputs(")\n", stderr);
 	}
@@ -600,10 +600,10 @@ run_connect(struct run *run)
 	else
 		fprintf(stderr, "pouch: %s:%u: %s: ", a->u.host, a->u.port,
 		    st == POP3_ERR_NET ? "cannot connect" : status_word(st));
-	cli_escape_put(stderr, err ? err : pop3_status_name(st), strlen(err ? err : pop3_status_name(st)));
+	cli_escape_puts(stderr, err ? err : pop3_status_name(st));
 	if (text && *text) {
 		fputs("; server said: -ERR ", stderr);
-		cli_escape_put(stderr, text, strlen(text));
+		cli_escape_puts(stderr, text);
 	}
 	fputc('\n', stderr);
 	return -1;
@@ -654,14 +654,14 @@ run_finish(struct run *run)
 		fputs("pouch: QUIT: server said: -ERR", stderr);
 		if (text && *text) {
 			fputc(' ', stderr);
-			cli_escape_put(stderr, text, strlen(text));
+			cli_escape_puts(stderr, text);
 		}
 		fputc('\n', stderr);
 	} else {
 		const char *e = pop3_error(run->s);
 
 		fputs("pouch: QUIT: ", stderr);
-		cli_escape_put(stderr, e ? e : pop3_status_name(st), strlen(e ? e : pop3_status_name(st)));
+		cli_escape_puts(stderr, e ? e : pop3_status_name(st));
 		fputc('\n', stderr);
 	}
 	if (cli_last_ndeleted(run))
