@@ -429,9 +429,52 @@ verb_lookup(const char *s, enum cli_verb *v)
 	return -1;
 }
 
+/* `retr 1-500 -o DIR`: the output directory may also follow retr's
+ * message list, as people write it. Takes the option out of argv (in place)
+ * and returns the new argc, or -1. */
+static int
+retr_output_take(int argc, char **argv, const char **outdir, char **err)
+{
+	const char *dir;
+	int i, j, skip;
+
+	for (i = 1, j = 1; i < argc; i += skip) {
+		skip = 1;
+		dir = NULL;
+		if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+			if (i + 1 >= argc) {
+				*err = str_printf("retr: %s needs a directory", argv[i]);
+				return -1;
+			}
+			dir = argv[i + 1];
+			skip = 2;
+		} else if (strncmp(argv[i], "--output=", 9) == 0) {
+			dir = argv[i] + 9;
+		} else if (strncmp(argv[i], "-o", 2) == 0) {
+			dir = argv[i] + 2;
+		}
+		if (!dir) {
+			argv[j++] = argv[i];
+			continue;
+		}
+		if (*dir == '\0') {
+			*err = str_printf("retr: the output directory is empty");
+			return -1;
+		}
+		if (*outdir && strcmp(*outdir, dir) != 0) {
+			*err = str_printf("retr: two output directories ('%s' and '%s')",
+			    *outdir, dir);
+			return -1;
+		}
+		*outdir = dir;
+	}
+	return j;
+}
+
 /* One command: argv[0] is the verb, argc its words. */
 static int
-cmd_parse(struct cli_cmd *c, int argc, char **argv, char **err)
+cmd_parse(struct cli_cmd *c, int argc, char **argv, const char **outdir,
+    char **err)
 {
 	const char *name;
 	int i, want_min = 0, want_max = 0;
@@ -442,6 +485,11 @@ cmd_parse(struct cli_cmd *c, int argc, char **argv, char **err)
 		return -1;
 	}
 	name = cli_verb_name(c->verb);
+	if (c->verb == CLI_RETR) {
+		argc = retr_output_take(argc, argv, outdir, err);
+		if (argc < 0)
+			return -1;
+	}
 	for (i = 1; i < argc; i++) {
 		if (argv[i][0] == '-') {
 			*err = str_printf("%s: '%s' is not a message number "
@@ -711,7 +759,8 @@ cli_args_parse(struct cli_args *a, int argc, char **argv, char **err)
 			*err = str_printf("an empty command around '--'");
 			return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 		}
-		if (cmd_parse(&a->cmds[a->ncmds], i - start, argv + start, err) < 0) {
+		if (cmd_parse(&a->cmds[a->ncmds], i - start, argv + start,
+		    &a->output_dir, err) < 0) {
 			free(a->cmds[a->ncmds].msgs);
 			return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 		}

@@ -51,7 +51,9 @@ usage "named twice" "$URL" dele 1 1
 usage "wrong number of arguments" "$URL" top 1
 usage "wrong number of arguments" "$URL" stat 1
 usage "wrong number of arguments" "$URL" retr
-usage "options go before the URL" "$URL" retr 1 -o "$tmp"
+usage "options go before the URL" "$URL" retr 1 -x
+usage "options go before the URL" "$URL" dele 1 -o "$tmp"
+usage "two output directories" -o "$tmp/a" "$URL" retr 1-2 -o "$tmp/b"
 usage "empty command" "$URL" stat -- -- list
 usage "empty command" "$URL" stat --
 usage "quit must be the last command" "$URL" quit -- stat
