@@ -315,6 +315,11 @@ out=$("$POUCH" --netrc-file "$t/netrc2" --state-dir "$t/state" \
 	"pop3://127.0.0.1:$DOVECOT_PORT" stat 2>&1); rc=$?
 is "$rc:$out" "0:$all_stat" "--netrc-file supplies the login name too (no user@ in the URL)"
 
+out=$(p -u alice "pop3://127.0.0.1:$DOVECOT_PORT" stat 2>&1); rc=$?
+is "$rc:$out" "0:$all_stat" "-u alice with a URL without user@: stat"
+p -u bob "pop3://127.0.0.1:$DOVECOT_PORT" stat >/dev/null 2>&1; rc=$?
+is "$rc" 3 "-u bob (no such user): exit 3"
+
 # --- network failure
 "$POUCH" --password-command "echo $pw" --state-dir "$t/state" --timeout 5 \
 	"pop3://alice@127.0.0.1:$dead" stat >/dev/null 2>"$t/err"; rc=$?

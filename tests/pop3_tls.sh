@@ -110,6 +110,16 @@ out=$(p --cacert "$DOVECOT_CA" "$POUCH_URL" stat 2>&1); rc=$?
 is "$rc:$out" "0:$all_stat" "the right password still works afterwards"
 dovecot_stop
 
+# --- IPv6 loopback: no STLS offered, still a loopback host
+if dovecot_start --listen ::1 --maildir "$t/mb" 2>"$t/v6.err"; then
+	out=$(p "$POUCH_URL" stat 2>&1); rc=$?
+	is "$rc:$out" "0:$all_stat" "pop3://alice@[::1]:PORT without STLS, --tls auto: loopback, stat"
+	dovecot_stop
+else
+	head -3 "$t/v6.err" | sed 's/^/# /'
+	skip "no IPv6 loopback here"
+fi
+
 # --- a non-loopback server, in a network namespace made here
 ns=pouchtest-$$
 if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1 ||

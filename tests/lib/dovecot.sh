@@ -57,10 +57,11 @@ dovecot_require() {
 # A TCP port nobody listens on now. Another process may take it before
 # Dovecot binds it: dovecot_start retries with a new port then.
 dovecot_free_port() {
-	$dovecot_exec "$PYTHON3" -c 'import socket
-s = socket.socket()
-s.bind(("'"${1:-127.0.0.1}"'", 0))
-print(s.getsockname()[1])'
+	$dovecot_exec "$PYTHON3" -c 'import socket, sys
+a = sys.argv[1]
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
+s.bind((a, 0))
+print(s.getsockname()[1])' "${1:-127.0.0.1}"
 }
 
 # Wait until ADDR:PORT greets with +OK (tries for about 10 s).
