@@ -111,6 +111,13 @@ pc $P capa | grep -qx STLS
 ok $? "the plain port offers STLS"
 dovecot_stop
 
+# The bulk mailbox (benchmarks) is served as its manifest says, too.
+dovecot_start --maildir "$t/bulk1" || { ok 1 "dovecot_start (bulk)"; done_testing; }
+P="127.0.0.1 $DOVECOT_PORT alice $DOVECOT_PASS"
+is "$(pc $P stat)" "30 $(awk '{s += $2} END {print s}' "$t/b1")" "bulk: STAT = manifest"
+is "$(pc $P sums)" "$(cut -d' ' -f1-3 "$t/b1")" "bulk: RETR 1..30 = manifest (length, sha256)"
+dovecot_stop
+
 # 4. The command-line form for scripts.
 env=$(sh "$top_srcdir/tests/lib/dovecot.sh" start --maildir "$t/mb1")
 ok $? "dovecot.sh start"
