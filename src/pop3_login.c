@@ -543,8 +543,6 @@ pop3_login_curl(struct pop3 *s)
 	if (pop3s)
 		s->tls_active = 1;
 	s->state = P_UP;
-	pop3_note(s, "logged in to %s%s", s->where, s->tls_active ? " over TLS" :
-	    " in plain text");
 	goto out;
 
 setopt_failed:
@@ -612,19 +610,27 @@ pop3_connect(struct pop3 *s)
 		r.cmd = POP3_NOOP;	/* replaced by the literal lines */
 		r.on_done = login_done;
 		r.ctx = &failed;
+		/* PASS only after USER was accepted (RFC 1939 7): a server
+		 * that refused the name gets no password. */
 		st = pop3_submit_line(s, &r, "USER", s->user, 0);
 		if (st == POP3_OK)
+			st = pop3_wait(s);
+		if (st == POP3_OK && !failed) {
 			st = pop3_submit_line(s, &r, "PASS", s->password, 1);
+			if (st == POP3_OK)
+				st = pop3_wait(s);
+		}
 		pop3_wipe(&s->password);
-		if (st != POP3_OK)
+		if (st == POP3_ERR_NOMEM || st == POP3_ERR_USAGE)
 			return pop3_fail(s, st, "out of memory");
-		st = pop3_wait(s);
 		if (st != POP3_OK)
 			return st;
 		if (failed)
 			return pop3_fail(s, POP3_ERR_AUTH, "%s refused the login of %s",
 			    s->where, s->user);
 	}
+	pop3_note(s, "logged in to %s%s", s->where, s->tls_active ? " over TLS" :
+	    " in plain text");
 	/* What the server offers after login (RFC 2449 section 5: it may
 	 * differ from before); libcurl keeps its own CAPA to itself. */
 	memset(&r, 0, sizeof r);

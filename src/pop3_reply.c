@@ -9,9 +9,13 @@ enum { B_BOL, B_DOT, B_DOTCR, B_MID };
 size_t
 pop3_reply_line(const char *p, size_t n, size_t *len)
 {
-	const char *nl = memchr(p, '\n', n);
+	const char *nl;
 	size_t l;
 
+	/* memchr(NULL, c, 0) is undefined: an empty body has no buffer */
+	if (n == 0)
+		return 0;
+	nl = memchr(p, '\n', n);
 	if (!nl)
 		return 0;
 	l = (size_t)(nl - p);
