@@ -26,6 +26,21 @@ must_str(const char *s)
 		must_utf8(s, strlen(s));
 }
 
+/* A counted result (NUL bytes allowed inside): UTF-8 over its whole
+ * length, NUL-terminated just past it, and the same bytes as the plain
+ * variant gives up to its first NUL. */
+static void
+must_counted(const char *s, size_t n, const char *plain)
+{
+	if (!s)
+		return;
+	must_utf8(s, n);
+	if (s[n] != '\0')
+		__builtin_trap();
+	if (plain && (strlen(plain) > n || memcmp(plain, s, strlen(plain)) != 0))
+		__builtin_trap();
+}
+
 static void
 must_safe(const char *s, size_t n, int flags)
 {
@@ -93,8 +108,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(r);
 		break;
 	case 3:
-		r = mime_hdr_text(v, n);
-		must_str(r);
+		r = mime_hdr_text_n(v, n, &outlen);
+		cs = mime_hdr_text(v, n);
+		must_counted(r, outlen, cs);
+		free(cs);
 		free(r);
 		break;
 	case 4:
@@ -104,8 +121,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 5:
 		for (i = 0; i < sizeof params / sizeof params[0]; i++) {
-			r = mime_hdr_param(v, n, params[i]);
-			must_str(r);
+			r = mime_hdr_param_n(v, n, params[i], &outlen);
+			cs = mime_hdr_param(v, n, params[i]);
+			must_counted(r, outlen, cs);
+			free(cs);
 			free(r);
 		}
 		r = mime_hdr_charset(v, n);
@@ -118,7 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cnt = mime_hdr_addrs(v, n, &a);
 		if (cnt != (size_t)-1) {
 			for (i = 0; i < cnt; i++) {
-				must_str(a[i].name);
+				must_counted(a[i].name, a[i].name_len, NULL);
 				must_str(a[i].addr);
 			}
 			mime_addr_free(a, cnt);

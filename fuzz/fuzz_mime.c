@@ -3,7 +3,7 @@
  * part, the mime-dump/1 JSON, the best text (which runs the sanitiser), the
  * safe name of every filename, and the sanitiser over the raw input.
  * Checks what must always hold: the dump is one line ending in a newline,
- * the view holds no ESC, safe names hold no '/'.
+ * the view holds no ESC, safe names hold no '/' and no C0 control.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mime_part *root, *p;
 	struct dbuf dump;
 	char *t, *s;
-	size_t n = 0;
+	size_t n = 0, k;
 
 	root = mime_parse((const char *)data, size);
 	if (!root)
@@ -52,10 +52,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mime_is_leaf(p))
 			mime_part_decode(p, null_sink, &n);
 		if (p->filename) {
-			s = save_safe_name(p->filename, "x");
+			s = save_safe_name(p->filename, p->filename_len, "x");
 			if (s && (strchr(s, '/') || strcmp(s, ".") == 0 ||
 			    strcmp(s, "..") == 0 || strlen(s) > SAVE_NAME_MAX))
 				abort();
+			for (k = 0; s && s[k]; k++)
+				if ((unsigned char)s[k] < 0x20)
+					abort();
 			free(s);
 		}
 	}

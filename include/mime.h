@@ -65,7 +65,8 @@ const char *mime_diag_str(unsigned bit);
 
 /* The four headers of a message node (first occurrence of each). */
 struct mime_msg {
-	char *subject;		/* decoded UTF-8; NULL when absent */
+	char *subject;		/* decoded UTF-8, may hold NUL; NULL when absent */
+	size_t subject_len;	/* bytes in subject, a decoded NUL counted */
 	int has_from, has_to;	/* the header was present (the list may be empty) */
 	struct mime_addr *from, *to;
 	size_t nfrom, nto;
@@ -78,7 +79,9 @@ struct mime_part {
 	char *type;		/* "type/subtype" lowercase; never NULL */
 	char *charset;		/* as declared, lowercased; NULL when absent */
 	char *disposition;	/* lowercased token; NULL when no header */
-	char *filename;		/* decoded UTF-8, unsanitised; NULL when none */
+	char *filename;		/* decoded UTF-8, unsanitised, may hold NUL
+				 * (use filename_len); NULL when none */
+	size_t filename_len;	/* bytes in filename, a decoded NUL counted */
 	enum mime_cte cte;
 	unsigned diag;		/* enum mime_diag bits */
 	int depth;		/* 0 for the root */

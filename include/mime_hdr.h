@@ -10,6 +10,11 @@
  * possibly holding 8-bit bytes), never modifies it, and returns malloc'd
  * UTF-8 the caller frees. NULL means "absent" or "unparsable" as each says;
  * running out of memory also gives NULL. Pure: no I/O, no globals.
+ *
+ * Decoded text may hold NUL bytes (an RFC 2047 "=00", an RFC 2231 "%00"):
+ * the _n variants give the length, so such a NUL is kept, not a cut. The
+ * plain variants return the same NUL-terminated buffer for callers that
+ * only need a C string (they then see the value up to the first NUL).
  */
 #ifndef POUCH_MIME_HDR_H
 #define POUCH_MIME_HDR_H
@@ -24,7 +29,11 @@ char *mime_hdr_unfold(const char *v, size_t len, size_t *outlen);
 /* An unstructured value (Subject): unfolded, RFC 2047 words decoded (B and
  * Q, any charset via charset.h; whitespace between adjacent encoded words
  * dropped; a character split across adjacent words of one charset
- * rejoined), raw 8-bit read as UTF-8. Control characters are kept. */
+ * rejoined), raw 8-bit read as UTF-8. Control characters, NUL included,
+ * are kept; the length (without the terminating NUL) goes to *outlen when
+ * outlen is not NULL. */
+char *mime_hdr_text_n(const char *v, size_t len, size_t *outlen);
+/* mime_hdr_text_n without the length. */
 char *mime_hdr_text(const char *v, size_t len);
 
 /* Content-Type: "type/subtype" lowercased, without parameters or comments,
@@ -41,7 +50,11 @@ char *mime_hdr_token(const char *v, size_t len);
  * name* preferred over name; quoted strings unquoted; RFC 2047 words inside
  * the value decoded; raw 8-bit as UTF-8. NULL when absent.
  * For "charset" the caller lowercases and trims (see mime_hdr_charset).
- * "boundary" is returned as by mime_hdr_param_raw. */
+ * "boundary" is returned as by mime_hdr_param_raw. The length (a decoded
+ * NUL counted, not a cut) goes to *outlen when outlen is not NULL. */
+char *mime_hdr_param_n(const char *v, size_t len, const char *name,
+    size_t *outlen);
+/* mime_hdr_param_n without the length. */
 char *mime_hdr_param(const char *v, size_t len, const char *name);
 /* The parameter as octets: unquoted, continuations joined and starred
  * segments percent-decoded, but no charset conversion, no RFC 2047, no
@@ -51,10 +64,15 @@ char *mime_hdr_param_raw(const char *v, size_t len, const char *name);
 char *mime_hdr_charset(const char *v, size_t len);
 
 struct mime_addr {
-	char *name;	/* display name, decoded; "" when none */
-	char *addr;	/* local@domain as written (no angle brackets) */
+	char *name;	/* display name, decoded; "" when none; may hold NUL */
+	size_t name_len;	/* bytes in name, a decoded NUL counted */
+	char *addr;	/* local@domain as written (no angle brackets);
+			 * never holds NUL (see mime_hdr_addrs) */
 };
 /* An address list (From, To): groups flattened, comments dropped.
+ * An addr-spec with a NUL byte in it is not an address: its addr is ""
+ * (the display name stays), so no reader sees a shorter, different address
+ * where a C string would stop; a mailbox left with neither is dropped.
  * Returns the count (0 for none) and a malloc'd array in *out (NULL when 0);
  * free with mime_addr_free. (size_t)-1 when memory ran out. */
 size_t mime_hdr_addrs(const char *v, size_t len, struct mime_addr **out);

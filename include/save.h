@@ -20,16 +20,19 @@
 #define SAVE_MAX_TRIES 10000	/* " (1)" ... " (9999)" before giving up */
 
 /*
- * A safe name from a decoded file name (any bytes; NULL or empty allowed):
- * the last path component (after the last "/" or "\"); control characters
- * (C0, DEL, C1), bidi controls, zero-width and line-separator characters
- * and invalid UTF-8 become "_"; a leading "." or "-" becomes "_" (so no
- * ".", "..", hidden file or option-like name); surrounding spaces trimmed;
- * at most SAVE_NAME_MAX bytes, cut on a UTF-8 boundary, keeping a short
- * extension. When nothing is left, fallback (itself made safe, or
- * "attachment"). Returns malloc'd UTF-8, NULL only when memory ran out.
+ * A safe name from a decoded file name of len bytes (any bytes, NUL
+ * included: a part's filename with its filename_len; NULL or empty
+ * allowed): the last path component (after the last "/" or "\"); control
+ * characters (C0 with NUL, DEL, C1), bidi controls, zero-width and
+ * line-separator characters and invalid UTF-8 become "_", so a NUL never
+ * cuts the name short ("evil.txt\0.pdf" gives "evil.txt_.pdf"); a leading
+ * "." or "-" becomes "_" (so no ".", "..", hidden file or option-like
+ * name); surrounding spaces trimmed; at most SAVE_NAME_MAX bytes, cut on a
+ * UTF-8 boundary, keeping a short extension. When nothing is left,
+ * fallback (a C string, itself made safe, or "attachment"). Returns
+ * malloc'd UTF-8, NULL only when memory ran out.
  */
-char *save_safe_name(const char *name, const char *fallback);
+char *save_safe_name(const char *name, size_t len, const char *fallback);
 
 /*
  * The n-th candidate for a safe name: n = 0 gives it unchanged, n > 0
@@ -49,9 +52,10 @@ int save_create(int dirfd, const char *safe, char **chosen);
 
 /*
  * Saves the decoded body of part p into dirfd as a new file named from
- * name (NULL: p->filename; when that is NULL too, or nothing safe is left,
- * fallback). Returns 0 and *chosen (malloc'd); or -1 and *err, a
- * malloc'd human-readable message; a half-written file is removed.
+ * name, a C string (NULL: p->filename with its filename_len; when that is
+ * NULL too, or nothing safe is left, fallback). Returns 0 and *chosen
+ * (malloc'd); or -1 and *err, a malloc'd human-readable message; a
+ * half-written file is removed.
  */
 int save_part(int dirfd, const struct mime_part *p, const char *name,
     const char *fallback, char **chosen, char **err);

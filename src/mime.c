@@ -223,7 +223,7 @@ parse_msg_headers(struct ctx *c, struct mime_part *part)
 	}
 	part->msg = m;
 	if ((v = mime_header_get(part->hdr, part->hdrlen, "Subject", &vl))) {
-		m->subject = mime_hdr_text(v, vl);
+		m->subject = mime_hdr_text_n(v, vl, &m->subject_len);
 		note_oom(c, m->subject);
 	}
 	if ((v = mime_header_get(part->hdr, part->hdrlen, "From", &vl))) {
@@ -274,10 +274,12 @@ parse_fields(struct ctx *c, struct mime_part *part, const char *deftype)
 	note_oom(c, part->type);
 	if (cd) {
 		part->disposition = mime_hdr_disposition(cd, cdl);
-		part->filename = mime_hdr_param(cd, cdl, "filename");
+		part->filename = mime_hdr_param_n(cd, cdl, "filename",
+		    &part->filename_len);
 	}
 	if (!part->filename && ct)
-		part->filename = mime_hdr_param(ct, ctl, "name");
+		part->filename = mime_hdr_param_n(ct, ctl, "name",
+		    &part->filename_len);
 	if (cte) {
 		tok = mime_hdr_token(cte, ctel);
 		part->cte = mime_cte_from_token(tok);
@@ -376,13 +378,13 @@ static void parse_entity(struct ctx *, struct mime_part *, const char *,
     const char *, const char *, int);
 
 static void
-parse_multipart(struct ctx *c, struct mime_part *part, const char *b)
+parse_multipart(struct ctx *c, struct mime_part *part, const char *b,
+    size_t blen)
 {
 	const char *s = part->body, *e = part->body + part->bodylen;
 	const char *d, *next, *ps;
 	const char *deftype = strcmp(part->type, "multipart/digest") == 0 ?
 	    "message/rfc822" : "text/plain";
-	size_t blen = strlen(b);
 	int kind;
 
 	d = find_delimiter(s, e, b, blen, &kind, &next);
@@ -492,18 +494,19 @@ parse_entity(struct ctx *c, struct mime_part *part, const char *s,
 		return;
 	if (strncmp(part->type, "multipart/", 10) == 0) {
 		const char *ct;
-		size_t ctl;
+		size_t ctl, blen = 0;
 		char *b = NULL;
 
 		ct = mime_header_get(part->hdr, part->hdrlen, "Content-Type", &ctl);
+		/* Counted: a boundary cut at a NUL would match other lines. */
 		if (ct)
-			b = mime_hdr_param_raw(ct, ctl, "boundary");
-		if (!b || !*b) {
+			b = mime_hdr_param_n(ct, ctl, "boundary", &blen);
+		if (!b || !blen) {
 			part->diag |= MIME_DIAG_NO_BOUNDARY;
 		} else if (part->depth >= MIME_MAX_DEPTH) {
 			part->diag |= MIME_DIAG_DEPTH;
 		} else {
-			parse_multipart(c, part, b);
+			parse_multipart(c, part, b, blen);
 		}
 		free(b);
 	} else if (mime_type_encapsulates(part->type)) {

@@ -57,7 +57,7 @@ phrase_add(struct mbox *m, const char *p, size_t n)
 }
 
 static int
-list_push(struct list *l, char *name, char *addr)
+list_push(struct list *l, char *name, size_t name_len, char *addr)
 {
 	struct mime_addr *nv;
 
@@ -69,6 +69,7 @@ list_push(struct list *l, char *name, char *addr)
 		l->v = nv;
 	}
 	l->v[l->n].name = name;
+	l->v[l->n].name_len = name_len;
 	l->v[l->n].addr = addr;
 	l->n++;
 	return 0;
@@ -79,7 +80,7 @@ mbox_end(struct mbox *m, struct list *l)
 {
 	struct dbuf name, addr;
 	const char *a;
-	size_t alen;
+	size_t alen, nlen;
 	char *np, *ap;
 
 	dbuf_init(&name, 0);
@@ -101,13 +102,18 @@ mbox_end(struct mbox *m, struct list *l)
 		a = m->bare.p ? m->bare.p : "";
 		alen = m->bare.len;
 	}
+	/* No addr-spec holds a NUL. Kept, it would end addr (a C string)
+	 * early: "boss@corp\0.evil.example" would read as "boss@corp", a
+	 * different address. So there is none; the display name stays. */
+	if (memchr(a, '\0', alen))
+		alen = 0;
 	if (charset_append_fix_utf8(&addr, a, alen) < 0)
 		goto fail;
 	if (addr.len == 0 && name.len == 0) {
 		mbox_reset(m);
 		return 0;
 	}
-	np = dbuf_take(&name, NULL);
+	np = dbuf_take(&name, &nlen);
 	if (!np)
 		goto fail;
 	ap = dbuf_take(&addr, NULL);
@@ -115,7 +121,7 @@ mbox_end(struct mbox *m, struct list *l)
 		free(np);
 		goto fail;
 	}
-	if (list_push(l, np, ap) < 0) {
+	if (list_push(l, np, nlen, ap) < 0) {
 		free(np);
 		free(ap);
 		goto fail;

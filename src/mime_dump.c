@@ -71,22 +71,22 @@ needs_escape(const unsigned char *s, size_t n, unsigned *cp)
 	return 0;
 }
 
-/* A JSON string; bytes that are not UTF-8 (mime_hdr promises UTF-8, but a
- * dump must stay valid JSON whatever happens) become U+FFFD. */
+/* A JSON string of n bytes, a NUL among them written as \u0000; bytes
+ * that are not UTF-8 (mime_hdr promises UTF-8, but a dump must stay valid
+ * JSON whatever happens) become U+FFFD. */
 static void
-jw_str(struct jw *w, const char *s)
+jw_strn(struct jw *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u;
 	char *fixed = NULL, esc[7];
-	size_t n, i, run, k;
+	size_t i, run, k;
 	unsigned cp;
 
 	if (!s) {
 		jw_s(w, "null");
 		return;
 	}
-	n = strlen(s);
 	if (!utf8_valid(s, n)) {
 		fixed = charset_fix_utf8(s, n, &n);
 		if (!fixed) {
@@ -131,6 +131,13 @@ jw_str(struct jw *w, const char *s)
 	free(fixed);
 }
 
+/* A JSON string of a C string, or null. */
+static void
+jw_str(struct jw *w, const char *s)
+{
+	jw_strn(w, s, s ? strlen(s) : 0);
+}
+
 static void
 jw_addrs(struct jw *w, int has, const struct mime_addr *a, size_t n)
 {
@@ -143,7 +150,10 @@ jw_addrs(struct jw *w, int has, const struct mime_addr *a, size_t n)
 	jw_s(w, "[");
 	for (i = 0; i < n; i++) {
 		jw_s(w, i ? ", {\"name\": " : "{\"name\": ");
-		jw_str(w, a[i].name ? a[i].name : "");
+		if (a[i].name)
+			jw_strn(w, a[i].name, a[i].name_len);
+		else
+			jw_str(w, "");
 		jw_s(w, ", \"addr\": ");
 		jw_str(w, a[i].addr ? a[i].addr : "");
 		jw_s(w, "}");
@@ -157,7 +167,7 @@ jw_headers(struct jw *w, const struct mime_msg *m)
 	char date[26];
 
 	jw_s(w, ", \"headers\": {\"subject\": ");
-	jw_str(w, m->subject);
+	jw_strn(w, m->subject, m->subject_len);
 	jw_s(w, ", \"from\": ");
 	jw_addrs(w, m->has_from, m->from, m->nfrom);
 	jw_s(w, ", \"to\": ");
@@ -278,7 +288,7 @@ jw_node(struct jw *w, const struct mime_part *p)
 	jw_s(w, ", \"disposition\": ");
 	jw_str(w, p->disposition);
 	jw_s(w, ", \"filename\": ");
-	jw_str(w, p->filename);
+	jw_strn(w, p->filename, p->filename_len);
 	if (mime_is_leaf(p))
 		jw_leaf_hashes(w, p);
 	else

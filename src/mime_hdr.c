@@ -125,7 +125,7 @@ mime_hdr_unfold(const char *v, size_t len, size_t *outlen)
 }
 
 char *
-mime_hdr_text(const char *v, size_t len)
+mime_hdr_text_n(const char *v, size_t len, size_t *outlen)
 {
 	struct dbuf u, b;
 	int r;
@@ -138,7 +138,13 @@ mime_hdr_text(const char *v, size_t len)
 	dbuf_free(&u);
 	if (r < 0)
 		return NULL;
-	return dbuf_take(&b, NULL);
+	return dbuf_take(&b, outlen);
+}
+
+char *
+mime_hdr_text(const char *v, size_t len)
+{
+	return mime_hdr_text_n(v, len, NULL);
 }
 
 /* The token at s[*i], lowercased, advancing *i; "" when there is none. */

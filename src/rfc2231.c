@@ -171,7 +171,8 @@ seg_cmp(const void *a, const void *b)
  * percent-decoded, all converted from that charset together.
  */
 static char *
-join_segments(const char *s, struct seg *segs, size_t n, int as_is)
+join_segments(const char *s, struct seg *segs, size_t n, int as_is,
+    size_t *outlen)
 {
 	struct dbuf bytes, raw, out;
 	char cs[64] = "";
@@ -226,11 +227,11 @@ join_segments(const char *s, struct seg *segs, size_t n, int as_is)
 		dbuf_free(&out);
 		return NULL;
 	}
-	return dbuf_take(&out, NULL);
+	return dbuf_take(&out, outlen);
 }
 
 static char *
-plain_value(const char *s, const struct seg *g, int as_is)
+plain_value(const char *s, const struct seg *g, int as_is, size_t *outlen)
 {
 	struct dbuf raw, out;
 	int r;
@@ -240,16 +241,17 @@ plain_value(const char *s, const struct seg *g, int as_is)
 	if (raw_value(&raw, s, g) < 0)
 		return NULL;
 	if (as_is)
-		return dbuf_take(&raw, NULL);
+		return dbuf_take(&raw, outlen);
 	r = rfc2047_decode(&out, raw.p ? raw.p : "", raw.len);
 	dbuf_free(&raw);
 	if (r < 0)
 		return NULL;
-	return dbuf_take(&out, NULL);
+	return dbuf_take(&out, outlen);
 }
 
 static char *
-find_param(const char *s, size_t len, const char *name, int raw)
+find_param(const char *s, size_t len, const char *name, int raw,
+    size_t *outlen)
 {
 	size_t nlen = strlen(name), i, as, ae, nsegs = 0, capsegs = 0, order = 0;
 	struct seg plain, star, g, *segs = NULL, *ns;
@@ -307,19 +309,19 @@ find_param(const char *s, size_t len, const char *name, int raw)
 		}
 	}
 	if (have_star)
-		r = join_segments(s, &star, 1, raw);
+		r = join_segments(s, &star, 1, raw, outlen);
 	else if (nsegs) {
 		qsort(segs, nsegs, sizeof *segs, seg_cmp);
-		r = join_segments(s, segs, nsegs, raw);
+		r = join_segments(s, segs, nsegs, raw, outlen);
 	} else if (have_plain)
-		r = plain_value(s, &plain, raw);
+		r = plain_value(s, &plain, raw, outlen);
 out:
 	free(segs);
 	return r;
 }
 
 static char *
-param(const char *v, size_t len, const char *name, int raw)
+param(const char *v, size_t len, const char *name, int raw, size_t *outlen)
 {
 	struct dbuf u;
 	char *r;
@@ -327,25 +329,31 @@ param(const char *v, size_t len, const char *name, int raw)
 	dbuf_init(&u, 0);
 	if (hdr_unfold_into(&u, v, len) < 0)
 		return NULL;
-	r = find_param(u.p ? u.p : "", u.len, name, raw);
+	r = find_param(u.p ? u.p : "", u.len, name, raw, outlen);
 	dbuf_free(&u);
 	return r;
 }
 
 char *
-mime_hdr_param(const char *v, size_t len, const char *name)
+mime_hdr_param_n(const char *v, size_t len, const char *name, size_t *outlen)
 {
 	/* A boundary is matched octet for octet against body lines, so it
 	 * must not be decoded as text (RFC 2046 allows "=?" in it). */
 	if (strcasecmp(name, "boundary") == 0)
-		return param(v, len, name, 1);
-	return param(v, len, name, 0);
+		return param(v, len, name, 1, outlen);
+	return param(v, len, name, 0, outlen);
+}
+
+char *
+mime_hdr_param(const char *v, size_t len, const char *name)
+{
+	return mime_hdr_param_n(v, len, name, NULL);
 }
 
 char *
 mime_hdr_param_raw(const char *v, size_t len, const char *name)
 {
-	return param(v, len, name, 1);
+	return param(v, len, name, 1, NULL);
 }
 
 char *

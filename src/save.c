@@ -86,7 +86,7 @@ ext_start(const char *s, size_t len)
 }
 
 static char *
-sanitize(const char *name)
+sanitize(const char *name, size_t len)
 {
 	const char *s, *e, *p;
 	struct dbuf b;
@@ -97,7 +97,7 @@ sanitize(const char *name)
 	if (!name)
 		return NULL;
 	/* The last non-empty path component, by either separator. */
-	e = name + strlen(name);
+	e = name + len;
 	while (e > name && (e[-1] == '/' || e[-1] == '\\'))
 		e--;
 	s = e;
@@ -148,16 +148,16 @@ sanitize(const char *name)
 }
 
 char *
-save_safe_name(const char *name, const char *fallback)
+save_safe_name(const char *name, size_t len, const char *fallback)
 {
-	char *r = sanitize(name);
+	char *r = sanitize(name, len);
 
 	if (name && !r)
 		return NULL;
 	if (r && *r)
 		return r;
 	free(r);
-	r = sanitize(fallback);
+	r = sanitize(fallback, fallback ? strlen(fallback) : 0);
 	if (fallback && !r)
 		return NULL;
 	if (r && *r)
@@ -264,7 +264,10 @@ save_part_progress(int dirfd, const struct mime_part *p, const char *name,
 
 	*chosen = NULL;
 	*err = NULL;
-	safe = save_safe_name(name ? name : p->filename, fallback);
+	if (name)
+		safe = save_safe_name(name, strlen(name), fallback);
+	else
+		safe = save_safe_name(p->filename, p->filename_len, fallback);
 	if (!safe) {
 		*err = str_printf("out of memory");
 		return -1;

@@ -106,6 +106,38 @@ PY
 ls "$T/out" | grep -q '^dup (2)\.txt$'
 ok $? "duplicates get \" (1)\", \" (2)\""
 
+ls "$T/out" | grep -q '^nul_byte\.txt$'
+ok $? "a NUL in the name becomes \"_\": nul_byte.txt"
+
+# NUL inside names (RFC 2231, RFC 2047 in filename= and name=, a lone NUL,
+# NUL then a path): each saved under a visible "_" in DIR, never under the
+# name cut at the NUL ("evil.txt" for "evil.txt\0.pdf").
+"$PYTHON3" - "$T/nul.eml" <<'PY'
+import sys
+parts = [
+    "Content-Disposition: attachment; filename*=utf-8''evil.txt%00.pdf",
+    'Content-Disposition: attachment; filename="=?utf-8?q?report=00?=.pdf"',
+    'Content-Type: application/pdf; name="=?utf-8?b?bmFtZQAucGRm?="',
+    "Content-Disposition: attachment; filename*=utf-8''%00",
+    "Content-Disposition: attachment; filename*=utf-8''x%00%2F..%2F..%2Fup",
+]
+out = ["Subject: NUL names\nContent-Type: multipart/mixed; boundary=z\n\n"]
+for i, h in enumerate(parts):
+    out.append("--z\n%s\n\nnul %d\n" % (h, i))
+out.append("--z--\n")
+open(sys.argv[1], "w").write("".join(out))
+PY
+mkdir "$T/nul"
+"$POUCH" --extract "$T/nul" "$T/nul.eml" >"$T/nul.out" 2>"$T/nul.err"
+is "$?" 0 "NUL names: exit 0"
+is "$(ls -A "$T/nul" | LC_ALL=C sort | tr '\n' '|')" "_|evil.txt_.pdf|name_.pdf|report_.pdf|up|" \
+    "NUL names: saved with the NUL as \"_\", inside DIR"
+is "$(LC_ALL=C sort "$T/nul.out" | tr '\n' '|')" "_|evil.txt_.pdf|name_.pdf|report_.pdf|up|" \
+    "NUL names: stdout lists them"
+is "$(cat "$T/nul/evil.txt_.pdf")" "nul 0" "NUL names: evil.txt_.pdf holds its part"
+is "$(find "$T/nul" -mindepth 1 | wc -l)" 5 "NUL names: nothing else created"
+is "$(ls -A "$T" | grep -c -e '^up$' -e '^evil')" 0 "NUL names: nothing outside DIR"
+
 # Extracting again into the same DIR never overwrites: new names.
 "$POUCH" --extract "$T/out" "$T/msg.eml" >/dev/null 2>&1
 is "$?" 0 "second extract exits 0"

@@ -172,6 +172,42 @@ main(void)
 		mime_free(root);
 	}
 	{
+		/* NULs decoded from the headers are kept in the tree with
+		 * their lengths. */
+		static const char m[] = "Subject: =?utf-8?q?a=00b?=\n"
+		    "From: =?utf-8?q?Eve=00Boss?= <eve@example.org>\n"
+		    "To: <a\0b@example.org>, Bob <bob@example.org>\n"
+		    "Content-Type: application/pdf; name=\"=?utf-8?q?x=00y?=\"\n"
+		    "Content-Disposition: attachment; filename*=utf-8''evil.txt%00.pdf\n"
+		    "\n%PDF\n";
+		struct mime_part *root = mime_parse(m, sizeof(m) - 1);
+
+		is_mem(root->filename, root->filename_len, "evil.txt\0.pdf", 13,
+		    "NUL: filename and its length");
+		is_mem(root->msg->subject, root->msg->subject_len, "a\0b", 3,
+		    "NUL: subject and its length");
+		is_int(root->msg->nfrom, 1, "NUL: one From");
+		is_mem(root->msg->from[0].name, root->msg->from[0].name_len,
+		    "Eve\0Boss", 8, "NUL: display name and its length");
+		is_str(root->msg->from[0].addr, "eve@example.org", "NUL: From addr");
+		is_int(root->msg->nto, 1, "NUL in an addr-spec: not an address, dropped");
+		is_str(root->msg->nto ? root->msg->to[0].addr : NULL, "bob@example.org",
+		    "NUL in an addr-spec: the next address stays");
+		mime_free(root);
+	}
+	{
+		/* A boundary with a NUL is matched in full, not up to it. */
+		static const char m[] = "Content-Type: multipart/mixed; boundary=\"a\0b\"\n\n"
+		    "--a\0b\n\none\n--a\n\nnot a delimiter\n--a\0b--\n";
+		struct mime_part *root = mime_parse(m, sizeof(m) - 1);
+
+		is_int(root->nchildren, 1, "NUL boundary: one part");
+		is_mem(root->child ? root->child->body : NULL,
+		    root->child ? root->child->bodylen : 0,
+		    "one\n--a\n\nnot a delimiter", 24, "NUL boundary: \"--a\" is body");
+		mime_free(root);
+	}
+	{
 		/* 64 levels exactly, then past the limit. */
 		struct dbuf m;
 		struct mime_part *root, *p;

@@ -71,6 +71,34 @@ static const struct {
 	{ "=?utf-8?q?=00=1B?=", "\0" },
 };
 
+/* NUL bytes in the decoded text: counted by mime_hdr_text_n, never a cut.
+ * Inputs and outputs are given with their lengths (L: a literal and its
+ * size without the terminator). */
+#define L(s) s, sizeof(s) - 1
+static const struct {
+	const char *in;
+	size_t inlen;
+	const char *want;
+	size_t wantlen;
+} nul_cases[] = {
+	{ L("=?utf-8?q?a=00b?="), L("a\0b") },
+	{ L("=?utf-8?q?=00?="), L("\0") },
+	{ L("=?utf-8?q?=00=1B?="), L("\0\x1b") },
+	{ L("=?utf-8?b?YQBi?="), L("a\0b") },
+	{ L("=?UTF-8?B?AA==?="), L("\0") },
+	{ L("x =?utf-8?q?=00?= y"), L("x \0 y") },
+	/* adjacent words joined, the NULs inside kept */
+	{ L("=?utf-8?q?a=00?= =?utf-8?q?=00b?="), L("a\0\0b") },
+	/* through a charset conversion */
+	{ L("=?iso-8859-1?q?caf=E9=00.txt?="), L("caf\xc3\xa9\0.txt") },
+	{ L("=?koi8-r?q?=F0=00=F0?="), L("\xd0\x9f\0\xd0\x9f") },
+	/* a raw NUL in the field value, and one in a folded value */
+	{ L("a\0b"), L("a\0b") },
+	{ L("a\0\r\n b"), L("a\0 b") },
+	{ L("evil.txt=?utf-8?q?=00?=.pdf"), L("evil.txt\0.pdf") },
+	{ L(""), L("") },
+};
+
 static const struct {
 	const char *in;
 	const char *ctype, *disp, *token;
@@ -110,6 +138,19 @@ main(void)
 	/* a NUL inside a decoded word is kept (counted by length) */
 	r = mime_hdr_text("=?utf-8?q?a=00b?=", 17);
 	ok(r && memcmp(r, "a\0b", 4) == 0, "NUL from a Q word kept");
+	free(r);
+	for (i = 0; i < sizeof nul_cases / sizeof nul_cases[0]; i++) {
+		n = (size_t)-1;
+		r = mime_hdr_text_n(nul_cases[i].in, nul_cases[i].inlen, &n);
+		ok(r != NULL, "text_n NUL %zu: not NULL", i);
+		is_mem(r, r ? n : 0, nul_cases[i].want, nul_cases[i].wantlen,
+		    "text_n NUL %zu: bytes", i);
+		is_int(n, nul_cases[i].wantlen, "text_n NUL %zu: length", i);
+		ok(r && r[n] == '\0', "text_n NUL %zu: terminated", i);
+		free(r);
+	}
+	r = mime_hdr_text_n("=?utf-8?q?a=00b?=", 17, NULL);
+	ok(r && memcmp(r, "a\0b", 4) == 0, "text_n with a NULL outlen");
 	free(r);
 
 	r = mime_hdr_unfold("  a\r\n b\n c", 10, &n);

@@ -80,6 +80,40 @@ static const struct {
 	{ "multipart/mixed; BOUNDARY=----=_Part_1 (c)", "boundary", "----=_Part_1" },
 };
 
+/* NUL bytes in decoded values: counted by mime_hdr_param_n, never a cut
+ * (L: a literal and its size without the terminator). */
+#define L(s) s, sizeof(s) - 1
+static const struct {
+	const char *v;
+	size_t vlen;
+	const char *name;
+	const char *want;
+	size_t wantlen;
+} nul_cases[] = {
+	{ L("attachment; filename*=utf-8''a%00b.txt"), "filename", L("a\0b.txt") },
+	{ L("attachment; filename*=utf-8''evil.txt%00.pdf"), "filename", L("evil.txt\0.pdf") },
+	{ L("attachment; filename*=utf-8''%00x"), "filename", L("\0x") },
+	{ L("attachment; filename*=utf-8''%00"), "filename", L("\0") },
+	{ L("attachment; filename*=iso-8859-1''caf%E9%00"), "filename", L("caf\xc3\xa9\0") },
+	{ L("attachment; filename*=''a%00%00b"), "filename", L("a\0\0b") },
+	/* continuations: a NUL at a segment's edge joins like any byte */
+	{ L("attachment; filename*0*=utf-8''a%00; filename*1*=%00b; filename*2=\"c\""),
+	  "filename", L("a\0\0bc") },
+	{ L("attachment; filename*1*=%00.pdf; filename*0*=utf-8''evil.txt"),
+	  "filename", L("evil.txt\0.pdf") },
+	/* RFC 2047 inside a value, quoted or not */
+	{ L("attachment; filename=\"=?utf-8?q?a=00b?=.txt\""), "filename", L("a\0b.txt") },
+	{ L("attachment; filename==?utf-8?b?YQBi?="), "filename", L("a\0b") },
+	{ L("application/pdf; name=\"=?utf-8?q?evil.txt=00?=.pdf\""), "name",
+	  L("evil.txt\0.pdf") },
+	/* a raw NUL in the field, quoted and unquoted */
+	{ L("attachment; filename=\"a\0b\""), "filename", L("a\0b") },
+	{ L("attachment; filename=a\0b; x=1"), "filename", L("a\0b") },
+	/* boundary: octets, a NUL kept as well */
+	{ L("multipart/mixed; boundary=\"a\0b\""), "boundary", L("a\0b") },
+	{ L("attachment; filename=\"\""), "filename", L("") },
+};
+
 static const struct {
 	const char *v;
 	const char *want;
@@ -123,6 +157,22 @@ main(void)
 	/* an encoded NUL is reported, not cut (length via strlen stops at it) */
 	r = mime_hdr_param("a; f*=utf-8''a%00b", 18, "f");
 	ok(r && memcmp(r, "a\0b", 4) == 0, "NUL kept inside a value");
+	free(r);
+	for (i = 0; i < sizeof nul_cases / sizeof nul_cases[0]; i++) {
+		n = (size_t)-1;
+		r = mime_hdr_param_n(nul_cases[i].v, nul_cases[i].vlen,
+		    nul_cases[i].name, &n);
+		ok(r != NULL, "param_n NUL %zu: not NULL", i);
+		is_mem(r, r ? n : 0, nul_cases[i].want, nul_cases[i].wantlen,
+		    "param_n NUL %zu: bytes", i);
+		is_int(n, nul_cases[i].wantlen, "param_n NUL %zu: length", i);
+		ok(r && r[n] == '\0', "param_n NUL %zu: terminated", i);
+		free(r);
+	}
+	r = mime_hdr_param_n("a; f=x", 6, "g", &n);
+	ok(r == NULL, "param_n: absent is NULL");
+	r = mime_hdr_param_n("a; f*=utf-8''a%00b", 18, "f", NULL);
+	ok(r && memcmp(r, "a\0b", 4) == 0, "param_n with a NULL outlen");
 	free(r);
 
 	/* hostile: 100 KB of continuations in reverse order, and quotes */

@@ -48,6 +48,25 @@ static const struct {
 	{ "\xe2\x80\xae", "_" },
 };
 
+/* Names with NUL bytes inside: given with their length, a NUL is a control
+ * character like any other, never the end of the name. */
+static const struct {
+	const char *in;
+	size_t len;
+	const char *want;
+} nul_names[] = {
+	{ "evil.txt\0.pdf", 13, "evil.txt_.pdf" },
+	{ "a\0b", 3, "a_b" },
+	{ "\0", 1, "_" },
+	{ "\0\0", 2, "__" },
+	{ "x.txt\0", 6, "x.txt_" },
+	{ "dir/\0/..\0", 9, "_._" },
+	{ "../../\0etc", 10, "_etc" },
+	{ "\0.bashrc", 8, "_.bashrc" },
+	{ "ok", 2, "ok" },
+	{ "a\0b", 1, "a" },	/* len is honoured: what lies past it is not read */
+};
+
 static int
 exists(int dfd, const char *n)
 {
@@ -71,11 +90,17 @@ main(void)
 	int dfd, fd;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		s = save_safe_name(names[i].in, "part-1");
+		s = save_safe_name(names[i].in, names[i].in ? strlen(names[i].in) : 0,
+		    "part-1");
 		is_str(s, names[i].want, "safe name %zu", i);
 		free(s);
 	}
-	s = save_safe_name("", "///");
+	for (i = 0; i < sizeof(nul_names) / sizeof(nul_names[0]); i++) {
+		s = save_safe_name(nul_names[i].in, nul_names[i].len, "part-1");
+		is_str(s, nul_names[i].want, "safe name with NUL %zu", i);
+		free(s);
+	}
+	s = save_safe_name("", 0, "///");
 	is_str(s, "attachment", "unsafe fallback gives attachment");
 	free(s);
 
@@ -84,7 +109,7 @@ main(void)
 	for (i = 0; i < 300; i++)
 		memcpy(long_in + 2 * i, "\xd0\xb6", 2);
 	strcpy(long_in + 600, ".pdf");
-	s = save_safe_name(long_in, NULL);
+	s = save_safe_name(long_in, strlen(long_in), NULL);
 	len = strlen(s);
 	ok(len <= 255 && len >= 253, "long name capped (%zu bytes)", len);
 	ok(strcmp(s + len - 4, ".pdf") == 0, "long name keeps .pdf");
@@ -97,7 +122,7 @@ main(void)
 	free(s);
 	memset(long_in, 'x', 1999);
 	long_in[1999] = '\0';
-	s = save_safe_name(long_in, NULL);
+	s = save_safe_name(long_in, strlen(long_in), NULL);
 	is_int(strlen(s), 255, "ascii name without extension capped at 255");
 	free(s);
 
@@ -162,6 +187,27 @@ main(void)
 		ok(c == NULL && err && strstr(err, "cancelled"), "cancel: no name, a message");
 		ok(!exists(dfd, "cancel.bin"), "cancel: the file is removed");
 		free(err);
+		mime_free(root);
+	}
+	{
+		/* A NUL in the decoded filename: saved under "evil.txt_.pdf",
+		 * not under "evil.txt". */
+		static const char msg[] = "Content-Type: application/pdf\n"
+		    "Content-Disposition: attachment; filename*=utf-8''evil.txt%00.pdf\n"
+		    "\n%PDF\n";
+		struct mime_part *root = mime_parse(msg, sizeof(msg) - 1);
+		char *err;
+		int r;
+
+		is_int(root ? (int)root->filename_len : -1, 13, "NUL filename: length 13");
+		r = save_part(dfd, root, NULL, "x", &c, &err);
+		is_int(r, 0, "save_part of a NUL name ok");
+		is_str(c, "evil.txt_.pdf", "save_part: the NUL neutralised, not a cut");
+		ok(exists(dfd, "evil.txt_.pdf") && !exists(dfd, "evil.txt"),
+		    "save_part: no file under the cut name");
+		if (c)
+			unlinkat(dfd, c, 0);
+		free(c);
 		mime_free(root);
 	}
 
