@@ -110,6 +110,10 @@ mbox_end(struct mbox *m, struct list *l)
 	if (charset_append_fix_utf8(&addr, a, alen) < 0)
 		goto fail;
 	if (addr.len == 0 && name.len == 0) {
+		/* Either may hold an allocation though empty (a word that
+		 * decodes to nothing). */
+		dbuf_free(&name);
+		dbuf_free(&addr);
 		mbox_reset(m);
 		return 0;
 	}
