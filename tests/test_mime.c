@@ -177,7 +177,7 @@ main(void)
 		static const char m[] = "Subject: =?utf-8?q?a=00b?=\n"
 		    "From: =?utf-8?q?Eve=00Boss?= <eve@example.org>\n"
 		    "To: <a\0b@example.org>, Bob <bob@example.org>,\n"
-		    " =?utf-7?q??= <c\0d@example.org>\n"
+		    " =?utf-7?q?" "?= <c\0d@example.org>\n"
 		    "Content-Type: application/pdf; name=\"=?utf-8?q?x=00y?=\"\n"
 		    "Content-Disposition: attachment; filename*=utf-8''evil.txt%00.pdf\n"
 		    "\n%PDF\n";
