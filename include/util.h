@@ -42,5 +42,7 @@ void dbuf_free(struct dbuf *b);
 /* A freshly allocated printf result, or NULL when memory ran out. */
 char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *str_ndup(const char *s, size_t n);
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(unsigned char c);
 
 #endif

@@ -79,18 +79,6 @@ b64_val(unsigned char c)
 	return -1;
 }
 
-static int
-hex_val(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* 1 when the text is not valid for its encoding (then the word stays
  * literal), 0 when decoded into b, -1 when memory ran out. */
 static int
@@ -127,8 +115,8 @@ decode_text(struct dbuf *b, const struct word *w)
 		if (c == '_')
 			c = ' ';
 		else if (c == '=' && i + 2 < w->textlen &&
-		    (h = hex_val((unsigned char)w->text[i + 1])) >= 0 &&
-		    (l = hex_val((unsigned char)w->text[i + 2])) >= 0) {
+		    (h = hex_digit((unsigned char)w->text[i + 1])) >= 0 &&
+		    (l = hex_digit((unsigned char)w->text[i + 2])) >= 0) {
 			c = (char)(h << 4 | l);
 			i += 2;
 		}

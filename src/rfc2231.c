@@ -123,18 +123,6 @@ raw_value(struct dbuf *b, const char *s, const struct seg *g)
 }
 
 static int
-hexv(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
 pct_decode(struct dbuf *out, const char *p, size_t n)
 {
 	size_t i;
@@ -144,8 +132,8 @@ pct_decode(struct dbuf *out, const char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		c = p[i];
 		if (c == '%' && i + 2 < n &&
-		    (h = hexv((unsigned char)p[i + 1])) >= 0 &&
-		    (l = hexv((unsigned char)p[i + 2])) >= 0) {
+		    (h = hex_digit((unsigned char)p[i + 1])) >= 0 &&
+		    (l = hex_digit((unsigned char)p[i + 2])) >= 0) {
 			c = (char)(h << 4 | l);
 			i += 2;
 		}
