@@ -36,6 +36,7 @@ struct run {
 	int exit;		/* the first failure's exit status; 0 so far */
 	int conn_gone;		/* a fatal status: no RSET, no QUIT */
 	int in_quit;		/* Ctrl-C is held back during QUIT */
+	int dir_dirty;		/* -o files linked since the directory was last fsynced */
 	unsigned long server_last;
 	void **reqs;		/* cli_run.c's requests in flight */
 	size_t nreqs, capreqs;

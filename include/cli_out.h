@@ -79,6 +79,10 @@ enum outfile_status outfile_write(struct outfile *f, const char *p, size_t n,
  * (OUTFILE_EXISTS), remove the temporary name, fsync DIR. The temporary file
  * is gone afterwards whatever the result. */
 enum outfile_status outfile_commit(struct outfile *f, char **err);
+/* The new names outfile_commit gave are durable only once their directory
+ * is fsynced: the caller does that once for a batch (before QUIT can commit
+ * a DELE), not once per message. 0, or -1 with *err set. */
+int outfile_sync_dir(const char *dir, char **err);
 /* Closes and removes the temporary file; frees. Safe after commit. */
 void outfile_abort(struct outfile *f);
 

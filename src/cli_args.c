@@ -626,6 +626,7 @@ options_parse(struct cli_args *a, int argc, char **argv, int *stop, char **err)
 	int i, help = 0, version = 0;
 	size_t k;
 
+	*stop = CLI_ARGS_OK;
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i], *val = NULL;
 		char shown[64];

@@ -327,11 +327,17 @@ outfile_commit(struct outfile *f, char **err)
 		free(f->tmp);
 		f->tmp = NULL;
 	}
-	if (st == OUTFILE_OK && fsync_dir(f->dir) < 0) {
-		*err = str_printf("%s: fsync failed: %s", f->dir, strerror(errno));
-		st = OUTFILE_ERR;
-	}
 	return st;
+}
+
+int
+outfile_sync_dir(const char *dir, char **err)
+{
+	if (fsync_dir(dir) < 0) {
+		*err = str_printf("%s: fsync failed: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -243,6 +243,8 @@ retr_done(struct req *q, const struct pop3_reply *r)
 	os = outfile_commit(&q->out, &err);
 	outfile_abort(&q->out);
 	q->out_open = 0;
+	if (os == OUTFILE_OK)
+		run->dir_dirty = 1;
 	if (os != OUTFILE_OK) {
 		run_fail(run, EXIT_POUCH_LOCAL, label, err ? err : "out of memory", NULL);
 		free(err);
@@ -637,6 +639,27 @@ run_abandon(struct run *run)
 		fputs("pouch: nothing was deleted\n", stderr);
 }
 
+/* One fsync of the -o directory for the whole batch of messages, before
+ * QUIT can commit any DELE: until then the server still has every message.
+ * (Per message it cost as much as the transfer: 500 fsyncs of a directory
+ * took 0.3 s here.) */
+static void
+run_sync_output(struct run *run)
+{
+	char *err = NULL;
+
+	if (!run->dir_dirty)
+		return;
+	run->dir_dirty = 0;
+	if (outfile_sync_dir(run->cfg->a->output_dir, &err) < 0) {
+		if (!run->exit)
+			run_fail(run, EXIT_POUCH_LOCAL, "retr", err ? err : "out of memory", NULL);
+		else
+			fprintf(stderr, "pouch: %s\n", err ? err : "out of memory");
+		free(err);
+	}
+}
+
 static void
 run_finish(struct run *run)
 {
@@ -711,6 +734,7 @@ cli_run(const struct cli_session_cfg *cfg)
 		}
 		if (!run.exit)
 			cli_run_wait(&run);
+		run_sync_output(&run);
 		if (run.exit)
 			run_abandon(&run);
 		else
