@@ -26,7 +26,8 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	interrupted = 1;
+	if (interrupted < 2)
+		interrupted++;
 }
 
 static const char help_text[] =
@@ -263,10 +264,11 @@ signals_install(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART, so a blocked read (the password prompt) sees EINTR;
-	 * SA_RESETHAND, so a second Ctrl-C kills at once (still without QUIT,
-	 * so still nothing deleted). */
-	sa.sa_flags = SA_RESETHAND;
+	/* No SA_RESTART, so a blocked read (the password prompt) sees EINTR.
+	 * The handler stays: a second Ctrl-C also cuts a QUIT short, and
+	 * pouch still removes its temporary files on the way out (a default
+	 * action would leave them behind). */
+	sa.sa_flags = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

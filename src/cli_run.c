@@ -576,8 +576,10 @@ on_tick(void *ctx)
 	struct run *run = ctx;
 
 	/* QUIT is short and bounded by the timeout; cutting it would leave
-	 * the user not knowing whether the deletions were committed. */
-	return *run->cfg->interrupted && !run->in_quit;
+	 * the user not knowing whether the deletions were committed, so only
+	 * a second Ctrl-C does (and pouch then says it does not know). */
+	return *run->cfg->interrupted >= 2 ||
+	    (*run->cfg->interrupted && !run->in_quit);
 }
 
 static int
