@@ -554,4 +554,41 @@ no_commit
 ok $? "$what: no deletion committed"
 case_end
 
+# ---------------------------------------------------------------------------
+# SASL XOAUTH2 and OAUTHBEARER (RFC 7628) with a bearer token from
+# --password-command: the exact payload reaches the server, the token never
+# reaches the trace, and a wrong token is a login failure (exit 3).
+
+for mech in XOAUTH2 OAUTHBEARER; do
+	start_server oauth
+	case_begin "$mech"
+	timeout 60 "$POUCH" --tls none --password-command 'echo pouch-test-token' \
+		--state-dir "$tmp/state" --timeout 5 --auth "$mech" --trace \
+		"pop3://alice@127.0.0.1:$port" stat >"$dir/out" 2>"$dir/err" </dev/null
+	rc=$?
+	out=$dir/out
+	err=$dir/err
+	is "$rc" 0 "$what: exit 0"
+	grep -qx "# sasl $mech ok" "$log"
+	ok $? "$what: the server accepted the token"
+	grep -q "^C: AUTH $mech" "$err" && ! grep -q "pouch-test-token" "$err"
+	ok $? "$what: trace shows AUTH $mech, never the token"
+	! grep -q "cG91Y2gtdGVzdC10b2tlbg\|dGVzdC10b2tlbg" "$err"
+	ok $? "$what: nor the token in base64"
+	case_end
+
+	start_server oauth
+	case_begin "$mech wrong token"
+	timeout 60 "$POUCH" --tls none --password-command 'echo stale-token' \
+		--state-dir "$tmp/state" --timeout 5 --auth "$mech" \
+		"pop3://alice@127.0.0.1:$port" stat >"$dir/out" 2>"$dir/err" </dev/null
+	rc=$?
+	out=$dir/out
+	err=$dir/err
+	is "$rc" 3 "$what: exit 3 (login failed)"
+	grep -qx "# sasl $mech refused" "$log"
+	ok $? "$what: the server refused it"
+	case_end
+done
+
 done_testing

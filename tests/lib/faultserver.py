@@ -37,6 +37,7 @@ Scenarios: see SCENARIOS below (--list-scenarios prints them).
 """
 
 import argparse
+import base64
 import os
 import select
 import socket
@@ -348,7 +349,7 @@ class Session:
             if handler is None:
                 self.err("unknown command")
                 continue
-            if cmd not in ("CAPA", "USER", "PASS", "QUIT") and not self.need_auth():
+            if cmd not in ("CAPA", "USER", "PASS", "AUTH", "QUIT") and not self.need_auth():
                 continue
             handler(arg)
 
@@ -552,7 +553,46 @@ class SlowBigRetr(Session):
         return True
 
 
+
+class OAuth(Session):
+    """offers SASL XOAUTH2 and OAUTHBEARER (RFC 7628); accepts alice with the
+    bearer token 'pouch-test-token' ("# sasl MECH ok" / "# sasl MECH refused")"""
+
+    TOKEN = "pouch-test-token"
+
+    def capa_lines(self):
+        return Session.capa_lines(self) + ["SASL XOAUTH2 OAUTHBEARER"]
+
+    def do_AUTH(self, arg):
+        mech, _, ir = arg.partition(" ")
+        mech = mech.upper()
+        if mech not in ("XOAUTH2", "OAUTHBEARER"):
+            self.err("unsupported mechanism")
+            return
+        if not ir:
+            self.send(b"+ " + self.eol)
+            ir = self.readline()
+            self.srv.log(ir)
+        try:
+            payload = base64.b64decode(ir.strip(), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            self.err("[AUTH] bad base64")
+            return
+        bearer = "\x01auth=Bearer %s\x01" % self.TOKEN
+        if mech == "XOAUTH2":
+            good = payload == "user=alice" + bearer + "\x01"
+        else:
+            good = payload.startswith("n,a=alice,") and payload.endswith(bearer + "\x01")
+        self.srv.note("sasl %s %s" % (mech, "ok" if good else "refused"))
+        if good:
+            self.authed = True
+            self.ok("logged in")
+        else:
+            self.err("[AUTH] invalid token")
+
+
 SCENARIOS = {
+    "oauth": OAuth,
     "normal": Normal,
     "drop-mid-retr": DropMidRetr,
     "stall-mid-retr": StallMidRetr,
