@@ -37,6 +37,11 @@ struct run {
 	int conn_gone;		/* a fatal status: no RSET, no QUIT */
 	int in_quit;		/* Ctrl-C is held back during QUIT */
 	int dir_dirty;		/* -o files linked since the directory was last fsynced */
+	/* The progress line on a terminal's stderr (cli_run.c). */
+	int progress_on, progress_shown;
+	long long progress_t0, progress_last;
+	unsigned long nretr_total, nretr_done;
+	unsigned long long retr_octets;
 	unsigned long server_last;
 	void **reqs;		/* cli_run.c's requests in flight */
 	size_t nreqs, capreqs;

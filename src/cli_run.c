@@ -17,6 +17,9 @@
 
 #include "cli.h"
 #include "cli_last.h"
+#include <time.h>
+#include <unistd.h>
+
 #include "cli_out.h"
 #include "cli_run.h"
 #include "pop3.h"
@@ -82,6 +85,47 @@ req_label(const struct req *q, char *buf, size_t n)
 		snprintf(buf, n, "%s", name);
 }
 
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Long retrievals show a line on a terminal's stderr, redrawn in place
+ * (carriage return, no escape sequences) at most four times a second,
+ * from the second second on; anything else pouch says first clears it. */
+static void
+progress_clear(struct run *run)
+{
+	if (run->progress_shown) {
+		fprintf(stderr, "\r%60s\r", "");
+		run->progress_shown = 0;
+	}
+}
+
+static void
+progress_show(struct run *run)
+{
+	long long now;
+	double mb;
+
+	if (!run->progress_on || run->nretr_total == 0)
+		return;
+	now = mono_ms();
+	if (run->progress_t0 == 0)
+		run->progress_t0 = now;
+	if (now - run->progress_t0 < 1000 || now - run->progress_last < 250)
+		return;
+	run->progress_last = now;
+	mb = (double)(run->retr_octets + pop3_body_progress(run->s)) / 1e6;
+	fprintf(stderr, "\rpouch: retr %lu of %lu done, %.1f MB  (Ctrl-C cancels) ",
+	    run->nretr_done, run->nretr_total, mb);
+	run->progress_shown = 1;
+}
+
 /* Records the first failure and says so on stderr. */
 static void
 run_fail(struct run *run, int code, const char *label, const char *what,
@@ -90,6 +134,7 @@ run_fail(struct run *run, int code, const char *label, const char *what,
 	if (run->exit)
 		return;
 	run->exit = code;
+	progress_clear(run);
 	fprintf(stderr, "pouch: %s: ", label);
 	if (server_text) {
 		fputs("server said: -ERR", stderr);
@@ -212,9 +257,11 @@ retr_done(struct req *q, const struct pop3_reply *r)
 	enum outfile_status os;
 
 	req_label(q, label, sizeof label);
-	if (r->status == POP3_OK && r->size_mismatch && !run->exit && !run->cfg->a->quiet)
+	if (r->status == POP3_OK && r->size_mismatch && !run->exit && !run->cfg->a->quiet) {
+		progress_clear(run);
 		fprintf(stderr, "pouch: %s: warning: %llu octets, more than LIST said "
 		    "(%llu); kept whole\n", label, r->body_octets, cli_last_size(run, q->n));
+	}
 	if (r->status != POP3_OK || run->exit) {
 		if (q->out_open)
 			outfile_abort(&q->out);
@@ -223,6 +270,8 @@ retr_done(struct req *q, const struct pop3_reply *r)
 			run_fail_status(run, q, r);
 		return;
 	}
+	run->nretr_done++;
+	run->retr_octets += r->body_octets;
 	if (q->to_stdout) {
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			stdout_failed(run, label);
@@ -389,6 +438,8 @@ submit(struct run *run, struct req *q, unsigned long long expect)
 	r.expect_size = expect;
 	if (q->cmd == POP3_RETR || q->cmd == POP3_TOP)
 		r.on_data = q->aux ? NULL : on_data;
+	if (q->cmd == POP3_RETR && !q->aux)
+		run->nretr_total++;
 	r.on_done = on_done;
 	r.ctx = q;
 	st = pop3_submit(run->s, &r);
@@ -578,6 +629,7 @@ on_tick(void *ctx)
 	/* QUIT is short and bounded by the timeout; cutting it would leave
 	 * the user not knowing whether the deletions were committed, so only
 	 * a second Ctrl-C does (and pouch then says it does not know). */
+	progress_show(run);
 	return *run->cfg->interrupted >= 2 ||
 	    (*run->cfg->interrupted && !run->in_quit);
 }
@@ -718,6 +770,7 @@ cli_run(const struct cli_session_cfg *cfg)
 	o.reply_timeout_ms = a->timeout_ms;
 	o.pipelining = a->pipelining;
 	o.trace = a->trace ? cli_trace_line : NULL;
+	run.progress_on = !a->trace && !a->quiet && isatty(STDERR_FILENO);
 	o.trace_ctx = &run.trace;
 	o.tick = on_tick;
 	o.tick_ctx = &run;
@@ -737,6 +790,7 @@ cli_run(const struct cli_session_cfg *cfg)
 		if (!run.exit)
 			cli_run_wait(&run);
 		run_sync_output(&run);
+		progress_clear(&run);
 		if (run.exit)
 			run_abandon(&run);
 		else
