@@ -341,12 +341,26 @@ qp_line_fast(char *w, const char *p, const char *e)
 
 	while (p < e) {
 		while (e - p >= 8) {
-			uint64_t x;
+			uint64_t x, m;
 
 			memcpy(&x, p, 8);
-			if (HAS_EQ(x))
-				break;
+			m = HAS_EQ(x);
+			/* room for 8: the output never outruns the input */
 			memcpy(w, &x, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			if (m) {
+				/* The lowest flagged byte is the first '=' (the
+				 * flags above it may be false, never below). */
+				size_t k = (size_t)__builtin_ctzll(m) >> 3;
+
+				w += k;
+				p += k;
+				break;
+			}
+#else
+			if (m)
+				break;
+#endif
 			w += 8;
 			p += 8;
 		}
