@@ -188,23 +188,31 @@ parse_first(const char *p, size_t len, size_t *i, unsigned long min,
 	return 0;
 }
 
-int
-pop3_parse_stat(const char *text, size_t len, unsigned long *count,
+/* "N OCTETS": STAT's text (N from 0) and a LIST line (N from 1). */
+static int
+parse_pair(const char *text, size_t len, unsigned long min, unsigned long *n,
     unsigned long long *octets)
 {
 	size_t i;
 	unsigned long c;
 	unsigned long long o;
 
-	if (parse_first(text, len, &i, 0, &c) < 0 || i == len || !is_blank(text[i]))
+	if (parse_first(text, len, &i, min, &c) < 0 || i == len || !is_blank(text[i]))
 		return -1;
 	i = skip_blanks(text, len, i);
 	if (parse_num(text, len, &i, (unsigned long long)-1, &o) < 0 ||
 	    !field_end(text, len, i))
 		return -1;
-	*count = c;
+	*n = c;
 	*octets = o;
 	return 0;
+}
+
+int
+pop3_parse_stat(const char *text, size_t len, unsigned long *count,
+    unsigned long long *octets)
+{
+	return parse_pair(text, len, 0, count, octets);
 }
 
 int
@@ -223,19 +231,7 @@ int
 pop3_parse_list(const char *line, size_t len, unsigned long *n,
     unsigned long long *size)
 {
-	size_t i;
-	unsigned long v;
-	unsigned long long sz;
-
-	if (parse_first(line, len, &i, 1, &v) < 0 || i == len || !is_blank(line[i]))
-		return -1;
-	i = skip_blanks(line, len, i);
-	if (parse_num(line, len, &i, (unsigned long long)-1, &sz) < 0 ||
-	    !field_end(line, len, i))
-		return -1;
-	*n = v;
-	*size = sz;
-	return 0;
+	return parse_pair(line, len, 1, n, size);
 }
 
 int

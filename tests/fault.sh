@@ -494,65 +494,44 @@ case_end
 # file, nothing committed. timeout --foreground passes the signal on to
 # pouch once (plain GNU timeout sends it twice: the case after this one).
 
-start_server slow-big-retr
-case_begin "interrupted mid-RETR"
-mkdir "$dir/mail"
-out=$dir/out
-err=$dir/err
-t0=$(now_ms)
-timeout --foreground 60 "$POUCH" --tls none --password-command 'echo x' \
-	--state-dir "$tmp/state" --timeout 5 \
-	-o "$dir/mail" "$url" dele 2 -- retr 1 >"$out" 2>"$err" </dev/null &
-pid=$!
-i=0
-while ! grep -q '^RETR' "$log" && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-sleep 1
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-secs=$((($(now_ms) - t0 + 999) / 1000))
-is "$rc" 130 "$what: exit 130"
-grep -q 'nothing was deleted' "$err"
-ok $? "$what: stderr says nothing was deleted"
-is "$(cd "$dir/mail" && ls -A)" "" "$what: no file left in the directory"
-no_commit
-ok $? "$what: no deletion committed"
-case_end
+interrupt_case() {	# NAME SIGNALS
+	start_server slow-big-retr
+	case_begin "$1"
+	mkdir "$dir/mail"
+	out=$dir/out
+	err=$dir/err
+	t0=$(now_ms)
+	timeout --foreground 60 "$POUCH" --tls none --password-command 'echo x' \
+		--state-dir "$tmp/state" --timeout 5 \
+		-o "$dir/mail" "$url" dele 2 -- retr 1 >"$out" 2>"$err" </dev/null &
+	pid=$!
+	i=0
+	while ! grep -q '^RETR' "$log" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1
+	kill -INT "$pid"
+	if [ "$2" -gt 1 ]; then
+		sleep 0.02
+		kill -INT "$pid"
+	fi
+	wait "$pid"
+	rc=$?
+	secs=$((($(now_ms) - t0 + 999) / 1000))
+	is "$rc" 130 "$what: exit 130"
+	grep -q 'nothing was deleted' "$err"
+	ok $? "$what: stderr says nothing was deleted"
+	is "$(cd "$dir/mail" && ls -A)" "" "$what: no file left in the directory"
+	no_commit
+	ok $? "$what: no deletion committed"
+	case_end
+}
+interrupt_case "interrupted mid-RETR" 1
 
 # Two SIGINTs 20 ms apart (a user pressing Ctrl-C twice, or GNU timeout
 # signalling pouch and its group): the same clean end, no temporary file.
-start_server slow-big-retr
-case_begin "two Ctrl-Cs mid-RETR"
-mkdir "$dir/mail"
-out=$dir/out
-err=$dir/err
-t0=$(now_ms)
-timeout --foreground 60 "$POUCH" --tls none --password-command 'echo x' \
-	--state-dir "$tmp/state" --timeout 5 \
-	-o "$dir/mail" "$url" dele 2 -- retr 1 >"$out" 2>"$err" </dev/null &
-pid=$!
-i=0
-while ! grep -q '^RETR' "$log" && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-sleep 1
-kill -INT "$pid"
-sleep 0.02
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-secs=$((($(now_ms) - t0 + 999) / 1000))
-is "$rc" 130 "$what: exit 130"
-grep -q 'nothing was deleted' "$err"
-ok $? "$what: stderr says nothing was deleted"
-is "$(cd "$dir/mail" && ls -A)" "" "$what: no file left in the directory"
-no_commit
-ok $? "$what: no deletion committed"
-case_end
+interrupt_case "two Ctrl-Cs mid-RETR" 2
 
 # ---------------------------------------------------------------------------
 # SASL XOAUTH2 and OAUTHBEARER (RFC 7628) with a bearer token from
