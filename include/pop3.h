@@ -192,6 +192,9 @@ enum pop3_status pop3_run(struct pop3 *s);
 /* Blocking use: runs until nothing is pending, calling tick. Returns POP3_OK,
  * or the fatal status that ended the session. -ERR replies are not fatal. */
 enum pop3_status pop3_wait(struct pop3 *s);
+/* pop3_submit then pop3_wait: one command, blocking. The reply's own status
+ * reaches r->on_done; the return value is the submit's or the wait's. */
+enum pop3_status pop3_call(struct pop3 *s, const struct pop3_req *r);
 
 /* Sends QUIT and waits for its reply: only this commits deletions. The
  * server's reply text is in *text (static to the session) when not NULL. */

@@ -342,6 +342,14 @@ pop3_wait(struct pop3 *s)
 	return pop3_ended(s) == POP3_ERR_USAGE ? POP3_OK : pop3_ended(s);
 }
 
+enum pop3_status
+pop3_call(struct pop3 *s, const struct pop3_req *r)
+{
+	enum pop3_status st = pop3_submit(s, r);
+
+	return st == POP3_OK ? pop3_wait(s) : st;
+}
+
 static void
 quit_done(void *ctx, const struct pop3_reply *r)
 {
@@ -365,9 +373,7 @@ pop3_quit(struct pop3 *s, const char **text)
 	r.cmd = POP3_QUIT;
 	r.on_done = quit_done;
 	r.ctx = &qst;
-	st = pop3_submit(s, &r);
-	if (st == POP3_OK)
-		st = pop3_wait(s);
+	st = pop3_call(s, &r);
 	if (st != POP3_OK)
 		return st;
 	if (text)

@@ -637,9 +637,7 @@ pop3_connect(struct pop3 *s)
 	r.cmd = POP3_CAPA;
 	r.on_done = capa_done;
 	r.ctx = s;
-	st = pop3_submit(s, &r);
-	if (st == POP3_OK)
-		st = pop3_wait(s);
+	st = pop3_call(s, &r);
 	if (st != POP3_OK)
 		return st;
 	if (s->want_pipelining > 0 ||

@@ -185,9 +185,7 @@ pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
 	r.cmd = POP3_UIDL;
 	r.on_done = uidl_done;
 	r.ctx = &c;
-	st = pop3_submit(s, &r);
-	if (st == POP3_OK)
-		st = pop3_wait(s);
+	st = pop3_call(s, &r);
 	if (st == POP3_OK && c.uidl_st != POP3_OK)
 		st = c.uidl_st;
 	if (st != POP3_OK)
@@ -221,7 +219,7 @@ pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
 		memset(&r, 0, sizeof r);
 		r.cmd = POP3_RSET;
 		r.on_done = ignore_done;
-		if (pop3_submit(s, &r) == POP3_OK && pop3_wait(s) == POP3_OK)
+		if (pop3_call(s, &r) == POP3_OK)
 			pop3_quit(s, &text);
 		st = POP3_ERR_SERVER;
 		goto out;
