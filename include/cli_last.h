@@ -36,7 +36,7 @@ struct run {
 	int exit;		/* the first failure's exit status; 0 so far */
 	int conn_gone;		/* a fatal status: no RSET, no QUIT */
 	int in_quit;		/* Ctrl-C is held back during QUIT */
-	int dir_dirty;		/* -o files linked since the directory was last fsynced */
+	struct outbatch batch;	/* complete -o files waiting for their names */
 	/* The progress line on a terminal's stderr (cli_run.c). */
 	int progress_on, progress_shown;
 	long long progress_t0, progress_last;

@@ -33,6 +33,8 @@
 
 #define LASTREC_MAX_FILE (64UL * 1024 * 1024)
 #define LASTREC_UID_MAX 70
+/* How long a session waits for another one's commit of the record. */
+#define LASTREC_LOCK_WAIT_MS 10000
 
 enum lastrec_status {
 	LASTREC_OK,
@@ -61,6 +63,14 @@ enum lastrec_status lastrec_load(struct lastrec *r, const char *path, char **err
  * directory. */
 enum lastrec_status lastrec_save(const struct lastrec *r, const char *path,
     char **err);
+
+/* Takes an exclusive lock (flock) on path.lock, creating the directory as
+ * lastrec_save does, waiting at most timeout_ms for another pouch to let go.
+ * Sessions on one account load, merge and save the record under it, so
+ * that two running at once do not lose each other's retrievals. The fd for
+ * lastrec_unlock, or -1 with *err. */
+int lastrec_lock(const char *path, long timeout_ms, char **err);
+void lastrec_unlock(int fd);
 
 /* STATE_DIR/last-ACCOUNT with every byte outside [A-Za-z0-9.@_+-] as %XX
  * (so the account cannot name another directory). NULL: out of memory. */

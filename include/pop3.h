@@ -136,6 +136,11 @@ struct pop3_req {
 	unsigned long lines;		/* TOP n lines */
 	unsigned long long expect_size;	/* RETR: the size LIST gave; 0: unknown.
 					   A body that ends short of it is POP3_ERR_PROTO. */
+	const unsigned long long *expect_sizep;	/* RETR: when set, used instead of
+					   expect_size and read when the body has
+					   ended, so that a LIST pipelined ahead of
+					   the RETR can fill it in (from its on_done).
+					   Must stay valid until this on_done. */
 	/* RETR, TOP: when set, the unstuffed body is delivered here in chunks
 	 * as it arrives (CRLFs kept); nonzero return cancels the session. */
 	int (*on_data)(void *ctx, const char *p, size_t n);

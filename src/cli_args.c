@@ -135,7 +135,7 @@ static int
 msgs_append(const char *s, unsigned long **v, size_t *n, char **err)
 {
 	char *copy, *item, *save = NULL, *dash;
-	unsigned long lo, hi, k, *nv;
+	unsigned long lo = 0, hi = 0, k, *nv;
 	size_t count = *n, oldn = *n;
 
 	if (!*s || s[0] == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,")) {

@@ -324,7 +324,7 @@ cli_last_commit(struct run *run)
 	const struct cli_session_cfg *cfg = run->cfg;
 	unsigned long max = 0, below = 0;
 	char *path, *err = NULL;
-	int changed = run->rec_changed;
+	int changed = run->rec_changed, lockfd;
 	size_t i;
 
 	if (!run->nretr && !run->ndele && !changed)
@@ -335,9 +335,29 @@ cli_last_commit(struct run *run)
 			    "the LAST record was not kept\n", stderr);
 		return;
 	}
+	path = lastrec_path(cfg->state_dir, cfg->account);
+	if (!path)
+		return;
+	/* Load, merge and save under the lock, from the record as it is now
+	 * on disk: another pouch on this account may have committed since
+	 * this session read it. What this session adds is a delta: the
+	 * server's -ERR to LAST, its retrievals and its deletions. */
+	lockfd = lastrec_lock(path, LASTREC_LOCK_WAIT_MS, &err);
+	if (lockfd < 0) {
+		fprintf(stderr, "pouch: warning: the LAST record was not saved: ");
+		cli_escape_puts(stderr, err ? err : "out of memory");
+		fputc('\n', stderr);
+		free(err);
+		free(path);
+		return;
+	}
+	lastrec_free(run->rec);
+	run->rec = NULL;
 	load_record(run);
 	if (!run->rec)
-		return;
+		goto out;
+	if (run->rec_changed)
+		lastrec_set_nolast(run->rec, 1);
 	if (run->uidl_state == 1 && prune_record(run))
 		changed = 1;
 	max = lastrec_max(run->rec);
@@ -358,14 +378,13 @@ cli_last_commit(struct run *run)
 		lastrec_set_max(run->rec, max - below);
 		changed = 1;
 	}
-	if (!changed)
-		return;
-	path = lastrec_path(cfg->state_dir, cfg->account);
-	if (path && lastrec_save(run->rec, path, &err) != LASTREC_OK) {
+	if (changed && lastrec_save(run->rec, path, &err) != LASTREC_OK) {
 		fprintf(stderr, "pouch: warning: the LAST record was not saved: ");
 		cli_escape_puts(stderr, err ? err : "out of memory");
 		fputc('\n', stderr);
 	}
+out:
+	lastrec_unlock(lockfd);
 	free(err);
 	free(path);
 }

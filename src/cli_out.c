@@ -282,25 +282,14 @@ outfile_write(struct outfile *f, const char *p, size_t n, char **err)
 	return OUTFILE_OK;
 }
 
-enum outfile_status
-outfile_commit(struct outfile *f, char **err)
+/* Links f's temporary file to its final name without replacing anything,
+ * and removes the temporary name (also on failure). */
+static enum outfile_status
+outfile_link(struct outfile *f, char **err)
 {
 	enum outfile_status st = OUTFILE_OK;
-	int fd = f->fd;
 
-	f->fd = -1;
-	if (f->failed || fd < 0) {
-		*err = str_printf("%s: the message was not written completely", f->final);
-		st = OUTFILE_ERR;
-	} else if (fsync(fd) < 0) {
-		*err = str_printf("%s: fsync failed: %s", f->tmp, strerror(errno));
-		st = OUTFILE_ERR;
-	}
-	if (fd >= 0 && close(fd) < 0 && st == OUTFILE_OK) {
-		*err = str_printf("%s: close failed: %s", f->tmp, strerror(errno));
-		st = OUTFILE_ERR;
-	}
-	if (st == OUTFILE_OK && link(f->tmp, f->final) < 0) {
+	if (link(f->tmp, f->final) < 0) {
 		int e = errno;
 
 		/* No hard links (vfat, some network file systems): rename,
@@ -322,6 +311,43 @@ outfile_commit(struct outfile *f, char **err)
 			}
 		}
 	}
+	if (f->tmp) {
+		unlink(f->tmp);
+		free(f->tmp);
+		f->tmp = NULL;
+	}
+	return st;
+}
+
+/* fsync and close f's file. */
+static enum outfile_status
+outfile_sync_close(struct outfile *f, char **err)
+{
+	enum outfile_status st = OUTFILE_OK;
+	int fd = f->fd;
+
+	f->fd = -1;
+	if (f->failed || fd < 0) {
+		*err = str_printf("%s: the message was not written completely", f->final);
+		st = OUTFILE_ERR;
+	} else if (fsync(fd) < 0) {
+		*err = str_printf("%s: fsync failed: %s", f->tmp, strerror(errno));
+		st = OUTFILE_ERR;
+	}
+	if (fd >= 0 && close(fd) < 0 && st == OUTFILE_OK) {
+		*err = str_printf("%s: close failed: %s", f->tmp, strerror(errno));
+		st = OUTFILE_ERR;
+	}
+	return st;
+}
+
+enum outfile_status
+outfile_commit(struct outfile *f, char **err)
+{
+	enum outfile_status st = outfile_sync_close(f, err);
+
+	if (st == OUTFILE_OK)
+		return outfile_link(f, err);
 	if (f->tmp) {
 		unlink(f->tmp);
 		free(f->tmp);
@@ -352,4 +378,116 @@ outfile_abort(struct outfile *f)
 	free(f->final);
 	free(f->dir);
 	f->tmp = f->final = f->dir = NULL;
+}
+
+enum outfile_status
+outbatch_add(struct outbatch *b, struct outfile *f, char **err)
+{
+	if (f->failed || f->fd < 0) {
+		*err = str_printf("%s: the message was not written completely",
+		    f->final ? f->final : "message file");
+		outfile_abort(f);
+		return OUTFILE_ERR;
+	}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct outfile *nf = realloc(b->f, cap * sizeof *nf);
+
+		if (!nf) {
+			*err = str_printf("out of memory");
+			outfile_abort(f);
+			return OUTFILE_ERR;
+		}
+		b->f = nf;
+		b->cap = cap;
+	}
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* Start the write-back now (and with it the block allocation), so
+	 * that the fsyncs at landing find the data on its way and commit the
+	 * file system's journal once for all of them. A failure here only
+	 * loses the head start: the fsync still decides. */
+	(void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+	b->bytes += f->written;
+	b->f[b->n++] = *f;
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	return OUTFILE_OK;
+}
+
+int
+outbatch_full(const struct outbatch *b)
+{
+	return b->n >= OUTBATCH_MAX_FILES || b->bytes >= OUTBATCH_MAX_BYTES;
+}
+
+enum outfile_status
+outbatch_land(struct outbatch *b, char **err)
+{
+	enum outfile_status st = OUTFILE_OK, fst;
+	char *ferr;
+	size_t i, k;
+
+	/* Every file is landed on its own: one that fails (a name taken
+	 * meanwhile, a full disk) does not hold back the others; the first
+	 * failure is reported. Pass 1 fsyncs them all, pass 2 names them. */
+	for (i = 0; i < b->n; i++) {
+		ferr = NULL;
+		fst = outfile_sync_close(&b->f[i], &ferr);
+		if (fst != OUTFILE_OK) {
+			b->f[i].failed = 1;
+			if (st == OUTFILE_OK) {
+				st = fst;
+				*err = ferr;
+			} else {
+				free(ferr);
+			}
+		}
+	}
+	for (i = 0; i < b->n; i++) {
+		if (b->f[i].failed)
+			continue;
+		ferr = NULL;
+		fst = outfile_link(&b->f[i], &ferr);
+		if (fst != OUTFILE_OK) {
+			b->f[i].failed = 1;
+			if (st == OUTFILE_OK) {
+				st = fst;
+				*err = ferr;
+			} else {
+				free(ferr);
+			}
+		}
+	}
+	/* The new names are durable once their directory is: one fsync per
+	 * directory (the first landed file of each). */
+	for (i = 0; i < b->n; i++) {
+		if (b->f[i].failed)
+			continue;
+		for (k = 0; k < i; k++)
+			if (!b->f[k].failed && strcmp(b->f[k].dir, b->f[i].dir) == 0)
+				break;
+		if (k < i)
+			continue;
+		if (fsync_dir(b->f[i].dir) < 0 && st == OUTFILE_OK) {
+			*err = str_printf("%s: fsync failed: %s", b->f[i].dir, strerror(errno));
+			st = OUTFILE_ERR;
+		}
+	}
+	for (i = 0; i < b->n; i++)
+		outfile_abort(&b->f[i]);
+	b->n = 0;
+	b->bytes = 0;
+	return st;
+}
+
+void
+outbatch_free(struct outbatch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		outfile_abort(&b->f[i]);
+	free(b->f);
+	memset(b, 0, sizeof *b);
 }

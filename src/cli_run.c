@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "cli_last.h"
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,7 +32,11 @@ struct req {
 	unsigned long n, lines;
 	int aux;		/* pouch's own request: a -ERR is not a failure */
 	int to_stdout;		/* RETR, TOP: stream the body to stdout */
+	int out_started;	/* to_stdout: the body has begun */
+	long long out_start;	/* to_stdout: stdout's offset before the body, -1 unseekable */
+	unsigned long long out_bytes;	/* to_stdout: octets handed to stdout */
 	const char *dir;	/* RETR -o DIR */
+	unsigned long long expect;	/* RETR: LIST's size, 0 while unknown */
 	struct outfile out;
 	int out_open;
 	enum pop3_status status;
@@ -178,6 +183,49 @@ stdout_failed(struct run *run, const char *label)
 		run_fail(run, EXIT_POUCH_LOCAL, label, "writing to stdout failed", NULL);
 }
 
+/* Where the next byte to stdout goes when stdout is a regular file (so a
+ * partial body can be cut off again), else -1. */
+static long long
+stdout_offset(void)
+{
+	struct stat st;
+	off_t off;
+
+	if (fstat(STDOUT_FILENO, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	off = ftello(stdout);
+	return off < 0 ? -1 : (long long)off;
+}
+
+/* A RETR or TOP to stdout failed after part of its body went out. On a
+ * regular file ("retr 3 > msg.eml") the part is cut off again, so the file
+ * never holds a partial message; on a pipe or a terminal it cannot be, and
+ * stderr says so. */
+static void
+stdout_unwind(struct run *run, struct req *q)
+{
+	char label[64];
+	int cut = 0;
+
+	if (!q->to_stdout || !q->out_started || !q->out_bytes)
+		return;
+	req_label(q, label, sizeof label);
+	if (q->out_start >= 0) {
+		clearerr(stdout);
+		(void)fflush(stdout);
+		cut = ftruncate(STDOUT_FILENO, (off_t)q->out_start) == 0 &&
+		    fseeko(stdout, (off_t)q->out_start, SEEK_SET) == 0;
+	}
+	progress_clear(run);
+	if (cut)
+		fprintf(stderr, "pouch: %s: the partial message was cut from standard output\n",
+		    label);
+	else
+		fprintf(stderr, "pouch: %s: standard output got a partial message "
+		    "(%llu octets)\n", label, q->out_bytes);
+	q->out_bytes = 0;
+}
+
 static int
 on_data(void *ctx, const char *p, size_t n)
 {
@@ -189,6 +237,11 @@ on_data(void *ctx, const char *p, size_t n)
 	if (run->exit)
 		return 0;	/* drained and dropped: we stopped at the failure */
 	if (q->to_stdout) {
+		if (!q->out_started) {
+			q->out_started = 1;
+			q->out_start = stdout_offset();
+		}
+		q->out_bytes += n;
 		if (fwrite(p, 1, n, stdout) != n) {
 			req_label(q, label, sizeof label);
 			stdout_failed(run, label);
@@ -268,6 +321,7 @@ retr_done(struct req *q, const struct pop3_reply *r)
 		q->out_open = 0;
 		if (r->status != POP3_OK)
 			run_fail_status(run, q, r);
+		stdout_unwind(run, q);
 		return;
 	}
 	run->nretr_done++;
@@ -289,17 +343,33 @@ retr_done(struct req *q, const struct pop3_reply *r)
 		}
 		q->out_open = 1;
 	}
-	os = outfile_commit(&q->out, &err);
-	outfile_abort(&q->out);
+	os = outbatch_add(&run->batch, &q->out, &err);
 	q->out_open = 0;
-	if (os == OUTFILE_OK)
-		run->dir_dirty = 1;
+	if (os == OUTFILE_OK && outbatch_full(&run->batch))
+		os = outbatch_land(&run->batch, &err);
 	if (os != OUTFILE_OK) {
 		run_fail(run, EXIT_POUCH_LOCAL, label, err ? err : "out of memory", NULL);
 		free(err);
 		return;
 	}
+	/* Recorded now, committed with the record at QUIT, which comes only
+	 * after the batch has landed (run_sync_output). */
 	cli_last_retrieved(run, q->n);
+}
+
+/* A LIST pipelined ahead of RETRs has come back: the RETRs in flight
+ * learn the size their body is checked against. */
+static void
+fill_expect(struct run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nreqs; i++) {
+		struct req *q = run->reqs[i];
+
+		if (q->cmd == POP3_RETR && !q->expect)
+			q->expect = cli_last_size(run, q->n);
+	}
 }
 
 static void
@@ -319,9 +389,19 @@ on_done(void *ctx, const struct pop3_reply *r)
 		/* pouch's own LIST / UIDL / LAST: the caller looks at them. */
 		if (r->status == POP3_ERR_SERVER) {
 			q->server_text = strdup(r->text ? r->text : "");
+			if (q->cmd == POP3_UIDL)
+				cli_last_no_uidl(run);
+			/* A whole LIST refused: the RETRs behind it are
+			 * drained and dropped. (A -ERR to LIST n is left for
+			 * RETR n to report.) */
+			if (q->cmd == POP3_LIST && !q->n)
+				run_fail(run, EXIT_POUCH_SERVER, "LIST", NULL,
+				    q->server_text ? q->server_text : "");
 		} else if (r->status == POP3_OK) {
 			if (q->cmd == POP3_LIST && cli_last_keep_list(run, r, q->n) < 0)
 				q->status = POP3_ERR_NOMEM;
+			if (q->cmd == POP3_LIST)
+				fill_expect(run);
 			if (q->cmd == POP3_UIDL && cli_last_keep_uidl(run, r) < 0)
 				q->status = POP3_ERR_NOMEM;
 			if (q->cmd == POP3_LAST)
@@ -335,10 +415,13 @@ on_done(void *ctx, const struct pop3_reply *r)
 	}
 	if (r->status != POP3_OK) {
 		run_fail_status(run, q, r);
+		stdout_unwind(run, q);
 		return;
 	}
-	if (run->exit)
+	if (run->exit) {
+		stdout_unwind(run, q);	/* a TOP cut short by another failure */
 		return;
+	}
 	switch (q->cmd) {
 	case POP3_STAT:
 		printf("%lu %llu\n", r->count, r->octets);
@@ -435,7 +518,9 @@ submit(struct run *run, struct req *q, unsigned long long expect)
 	r.has_n = q->n != 0;
 	r.n = q->n;
 	r.lines = q->lines;
-	r.expect_size = expect;
+	q->expect = expect;
+	if (q->cmd == POP3_RETR)
+		r.expect_sizep = &q->expect;
 	if (q->cmd == POP3_RETR || q->cmd == POP3_TOP)
 		r.on_data = q->aux ? NULL : on_data;
 	if (q->cmd == POP3_RETR && !q->aux)
@@ -504,10 +589,12 @@ run_retr(struct run *run, const struct cli_cmd *c)
 	struct req *list = NULL, *uidl = NULL, *q;
 	size_t i;
 
-	/* The sizes first, for the integrity check: LIST n for one message
-	 * (a -ERR there is left for RETR to report), the whole LIST for more;
-	 * the UIDL map rides along when the LAST record wants it. This waits
-	 * for everything queued before. */
+	/* The sizes for the integrity check: LIST n for one message (a -ERR
+	 * there is left for RETR to report), the whole LIST for more; the
+	 * UIDL map rides along when the LAST record wants it. They are
+	 * pipelined ahead of the RETRs (the LIST reply comes back first and
+	 * fills in each RETR's size: fill_expect), so they cost no round
+	 * trip of their own. */
 	if (!cli_last_have_sizes(run, c->msgs, c->nmsgs)) {
 		list = req_new(run, POP3_LIST, c->nmsgs == 1 ? c->msgs[0] : 0);
 		if (!list)
@@ -523,18 +610,6 @@ run_retr(struct run *run, const struct cli_cmd *c)
 		uidl->aux = 1;
 		if (submit(run, uidl, 0) < 0)
 			return -1;
-	}
-	if (list || uidl) {
-		if (cli_run_wait(run) < 0)
-			return -1;
-		if (list && list->n == 0 && list->status == POP3_ERR_SERVER) {
-			run_fail(run, EXIT_POUCH_SERVER, "LIST", NULL,
-			    list->server_text ? list->server_text : "");
-			return -1;
-		}
-		if (uidl && uidl->status == POP3_ERR_SERVER)
-			cli_last_no_uidl(run);
-		reqs_free(run);
 	}
 	for (i = 0; i < c->nmsgs; i++) {
 		q = req_new(run, POP3_RETR, c->msgs[i]);
@@ -693,19 +768,18 @@ run_abandon(struct run *run)
 		fputs("pouch: nothing was deleted\n", stderr);
 }
 
-/* One fsync of the -o directory for the whole batch of messages, before
- * QUIT can commit any DELE: until then the server still has every message.
- * (Per message it cost as much as the transfer: 500 fsyncs of a directory
- * took 0.3 s here.) */
+/* The -o files still waiting land (fsynced, named, their directory
+ * fsynced) before QUIT can commit any DELE: until then the server still
+ * has every message. Also after a failure: the messages that arrived whole
+ * are kept. */
 static void
 run_sync_output(struct run *run)
 {
 	char *err = NULL;
 
-	if (!run->dir_dirty)
+	if (!run->batch.n)
 		return;
-	run->dir_dirty = 0;
-	if (outfile_sync_dir(run->cfg->a->output_dir, &err) < 0) {
+	if (outbatch_land(&run->batch, &err) != OUTFILE_OK) {
 		if (!run->exit)
 			run_fail(run, EXIT_POUCH_LOCAL, "retr", err ? err : "out of memory", NULL);
 		else
@@ -742,7 +816,7 @@ run_finish(struct run *run)
 		fputc('\n', stderr);
 	}
 	if (cli_last_ndeleted(run))
-		fputs("pouch: the server may not have deleted the messages marked with DELE\n", stderr);
+		fputs("pouch: cannot tell whether the server deleted the messages marked with DELE\n", stderr);
 	else
 		fputs("pouch: nothing was deleted\n", stderr);
 }
@@ -800,6 +874,7 @@ cli_run(const struct cli_session_cfg *cfg)
 	cli_trace_flush(&run.trace);
 	reqs_free(&run);
 	free(run.reqs);
+	outbatch_free(&run.batch);
 	cli_last_free(&run);
 	return run.exit;
 }

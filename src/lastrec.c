@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -436,4 +437,52 @@ lastrec_path(const char *state_dir, const char *account)
 			return NULL;
 	}
 	return dbuf_take(&b, NULL);
+}
+
+int
+lastrec_lock(const char *path, long timeout_ms, char **err)
+{
+	char *lp;
+	int fd;
+	long waited = 0;
+
+	if (make_parents(path, err) < 0) {
+		if (!*err)
+			*err = str_printf("out of memory");
+		return -1;
+	}
+	lp = str_printf("%s.lock", path);
+	if (!lp) {
+		*err = str_printf("out of memory");
+		return -1;
+	}
+	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		*err = str_printf("%s: %s", lp, strerror(errno));
+		free(lp);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || waited >= timeout_ms) {
+			*err = errno == EWOULDBLOCK
+			    ? str_printf("%s: another pouch has held it for %ld ms", lp, waited)
+			    : str_printf("%s: %s", lp, strerror(errno));
+			close(fd);
+			free(lp);
+			return -1;
+		}
+		usleep(10000);
+		waited += 10;
+	}
+	free(lp);
+	return fd;
+}
+
+void
+lastrec_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* closing the last descriptor releases the flock */
 }

@@ -302,6 +302,7 @@ complete(struct pop3 *s, int ok)
 	char *err = NULL, what[40], buf[80];
 	const char *text = s->stext ? s->stext : "";
 	size_t tlen = strlen(text), off, ulen;
+	unsigned long long want;
 	enum pop3_status st;
 
 	memset(&rep, 0, sizeof rep);
@@ -351,12 +352,12 @@ complete(struct pop3 *s, int ok)
 			rep.body = s->collect.p ? s->collect.p : "";
 			rep.body_len = s->collect.len;
 		}
-		if (q->r.cmd == POP3_RETR && q->r.expect_size) {
-			if (s->octets < q->r.expect_size)
+		want = q->r.expect_sizep ? *q->r.expect_sizep : q->r.expect_size;
+		if (q->r.cmd == POP3_RETR && want) {
+			if (s->octets < want)
 				return pop3_fail(s, POP3_ERR_PROTO, "message %lu is short: got "
-				    "%llu octets, LIST said %llu", q->r.n, s->octets,
-				    q->r.expect_size);
-			rep.size_mismatch = s->octets != q->r.expect_size;
+				    "%llu octets, LIST said %llu", q->r.n, s->octets, want);
+			rep.size_mismatch = s->octets != want;
 		}
 	}
 

@@ -182,6 +182,28 @@ no_commit
 ok $? "$what: no deletion committed"
 case_end
 
+start_server drop-mid-retr
+case_begin "drop-mid-retr to stdout, a regular file"
+pouch_run --timeout 5 "$url" stat -- retr 2
+is "$rc" 5 "$what: exit 5 (network)"
+is "$(cat "$out")" "3 $(for i in 1 2 3; do msg drop-mid-retr $i; done | wc -c | tr -d ' ')" \
+	"$what: the partial message is cut off; STAT's line before it stays"
+grep -qx 'pouch: RETR 2: the partial message was cut from standard output' "$err"
+ok $? "$what: stderr says the partial message was cut"
+case_end
+
+start_server drop-mid-retr
+case_begin "drop-mid-retr to stdout, a pipe"
+{ timeout 60 "$POUCH" --tls none --password-command 'echo x' --state-dir "$tmp/state" \
+	--timeout 5 "$url" retr 2 2>"$dir/err" </dev/null; echo $? >"$dir/rc"; } | cat >"$dir/piped"
+rc=$(cat "$dir/rc")
+is "$rc" 5 "$what: exit 5 (network)"
+n=$(sed -n 's/^pouch: RETR 2: standard output got a partial message (\([0-9]*\) octets)$/\1/p' "$dir/err")
+[ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" = "$(wc -c <"$dir/piped" | tr -d ' ')" ]
+ok $? "$what: stderr says how many octets of a partial message went down the pipe (${n:-none})"
+err=$dir/err
+case_end
+
 start_server drop-mid-retr --pipelining
 case_begin "drop-mid-retr -o, pipelined"
 mkdir "$dir/mail"
@@ -254,6 +276,36 @@ pouch_run --timeout 5 "$url" dele 1
 is "$rc" 1 "$what: exit 1 (-ERR)"
 grep -Fq 'server said: -ERR some deleted messages not removed' "$err"
 ok $? "$what: stderr quotes the server's -ERR to QUIT"
+grep -qx 'pouch: cannot tell whether the server deleted the messages marked with DELE' "$err"
+ok $? "$what: stderr says the deletions are uncertain"
+case_end
+
+# ---------------------------------------------------------------------------
+# drop-quit: the server commits and hangs up without answering QUIT. pouch
+# cannot know whether the deletions happened: it must say so, exit with the
+# network status, and not record the session's retrievals for LAST.
+
+start_server drop-quit
+case_begin "drop-quit with a DELE pending"
+st=$tmp/state-dq
+pouch_run --timeout 5 --state-dir "$st" "$url" retr 1 -- dele 1
+is "$rc" 5 "$what: exit 5 (network: no reply to QUIT)"
+grep -Eq '^pouch: QUIT: .*(closed|no reply|connection)' "$err"
+ok $? "$what: stderr says QUIT got no reply"
+grep -qx 'pouch: cannot tell whether the server deleted the messages marked with DELE' "$err"
+ok $? "$what: stderr says the deletions are uncertain"
+! grep -q 'nothing was deleted' "$err"
+ok $? "$what: does not claim that nothing was deleted"
+is "$(find "$st" -name 'last-*' ! -name '*.lock' 2>/dev/null | wc -l | tr -d ' ')" 0 \
+	"$what: no LAST record written for an unconfirmed session"
+case_end
+
+start_server drop-quit
+case_begin "drop-quit, nothing marked"
+pouch_run --timeout 5 "$url" stat
+is "$rc" 5 "$what: exit 5 (network: no reply to QUIT)"
+grep -qx 'pouch: nothing was deleted' "$err"
+ok $? "$what: stderr says nothing was deleted"
 case_end
 
 # ---------------------------------------------------------------------------
@@ -408,6 +460,16 @@ grep -qx 'pouch: nothing was deleted' "$err"
 ok $? "$what: stderr says nothing was deleted"
 no_commit
 ok $? "$what: no deletion committed"
+case_end
+
+start_server short-retr --pipelining
+case_begin "short-retr retr 1-3 -o, LIST pipelined ahead of the RETRs"
+mkdir "$dir/mail"
+pouch_run --timeout 5 -o "$dir/mail" "$url" retr 1-3
+is "$rc" 6 "$what: exit 6 (protocol: short RETR)"
+has_err "$KW_SHORT"
+ok $? "$what: stderr says the message was short ('$KW_SHORT')"
+is "$(cd "$dir/mail" && ls -A)" "" "$what: no file left in the directory"
 case_end
 
 start_server short-retr

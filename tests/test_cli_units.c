@@ -347,6 +347,39 @@ keep_a(void *ctx, const char *uid)
 }
 
 static void
+test_lastrec_lock(void)
+{
+	char dir[] = "/tmp/pouch-lock-XXXXXX";
+	char *path, *err = NULL;
+	int a, b;
+
+	ok(mkdtemp(dir) != NULL, "lock dir made");
+	path = str_printf("%s/sub/last-a@h%%3A110", dir);
+	a = lastrec_lock(path, 0, &err);
+	ok(a >= 0, "the first lock is taken (and the directory made): %s", err ? err : "");
+	free(err);
+	err = NULL;
+	b = lastrec_lock(path, 50, &err);
+	is_int(b, -1, "a second lock waits 50 ms, then gives up");
+	ok(err && strstr(err, "another pouch has held it"), "and says why: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	lastrec_unlock(a);
+	b = lastrec_lock(path, 0, &err);
+	ok(b >= 0, "once let go, the lock is free again");
+	lastrec_unlock(b);
+	free(err);
+	free(path);
+	path = str_printf("%s/sub/last-a@h%%3A110.lock", dir);
+	unlink(path);
+	free(path);
+	path = str_printf("%s/sub", dir);
+	rmdir(path);
+	free(path);
+	rmdir(dir);
+}
+
+static void
 test_lastrec(void)
 {
 	char dir[] = "/tmp/pouch-last-XXXXXX";
@@ -668,6 +701,91 @@ test_outfile(void)
 	rmdir(dir);
 }
 
+/* Reads DIR/N.eml into buf; its length, or -1. */
+static ssize_t
+read_eml(const char *dir, unsigned long n, char *buf, size_t size)
+{
+	char *name = outfile_name(dir, n);
+	int fd = name ? open(name, O_RDONLY) : -1;
+	ssize_t r = fd >= 0 ? read(fd, buf, size) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	free(name);
+	return r;
+}
+
+static void
+test_outbatch(void)
+{
+	char dir[] = "/tmp/pouch-batch-XXXXXX";
+	struct outbatch b;
+	struct outfile f;
+	char *err = NULL, *name, buf[64];
+	unsigned long i;
+	int fd;
+
+	memset(&b, 0, sizeof b);
+	ok(mkdtemp(dir) != NULL, "batch dir made");
+	for (i = 1; i <= 3; i++) {
+		outfile_open(&f, dir, i, &err);
+		outfile_write(&f, "msg ", 4, &err);
+		buf[0] = (char)('0' + i);
+		outfile_write(&f, buf, 1, &err);
+		is_int(outbatch_add(&b, &f, &err), OUTFILE_OK, "file %lu added", i);
+		is_int(f.fd, -1, "the batch took over file %lu", i);
+	}
+	is_int((int)b.n, 3, "three files wait");
+	is_int(outbatch_full(&b), 0, "three small files do not fill a batch");
+	is_int(count_entries(dir), 3, "only the three temporary files so far");
+	name = outfile_name(dir, 1);
+	ok(access(name, F_OK) < 0, "no final name before landing");
+	free(name);
+	/* Message 2's name is taken meanwhile: it is refused, the others land. */
+	name = outfile_name(dir, 2);
+	fd = open(name, O_CREAT | O_WRONLY | O_EXCL, 0600);
+	(void)!write(fd, "mine", 4);
+	close(fd);
+	free(name);
+	is_int(outbatch_land(&b, &err), OUTFILE_EXISTS, "landing reports the name taken");
+	ok(err && strstr(err, "2.eml already exists"), "and says which: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	is_int((int)b.n, 0, "the batch is empty after landing");
+	is_mem(buf, (size_t)(read_eml(dir, 1, buf, sizeof buf) > 0 ? 5 : 0), "msg 1", 5, "1.eml landed");
+	is_mem(buf, (size_t)(read_eml(dir, 3, buf, sizeof buf) > 0 ? 5 : 0), "msg 3", 5, "3.eml landed");
+	is_mem(buf, (size_t)(read_eml(dir, 2, buf, sizeof buf) > 0 ? 4 : 0), "mine", 4, "2.eml not overwritten");
+	is_int(count_entries(dir), 3, "no temporary file left");
+
+	/* A file whose writes failed is refused at once and removed. */
+	outfile_open(&f, dir, 4, &err);
+	close(f.fd);
+	f.fd = open("/dev/null", O_RDONLY);
+	outfile_write(&f, "x", 1, &err);
+	free(err);
+	err = NULL;
+	is_int(outbatch_add(&b, &f, &err), OUTFILE_ERR, "a failed file is refused");
+	free(err);
+	err = NULL;
+	is_int((int)b.n, 0, "and not kept");
+	is_int(count_entries(dir), 3, "its temporary file is gone");
+
+	/* Full by count; freeing an unlanded batch leaves nothing behind. */
+	for (i = 10; i < 10 + OUTBATCH_MAX_FILES; i++) {
+		outfile_open(&f, dir, i, &err);
+		outbatch_add(&b, &f, &err);
+	}
+	is_int(outbatch_full(&b), 1, "%d files fill a batch", OUTBATCH_MAX_FILES);
+	outbatch_free(&b);
+	is_int(count_entries(dir), 3, "outbatch_free removes the files not landed");
+	for (i = 1; i <= 3; i++) {
+		name = outfile_name(dir, i);
+		unlink(name);
+		free(name);
+	}
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -676,8 +794,10 @@ main(void)
 	test_argv();
 	test_netrc();
 	test_lastrec();
+	test_lastrec_lock();
 	test_escape();
 	test_trace();
 	test_outfile();
+	test_outbatch();
 	return done_testing();
 }

@@ -398,6 +398,18 @@ class ErrQuit(Session):
         raise Hangup()
 
 
+class DropQuit(Session):
+    """QUIT commits the deletions, then the connection closes before the reply"""
+
+    def do_QUIT(self, arg):
+        if self.deleted:
+            self.srv.note("committed: " +
+                          " ".join(str(n) for n in sorted(self.deleted)))
+        else:
+            self.srv.note("committed: none")
+        raise Hangup()
+
+
 class ErrPass(Session):
     """PASS answers -ERR [AUTH] (wrong password)"""
 
@@ -598,6 +610,7 @@ SCENARIOS = {
     "stall-mid-retr": StallMidRetr,
     "err-retr-pending-dele": ErrRetrPendingDele,
     "err-quit": ErrQuit,
+    "drop-quit": DropQuit,
     "no-capa": NoCapa,
     "err-pass": ErrPass,
     "garbage-status": GarbageStatus,
