@@ -244,9 +244,9 @@ map_curl_error(struct pop3 *s, CURLcode rc, const char *user)
 		    "the server offers none of the login methods asked for (%s)",
 		    s->where, user, s->auth ? s->auth : "any");
 	case CURLE_USE_SSL_FAILED:
-		return pop3_fail(s, POP3_ERR_TLS, "%s does not offer STLS; the "
-		    "password is not sent in plain text (use pop3s://, or turn "
-		    "TLS off explicitly)", s->where);
+		return pop3_fail(s, POP3_ERR_TLS, "%s %s STLS; the password is not "
+		    "sent in plain text (use pop3s://, or turn TLS off explicitly)",
+		    s->where, s->stls_sent == 1 ? "refused" : "does not offer");
 	case CURLE_PEER_FAILED_VERIFICATION:
 		return pop3_fail(s, POP3_ERR_TLS, "the certificate of %s is not "
 		    "trusted: %s", s->where, why);

@@ -68,10 +68,14 @@ at_exit '[ -z "$srv_pid" ] || kill "$srv_pid"'
 # pouch_run ARGS...: runs pouch with the common options, sets $rc, $secs
 # (whole seconds, rounded up), $out, $err.
 pouch_run() {
+	pouch_tls --tls none "$@"
+}
+# pouch_tls: the same, with pouch's own TLS default (the TLS cases).
+pouch_tls() {
 	out=$dir/out
 	err=$dir/err
 	t0=$(now_ms)
-	timeout 60 "$POUCH" --tls none --password-command 'echo x' \
+	timeout 60 "$POUCH" --password-command 'echo x' \
 		--state-dir "$tmp/state" "$@" \
 		>"$out" 2>"$err" </dev/null
 	rc=$?
@@ -445,6 +449,67 @@ ok $? "$what: stderr says it timed out ('$KW_TIMEOUT')"
 [ "$secs" -lt 10 ]
 ok $? "$what: ended in ${secs}s (< 10)"
 is "$(sent)" "" "$what: pouch sent nothing before the greeting"
+case_end
+
+# ---------------------------------------------------------------------------
+# TLS faults. What matters besides a clear exit 4 (or 5 for a timeout): the
+# login never goes out in plain text.
+
+start_server stls-refused
+case_begin "stls-refused, --tls required"
+pouch_tls --timeout 5 --tls required "$url" stat
+is "$rc" 4 "$what: exit 4 (TLS)"
+grep -q 'refused STLS; the password is not sent in plain text' "$err"
+ok $? "$what: stderr says the server refused STLS and the password stays home"
+is "$(sent | tr '\n' ' ')" "CAPA STLS " "$what: only CAPA and STLS sent (no USER, no PASS)"
+case_end
+
+start_server stls-drop
+case_begin "stls-drop, --tls required"
+pouch_tls --timeout 5 --tls required "$url" stat
+is "$rc" 4 "$what: exit 4 (TLS)"
+has_err 'TLS handshake with 127\.0\.0\.1:[0-9]+ failed'
+ok $? "$what: stderr says the TLS handshake failed"
+is "$(sent | tr '\n' ' ')" "CAPA STLS " "$what: only CAPA and STLS sent (no USER, no PASS)"
+case_end
+
+start_server stls-drop
+case_begin "stls-drop, loopback default (STLS when offered)"
+pouch_tls --timeout 5 "$url" stat
+is "$rc" 4 "$what: exit 4 (TLS): STLS accepted then broken is not a reason to go on in plain text"
+is "$(sent | tr '\n' ' ')" "CAPA STLS " "$what: only CAPA and STLS sent (no USER, no PASS)"
+case_end
+
+start_server stls-plain
+case_begin "stls-plain, --tls required"
+pouch_tls --timeout 5 --tls required "$url" stat
+is "$rc" 4 "$what: exit 4 (TLS)"
+has_err 'TLS handshake with 127\.0\.0\.1:[0-9]+ failed'
+ok $? "$what: stderr says the TLS handshake failed"
+! sent | grep -Eq '^(USER|PASS|AUTH)'
+ok $? "$what: no USER, PASS or AUTH sent"
+[ "$secs" -lt 10 ]
+ok $? "$what: ended in ${secs}s (< 10)"
+case_end
+
+start_server normal
+case_begin "pop3s:// to a plain-text server"
+pouch_tls --timeout 5 "pop3s://u@127.0.0.1:$port" stat
+is "$rc" 4 "$what: exit 4 (TLS)"
+has_err 'TLS handshake with 127\.0\.0\.1:[0-9]+ failed'
+ok $? "$what: stderr says the TLS handshake failed"
+! sent | grep -Eq '^(USER|PASS|AUTH)'
+ok $? "$what: no USER, PASS or AUTH reached the server"
+case_end
+
+start_server no-greeting
+case_begin "pop3s://, the handshake is never answered"
+pouch_tls --timeout 2 "pop3s://u@127.0.0.1:$port" stat
+is "$rc" 5 "$what: exit 5 (timeout)"
+has_err "$KW_TIMEOUT"
+ok $? "$what: stderr says it timed out ('$KW_TIMEOUT')"
+[ "$secs" -lt 10 ]
+ok $? "$what: ended in ${secs}s (< 10)"
 case_end
 
 # ---------------------------------------------------------------------------

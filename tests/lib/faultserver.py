@@ -410,6 +410,39 @@ class DropQuit(Session):
         raise Hangup()
 
 
+class StlsSession(Session):
+    """Base of the STLS scenarios: CAPA lists STLS."""
+
+    def capa_lines(self):
+        return Session.capa_lines(self) + ["STLS"]
+
+
+class StlsRefused(StlsSession):
+    """CAPA lists STLS, but STLS answers -ERR (a downgrade: the login must not go out in clear)"""
+
+    def hook_STLS(self, arg):
+        self.err("TLS not available right now")
+        return True
+
+
+class StlsDrop(StlsSession):
+    """STLS answers +OK, then the connection closes before any handshake"""
+
+    def hook_STLS(self, arg):
+        self.ok("begin TLS negotiation")
+        raise Hangup()
+
+
+class StlsPlain(StlsSession):
+    """STLS answers +OK, then the server goes on in plain text (garbage to a TLS client)"""
+
+    def hook_STLS(self, arg):
+        self.ok("begin TLS negotiation")
+        self.line("+OK this is not TLS")
+        while True:
+            self.srv.log(repr(self.recv_some())[:60])
+
+
 class ErrPass(Session):
     """PASS answers -ERR [AUTH] (wrong password)"""
 
@@ -611,6 +644,9 @@ SCENARIOS = {
     "err-retr-pending-dele": ErrRetrPendingDele,
     "err-quit": ErrQuit,
     "drop-quit": DropQuit,
+    "stls-refused": StlsRefused,
+    "stls-drop": StlsDrop,
+    "stls-plain": StlsPlain,
     "no-capa": NoCapa,
     "err-pass": ErrPass,
     "garbage-status": GarbageStatus,
