@@ -222,6 +222,7 @@ pop3_free(struct pop3 *s)
 	free(s->error);
 	free(s->srvtext);
 	free(s->greeting);
+	free(s->sasl_challenge);
 	free(s->bad_greeting);
 	free(s->quit_text);
 	free(s->stext);

@@ -169,6 +169,46 @@ server_line(struct pop3 *s, const char *p, size_t len)
 		free(s->srvtext);
 		s->srvtext = str_ndup(p + t, len - t);
 	}
+	/* A continuation during SASL: for XOAUTH2 and OAUTHBEARER, after the
+	 * token, it is the server's error (RFC 7628 3.2.2), which libcurl
+	 * does not show: kept for the failure message. */
+	if (s->auth_sent && len >= 1 && p[0] == '+' && (len == 1 || p[1] == ' ')) {
+		free(s->sasl_challenge);
+		s->sasl_challenge = str_ndup(len > 2 ? p + 2 : "", len > 2 ?
+		    (len - 2 > 512 ? 512 : len - 2) : 0);
+	}
+}
+
+/* The server's SASL error challenge decoded (base64 of a JSON object, RFC
+ * 7628 3.2.2) into buf as printable ASCII, or "" when there is none. */
+static const char *
+sasl_error_text(const struct pop3 *s, char *buf, size_t size)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = s->sasl_challenge, *d;
+	unsigned long acc = 0;
+	size_t n = 0;
+	int bits = 0;
+
+	buf[0] = '\0';
+	if (!p || !s->auth || (strcasecmp(s->auth, "XOAUTH2") != 0 &&
+	    strcasecmp(s->auth, "OAUTHBEARER") != 0))
+		return buf;
+	for (; *p && *p != '=' && n + 1 < size; p++) {
+		if (!(d = strchr(b64, *p)) || !*p)
+			return buf[0] = '\0', buf;
+		acc = (acc << 6 | (unsigned long)(d - b64)) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			unsigned char c = (unsigned char)(acc >> (bits - 8));
+
+			bits -= 8;
+			buf[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		}
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 static int
@@ -211,6 +251,8 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ctx)
 				trace_client_line(s, p, len);
 			else if (starts_word(p, len, "STLS"))
 				s->stls_sent = 1;
+			if (starts_word(p, len, "AUTH"))
+				s->auth_sent = 1;
 			if (!nl)
 				break;
 			p += l + 1;
@@ -232,11 +274,15 @@ static enum pop3_status
 map_curl_error(struct pop3 *s, CURLcode rc, const char *user)
 {
 	const char *why = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
-	char *p;
+	char *p, sasl[160];
 
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
 	case CURLE_AUTH_ERROR:
+		if (*sasl_error_text(s, sasl, sizeof sasl))
+			return pop3_fail(s, POP3_ERR_AUTH,
+			    "%s refused the token of %s (%s: %s)", s->where, user,
+			    s->auth, sasl);
 		if (s->srvtext && *s->srvtext)
 			return pop3_fail(s, POP3_ERR_AUTH,
 			    "%s refused the login of %s", s->where, user);

@@ -49,6 +49,7 @@ struct pop3 {
 	char *error;		/* pouch's text */
 	char *srvtext;		/* the server's text of the last -ERR */
 	char *greeting;
+	char *sasl_challenge;	/* the last "+ ..." during a SASL exchange (base64) */
 	char *quit_text;
 	struct dbuf capa;	/* the CAPA body read after login */
 	int pipelining, tls_active;
@@ -58,7 +59,7 @@ struct pop3 {
 	curl_socket_t fd;
 	char errbuf[CURL_ERROR_SIZE];
 	/* login trace state (debug callback) */
-	int seen_greeting, stls_sent, sasl_active;
+	int seen_greeting, stls_sent, sasl_active, auth_sent;
 	char *bad_greeting;	/* the first line, when it is no POP3 status */
 
 	/* the queue: head is the oldest; unsent is the first not yet sent */

@@ -17,6 +17,9 @@
 #   --listen ADDR     listen address (default 127.0.0.1)
 #   --netns NAME      run Dovecot inside network namespace NAME
 #   --password PW     alice's password (default $DOVECOT_PASS or a fixed one)
+#   --oauth2 URL      an oauth2 passdb for XOAUTH2 and OAUTHBEARER that asks
+#                     the token introspection endpoint URL (RFC 7662, POST;
+#                     tests/lib/oauth2_introspect.py); adds both mechanisms
 #
 # It exports DOVECOT_DIR (its temp dir), DOVECOT_PORT, DOVECOT_MAILDIR,
 # DOVECOT_LOG, DOVECOT_PID, DOVECOT_USER (alice), DOVECOT_PASS, POUCH_URL
@@ -133,6 +136,25 @@ auth_mechanisms = $dv_mechs
 auth_verbose = yes
 auth_failure_delay = 0
 disable_plaintext_auth = no
+EOF
+		if [ -n "$dv_oauth2" ]; then
+			cat > "$DOVECOT_DIR/oauth2.conf.ext" <<EOF
+introspection_mode = post
+introspection_url = $dv_oauth2
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+EOF
+			cat <<EOF
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $DOVECOT_DIR/oauth2.conf.ext
+}
+EOF
+		fi
+		cat <<EOF
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%n $DOVECOT_DIR/passwd
@@ -178,7 +200,7 @@ EOF
 
 dovecot_start() {
 	dv_ssl=no dv_mechs="plain login" dv_listen=127.0.0.1 dv_maildir=
-	dv_netns= dv_apop= dv_extra_conf= dv_login_chroot=
+	dv_netns= dv_apop= dv_extra_conf= dv_login_chroot= dv_oauth2=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--ssl) dv_ssl=yes ;;
@@ -188,11 +210,13 @@ dovecot_start() {
 		--netns) dv_netns=$2; shift ;;
 		--maildir) dv_maildir=$2; shift ;;
 		--password) DOVECOT_PASS=$2; shift ;;
+		--oauth2) dv_oauth2=$2; shift ;;
 		*) echo "dovecot_start: unknown option $1" >&2; return 2 ;;
 		esac
 		shift
 	done
 	[ -n "$dv_apop" ] && dv_mechs="$dv_mechs apop"
+	[ -n "$dv_oauth2" ] && dv_mechs="$dv_mechs xoauth2 oauthbearer"
 	dovecot_find || { echo "dovecot_start: dovecot not found" >&2; return 1; }
 	dovecot_exec=
 	[ -n "$dv_netns" ] && dovecot_exec="ip netns exec $dv_netns"
@@ -378,7 +402,7 @@ dovecot.sh)
 		exit 0
 		;;
 	*)
-		echo "usage: dovecot.sh start [--ssl] [--apop] [--mechs M] [--maildir DIR] [--listen ADDR] [--netns NS] [--password PW]" >&2
+		echo "usage: dovecot.sh start [--ssl] [--apop] [--mechs M] [--maildir DIR] [--listen ADDR] [--netns NS] [--password PW] [--oauth2 URL]" >&2
 		echo "       dovecot.sh stop DIR" >&2
 		exit 2
 		;;
