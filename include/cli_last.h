@@ -58,6 +58,8 @@ struct run {
 	size_t ndele, capdele;
 	struct lastrec *rec;	/* loaded when first needed */
 	int rec_changed;	/* the record learned something besides retrievals */
+	int uidl_sent;		/* a whole UIDL has been submitted */
+	int rec_before_uidl;	/* rec was read before any UIDL was submitted */
 };
 
 /* In cli_run.c: wait for what is queued (-1 after a failure), and one

@@ -206,6 +206,7 @@ load_record(struct run *run)
 
 	if (run->rec)
 		return;
+	run->rec_before_uidl = !run->uidl_sent;
 	run->rec = lastrec_new(cfg->account);
 	if (!run->rec || !cfg->state_dir)
 		return;
@@ -268,6 +269,7 @@ cli_last_local(struct run *run, unsigned long *out)
 /* What is still on the server after QUIT: listed by UIDL, not deleted. */
 struct live {
 	const struct run *run;
+	const struct lastrec *before;	/* the record before this session's UIDL */
 	char **sorted;
 	size_t n;
 };
@@ -283,6 +285,10 @@ live_keep(void *ctx, const char *uid)
 {
 	struct live *l = ctx;
 
+	/* A UIDL this session's list could not know (retrieved by another
+	 * session that committed meanwhile) stays. */
+	if (!lastrec_has(l->before, uid))
+		return 1;
 	return bsearch(&uid, l->sorted, l->n, sizeof *l->sorted, str_cmp) != NULL;
 }
 
@@ -294,13 +300,17 @@ ul_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Drops from the record the UIDLs that were in it before this session
+ * listed the mailbox (before) and are gone now: deleted before the list,
+ * or by this session. */
 static size_t
-prune_record(struct run *run)
+prune_record(struct run *run, const struct lastrec *before)
 {
 	struct live l;
 	size_t i, gone;
 
 	l.run = run;
+	l.before = before;
 	l.n = 0;
 	l.sorted = malloc((run->nuids ? run->nuids : 1) * sizeof *l.sorted);
 	if (!l.sorted)
@@ -325,6 +335,7 @@ cli_last_commit(struct run *run)
 	unsigned long max = 0, below = 0;
 	char *path, *err = NULL;
 	int changed = run->rec_changed, lockfd;
+	struct lastrec *before = NULL;
 	size_t i;
 
 	if (!run->nretr && !run->ndele && !changed)
@@ -351,14 +362,18 @@ cli_last_commit(struct run *run)
 		free(path);
 		return;
 	}
-	lastrec_free(run->rec);
+	/* The record as read before this session's UIDL, if it was: what
+	 * pruning may drop is limited to it. */
+	before = run->rec_before_uidl ? run->rec : NULL;
+	if (!before)
+		lastrec_free(run->rec);
 	run->rec = NULL;
 	load_record(run);
 	if (!run->rec)
 		goto out;
 	if (run->rec_changed)
 		lastrec_set_nolast(run->rec, 1);
-	if (run->uidl_state == 1 && prune_record(run))
+	if (run->uidl_state == 1 && before && prune_record(run, before))
 		changed = 1;
 	max = lastrec_max(run->rec);
 	for (i = 0; i < run->nretr; i++) {
@@ -384,6 +399,7 @@ cli_last_commit(struct run *run)
 		fputc('\n', stderr);
 	}
 out:
+	lastrec_free(before);
 	lastrec_unlock(lockfd);
 	free(err);
 	free(path);

@@ -12,11 +12,13 @@
  * is gone, with no QUIT at all), so nothing is deleted.
  */
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli_last.h"
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -183,28 +185,39 @@ stdout_failed(struct run *run, const char *label)
 		run_fail(run, EXIT_POUCH_LOCAL, label, "writing to stdout failed", NULL);
 }
 
-/* Where the next byte to stdout goes when stdout is a regular file (so a
- * partial body can be cut off again), else -1. */
+/* Where the body about to go to stdout will start, when it can be cut off
+ * again: stdout is a regular file, pouch writes at its end (O_APPEND, or the
+ * offset is the size), and stderr is not the same file. Else -1. */
 static long long
 stdout_offset(void)
 {
-	struct stat st;
+	struct stat st, se;
 	off_t off;
+	int fl;
 
-	if (fstat(STDOUT_FILENO, &st) < 0 || !S_ISREG(st.st_mode))
+	if (fflush(stdout) != 0 || fstat(STDOUT_FILENO, &st) < 0 || !S_ISREG(st.st_mode))
 		return -1;
-	off = ftello(stdout);
-	return off < 0 ? -1 : (long long)off;
+	if (fstat(STDERR_FILENO, &se) == 0 && se.st_dev == st.st_dev && se.st_ino == st.st_ino)
+		return -1;	/* 2>&1: an error line would be cut too */
+	fl = fcntl(STDOUT_FILENO, F_GETFL);
+	if (fl < 0)
+		return -1;
+	off = (fl & O_APPEND) ? st.st_size : lseek(STDOUT_FILENO, 0, SEEK_CUR);
+	if (off < 0 || off != st.st_size)
+		return -1;	/* "1<>file": what lies beyond is not pouch's */
+	return (long long)off;
 }
 
 /* A RETR or TOP to stdout failed after part of its body went out. On a
- * regular file ("retr 3 > msg.eml") the part is cut off again, so the file
- * never holds a partial message; on a pipe or a terminal it cannot be, and
- * stderr says so. */
+ * regular file ("retr 3 > msg.eml", "retr 3 >> mbox") the part is cut off
+ * again, so the file never ends in a partial message, provided the file
+ * still ends within what pouch wrote; on a pipe or a terminal it cannot
+ * be, and stderr says so. */
 static void
 stdout_unwind(struct run *run, struct req *q)
 {
 	char label[64];
+	struct stat st;
 	int cut = 0;
 
 	if (!q->to_stdout || !q->out_started || !q->out_bytes)
@@ -213,8 +226,12 @@ stdout_unwind(struct run *run, struct req *q)
 	if (q->out_start >= 0) {
 		clearerr(stdout);
 		(void)fflush(stdout);
-		cut = ftruncate(STDOUT_FILENO, (off_t)q->out_start) == 0 &&
-		    fseeko(stdout, (off_t)q->out_start, SEEK_SET) == 0;
+		/* Whatever stdio could not write is dropped with the rest. */
+		__fpurge(stdout);
+		if (fstat(STDOUT_FILENO, &st) == 0 && st.st_size >= q->out_start &&
+		    (unsigned long long)(st.st_size - q->out_start) <= q->out_bytes)
+			cut = ftruncate(STDOUT_FILENO, (off_t)q->out_start) == 0 &&
+			    fseeko(stdout, (off_t)q->out_start, SEEK_SET) == 0;
 	}
 	progress_clear(run);
 	if (cut)
@@ -329,6 +346,7 @@ retr_done(struct req *q, const struct pop3_reply *r)
 	if (q->to_stdout) {
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			stdout_failed(run, label);
+			stdout_unwind(run, q);
 			return;
 		}
 		cli_last_retrieved(run, q->n);
@@ -447,8 +465,10 @@ on_done(void *ctx, const struct pop3_reply *r)
 		cli_last_rset(run);
 		break;
 	case POP3_TOP:
-		if (fflush(stdout) != 0 || ferror(stdout))
+		if (fflush(stdout) != 0 || ferror(stdout)) {
 			stdout_failed(run, "TOP");
+			stdout_unwind(run, q);
+		}
 		break;
 	default:
 		break;
@@ -492,6 +512,12 @@ reqs_free(struct run *run)
 {
 	size_t i;
 
+	/* The engine still holds requests (their ctx, a RETR's expect_sizep)
+	 * when a submit failed after others went in: they are freed after
+	 * pop3_free, which completes them. */
+	if (run->s && pop3_pending(run->s))
+		return;
+
 	for (i = 0; i < run->nreqs; i++) {
 		struct req *q = run->reqs[i];
 
@@ -521,6 +547,8 @@ submit(struct run *run, struct req *q, unsigned long long expect)
 	q->expect = expect;
 	if (q->cmd == POP3_RETR)
 		r.expect_sizep = &q->expect;
+	if (q->cmd == POP3_UIDL && !q->n)
+		run->uidl_sent = 1;
 	if (q->cmd == POP3_RETR || q->cmd == POP3_TOP)
 		r.on_data = q->aux ? NULL : on_data;
 	if (q->cmd == POP3_RETR && !q->aux)
@@ -871,6 +899,7 @@ cli_run(const struct cli_session_cfg *cfg)
 			run_finish(&run);
 	}
 	pop3_free(run.s);
+	run.s = NULL;
 	cli_trace_flush(&run.trace);
 	reqs_free(&run);
 	free(run.reqs);

@@ -197,6 +197,34 @@ ok $? "$what: stderr says the partial message was cut"
 case_end
 
 start_server drop-mid-retr
+case_begin "drop-mid-retr to stdout appended to a file (>>)"
+printf 'From old\nkeep me\n' >"$dir/mbox"
+t0=$(now_ms)
+timeout 60 "$POUCH" --tls none --password-command 'echo x' --state-dir "$tmp/state" \
+	--timeout 5 "$url" retr 2 >>"$dir/mbox" 2>"$dir/err" </dev/null
+rc=$?
+err=$dir/err
+is "$rc" 5 "$what: exit 5 (network)"
+is "$(od -c "$dir/mbox")" "$(printf 'From old\nkeep me\n' | od -c)" \
+	"$what: the file is as it was before: only the partial message is cut"
+grep -qx 'pouch: RETR 2: the partial message was cut from standard output' "$err"
+ok $? "$what: stderr says the partial message was cut"
+case_end
+
+start_server drop-mid-retr
+case_begin "drop-mid-retr to stdout and stderr in one file (2>&1)"
+timeout 60 "$POUCH" --tls none --password-command 'echo x' --state-dir "$tmp/state" \
+	--timeout 5 "$url" retr 2 >"$dir/both" 2>&1 </dev/null
+rc=$?
+err=$dir/both
+is "$rc" 5 "$what: exit 5 (network)"
+grep -q 'connection closed\|closed the connection' "$dir/both"
+ok $? "$what: the error line is still in the file (nothing cut)"
+grep -q '^pouch: RETR 2: standard output got a partial message ([0-9]* octets)$' "$dir/both"
+ok $? "$what: and the file says a partial message is in it"
+case_end
+
+start_server drop-mid-retr
 case_begin "drop-mid-retr to stdout, a pipe"
 { timeout 60 "$POUCH" --tls none --password-command 'echo x' --state-dir "$tmp/state" \
 	--timeout 5 "$url" retr 2 2>"$dir/err" </dev/null; echo $? >"$dir/rc"; } | cat >"$dir/piped"
@@ -310,6 +338,41 @@ pouch_run --timeout 5 "$url" stat
 is "$rc" 5 "$what: exit 5 (network: no reply to QUIT)"
 grep -qx 'pouch: nothing was deleted' "$err"
 ok $? "$what: stderr says nothing was deleted"
+case_end
+
+# ---------------------------------------------------------------------------
+# new-mail: two sessions on one account end at once. Session 2 lists 3
+# messages and retrieves message 1; session 3, started later, sees a 4th
+# (new mail), retrieves it and commits first; then session 2 commits. The
+# record must keep both: session 2's list could not know message 4, so it
+# must not prune its UIDL.
+
+start_server new-mail --connections 4
+case_begin "new-mail: two sessions commit the LAST record at once"
+st=$tmp/state-nm
+pl() {
+	timeout 60 "$POUCH" --tls none --password-command 'echo x' --state-dir "$st" \
+		--timeout 10 "$url" "$@" </dev/null
+}
+pl last >/dev/null 2>"$dir/err1"
+pl retr 1 >/dev/null 2>"$dir/err2" &
+bg=$!
+sleep 1
+pl retr 4 >/dev/null 2>"$dir/err3"
+rc3=$?
+wait $bg
+rc2=$?
+last=$(pl last 2>"$dir/err4")
+rc=$rc2
+cat "$dir/err1" "$dir/err2" "$dir/err3" "$dir/err4" >"$dir/err"
+err=$dir/err
+is "$rc2:$rc3" "0:0" "$what: both sessions succeed"
+grep -q '^# QUIT of connection 2 held back' "$log"
+ok $? "$what: session 2's QUIT was held back while session 3 ran"
+rec=$(find "$st" -name 'last-*' ! -name '*.lock' | head -1)
+is "$(grep '^uid ' "$rec" 2>/dev/null | sort | tr '\n' ' ')" "uid uid-1 uid uid-4 " \
+	"$what: the record keeps both sessions' retrievals (uid-1 and uid-4)"
+is "$last" 4 "$what: LAST from the record: 4"
 case_end
 
 # ---------------------------------------------------------------------------

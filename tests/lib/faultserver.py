@@ -42,6 +42,7 @@ import os
 import select
 import socket
 import sys
+import threading
 import time
 
 CRLF = b"\r\n"
@@ -410,6 +411,28 @@ class DropQuit(Session):
         raise Hangup()
 
 
+class NewMail(Session):
+    """LAST unknown; connections 1-2 see 3 messages, later ones a 4th; connection 2 answers QUIT 3 s late; connections served at once"""
+
+    concurrent = True
+
+    def __init__(self, srv, conn, number):
+        Session.__init__(self, srv, conn, number)
+        if number >= 3:
+            self.msgs = self.msgs + [self.eol.join([
+                b"From: late@example.org", b"Subject: new mail", b"",
+                b"It came after the first sessions listed the mailbox.", b""])]
+
+    def do_LAST(self, arg):
+        self.err("unknown command")
+
+    def do_QUIT(self, arg):
+        if self.number == 2:
+            self.srv.note("QUIT of connection 2 held back")
+            time.sleep(3)
+        Session.do_QUIT(self, arg)
+
+
 class StlsSession(Session):
     """Base of the STLS scenarios: CAPA lists STLS."""
 
@@ -644,6 +667,7 @@ SCENARIOS = {
     "err-retr-pending-dele": ErrRetrPendingDele,
     "err-quit": ErrQuit,
     "drop-quit": DropQuit,
+    "new-mail": NewMail,
     "stls-refused": StlsRefused,
     "stls-drop": StlsDrop,
     "stls-plain": StlsPlain,
@@ -669,6 +693,7 @@ class Server:
         self.scenario = args.scenario
         self.cls = SCENARIOS[args.scenario]
         self.logf = open(args.log, "a") if args.log else None
+        self.lock = threading.Lock()
         self.deadline = time.monotonic() + args.lifetime
         self.pause = args.pause
         self.eol = b"\n" if args.scenario == "lf-only" else CRLF
@@ -682,8 +707,9 @@ class Server:
 
     def log(self, line):
         if self.logf:
-            self.logf.write(line + "\n")
-            self.logf.flush()
+            with self.lock:
+                self.logf.write(line + "\n")
+                self.logf.flush()
 
     def note(self, text):
         self.log("# " + text)
@@ -704,6 +730,7 @@ class Server:
         with open(tmp, "w") as f:
             f.write("%d\n" % port)
         os.rename(tmp, port_file)
+        threads = []
         for number in range(1, connections + 1):
             left = self.deadline - time.monotonic()
             if left <= 0:
@@ -716,22 +743,32 @@ class Server:
                 self.note("lifetime over")
                 break
             self.note("connection %d" % number)
-            sess = self.cls(self, conn, number)
-            try:
-                sess.serve()
-            except Closed:
-                self.note("closed by client")
-            except Hangup:
-                self.note("closed by server")
-            except LifetimeOver:
-                self.note("lifetime over")
-            finally:
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                conn.close()
+            if getattr(self.cls, "concurrent", False):
+                t = threading.Thread(target=self.serve_one, args=(conn, number))
+                t.start()
+                threads.append(t)
+            else:
+                self.serve_one(conn, number)
         ls.close()
+        for t in threads:
+            t.join()
+
+    def serve_one(self, conn, number):
+        sess = self.cls(self, conn, number)
+        try:
+            sess.serve()
+        except Closed:
+            self.note("closed by client")
+        except Hangup:
+            self.note("closed by server")
+        except LifetimeOver:
+            self.note("lifetime over")
+        finally:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
 
 
 def main():
