@@ -111,6 +111,22 @@ for mech in APOP CRAM-MD5 PLAIN; do
 		"$POUCH_URL" stat >"$t/out" 2>"$t/err"; rc=$?
 	is "$rc:$(cat "$t/out")" "3:" "--auth $mech, wrong password: exit 3, no output"
 done
+# No retry storm: a refused password is one attempt on one connection,
+# whatever the server offers, and the message says who refused whom.
+for mech in default USER; do
+	a=
+	[ $mech = USER ] && a="--auth USER"
+	before=$(grep -c 'auth failed' "$DOVECOT_LOG")
+	"$POUCH" --password-command "echo wrong-$pw" --state-dir "$t/state" $a \
+		"$POUCH_URL" stat >"$t/out" 2>"$t/err"; rc=$?
+	is "$rc" 3 "wrong password ($mech): exit 3"
+	grep -q "^pouch: login failed: 127\.0\.0\.1:$DOVECOT_PORT refused the login of alice; server said: -ERR " "$t/err"
+	ok $? "wrong password ($mech): stderr says the server refused alice's login and quotes it"
+	log_wait 'auth failed' $((before + 1)) >/dev/null
+	sleep 0.3
+	is "$(grep 'auth failed' "$DOVECOT_LOG" | tail -n +$((before + 1)) | sed -n 's/.*auth failed, \([0-9]*\) attempts.*/\1/p' | tr '\n' ' ')" \
+		"1 " "wrong password ($mech): one connection, one attempt (Dovecot's log)"
+done
 dovecot_stop
 
 # A server that offers only PLAIN (no APOP timestamp, no CRAM-MD5).
