@@ -4,6 +4,7 @@
  * flight (pipelined), and the input goes to pop3_feed in chunks whose size
  * the first byte picks. Checks what every on_done may rely on: replies in
  * order, each request completed exactly once, items and bodies consistent.
+ * RETR 2 may take its expected size from the LIST before it (expect_sizep).
  * No network: the engine's parsing and completion paths only.
  */
 #include <stdint.h>
@@ -14,6 +15,10 @@
 
 static int done_count, data_stop, data_calls;
 static unsigned long long streamed;
+/* What the whole LIST said of message 2: RETR 2 reads it through
+ * expect_sizep when the body ends, as the command line's pipelined LIST
+ * does. */
+static unsigned long long list_size2;
 
 static int
 on_data(void *ctx, const char *p, size_t n)
@@ -41,6 +46,8 @@ on_done(void *ctx, const struct pop3_reply *r)
 	for (i = 0; i < r->nitems; i++) {
 		if (r->items[i].n == 0)
 			abort();
+		if (r->cmd == POP3_LIST && r->items[i].n == 2)
+			list_size2 = r->items[i].size;
 		if (r->cmd == POP3_UIDL && (!r->items[i].uid ||
 		    strlen(r->items[i].uid) == 0 ||
 		    strlen(r->items[i].uid) > POP3_UID_MAX))
@@ -93,6 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s->pipelining = 1;
 	s->window = 64;
 	done_count = 0;
+	list_size2 = 0;
 	data_calls = 0;
 	streamed = 0;
 	for (i = 0; i < nreq; i++) {
@@ -102,6 +110,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.n = reqs[i].n;
 		r.lines = 2;
 		r.expect_size = r.cmd == POP3_RETR ? data[2] : 0;
+		if (r.cmd == POP3_RETR && r.n == 2 && (data[2] & 1))
+			r.expect_sizep = &list_size2;
 		r.on_data = reqs[i].stream ? on_data : NULL;
 		r.on_done = on_done;
 		r.ctx = (void *)(uintptr_t)i;
