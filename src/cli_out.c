@@ -421,44 +421,42 @@ outbatch_full(const struct outbatch *b)
 	return b->n >= OUTBATCH_MAX_FILES || b->bytes >= OUTBATCH_MAX_BYTES;
 }
 
+/* One step of landing on file f: a failure marks f and is kept in
+ * (*st, *err) when it is the first. */
+static void
+land_step(struct outfile *f, enum outfile_status (*step)(struct outfile *, char **),
+    enum outfile_status *st, char **err)
+{
+	char *ferr = NULL;
+	enum outfile_status fst;
+
+	if (f->failed)
+		return;
+	fst = step(f, &ferr);
+	if (fst == OUTFILE_OK)
+		return;
+	f->failed = 1;
+	if (*st == OUTFILE_OK) {
+		*st = fst;
+		*err = ferr;
+	} else {
+		free(ferr);
+	}
+}
+
 enum outfile_status
 outbatch_land(struct outbatch *b, char **err)
 {
-	enum outfile_status st = OUTFILE_OK, fst;
-	char *ferr;
+	enum outfile_status st = OUTFILE_OK;
 	size_t i, k;
 
 	/* Every file is landed on its own: one that fails (a name taken
 	 * meanwhile, a full disk) does not hold back the others; the first
 	 * failure is reported. Pass 1 fsyncs them all, pass 2 names them. */
-	for (i = 0; i < b->n; i++) {
-		ferr = NULL;
-		fst = outfile_sync_close(&b->f[i], &ferr);
-		if (fst != OUTFILE_OK) {
-			b->f[i].failed = 1;
-			if (st == OUTFILE_OK) {
-				st = fst;
-				*err = ferr;
-			} else {
-				free(ferr);
-			}
-		}
-	}
-	for (i = 0; i < b->n; i++) {
-		if (b->f[i].failed)
-			continue;
-		ferr = NULL;
-		fst = outfile_link(&b->f[i], &ferr);
-		if (fst != OUTFILE_OK) {
-			b->f[i].failed = 1;
-			if (st == OUTFILE_OK) {
-				st = fst;
-				*err = ferr;
-			} else {
-				free(ferr);
-			}
-		}
-	}
+	for (i = 0; i < b->n; i++)
+		land_step(&b->f[i], outfile_sync_close, &st, err);
+	for (i = 0; i < b->n; i++)
+		land_step(&b->f[i], outfile_link, &st, err);
 	/* The new names are durable once their directory is: one fsync per
 	 * directory (the first landed file of each). */
 	for (i = 0; i < b->n; i++) {

@@ -325,12 +325,16 @@ class Session:
     def do_LAST(self, arg):
         self.ok("0")
 
-    def do_QUIT(self, arg):
+    def commit(self):
+        """What QUIT commits, noted in the log."""
         if self.deleted:
             self.srv.note("committed: " +
                           " ".join(str(n) for n in sorted(self.deleted)))
         else:
             self.srv.note("committed: none")
+
+    def do_QUIT(self, arg):
+        self.commit()
         self.ok("bye")
         raise Hangup()
 
@@ -403,11 +407,7 @@ class DropQuit(Session):
     """QUIT commits the deletions, then the connection closes before the reply"""
 
     def do_QUIT(self, arg):
-        if self.deleted:
-            self.srv.note("committed: " +
-                          " ".join(str(n) for n in sorted(self.deleted)))
-        else:
-            self.srv.note("committed: none")
+        self.commit()
         raise Hangup()
 
 
