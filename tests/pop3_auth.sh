@@ -13,16 +13,6 @@ at_exit "rm -rf '$t'"
 	{ echo "Bail out! gen-mailbox failed"; exit 1; }
 all_stat="40 $(awk '{s += $2} END {print s}' "$t/man")"
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
-# Wait until Dovecot's log (written by a separate process) has $2 lines
-# matching $1, then print the count.
-log_wait() {
-	i=0
-	while [ "$(grep -c -E "$1" "$DOVECOT_LOG")" -lt "$2" ] && [ $i -lt 60 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	grep -c -E "$1" "$DOVECOT_LOG"
-}
 b64() { printf "$1" | base64 | tr -d '\n'; }
 # No trace line may hold the password, nor any base64 form of a payload
 # built from it.
@@ -43,7 +33,7 @@ for mech in USER APOP PLAIN LOGIN CRAM-MD5; do
 	logins=$((logins + 1))
 	want=$mech
 	[ $mech = USER ] && want=PLAIN    # Dovecot logs USER/PASS as PLAIN
-	log_wait 'Login: user=<alice>' $logins >/dev/null
+	dovecot_log_wait 'Login: user=<alice>' $logins
 	is "$(grep 'Login: user=<alice>' "$DOVECOT_LOG" | tail -1 | sed -n 's/.*method=\([A-Z0-9-]*\).*/\1/p')" \
 		"$want" "--auth $mech: Dovecot logged method=$want"
 	secrets_absent "$t/trace.$mech"
@@ -92,7 +82,7 @@ for mech in SCRAM-SHA-1 SCRAM-SHA-256; do
 	fi
 	is "$rc:$(cat "$t/out")" "0:$all_stat" "--auth $mech: stat"
 	logins=$((logins + 1))
-	log_wait 'Login: user=<alice>' $logins >/dev/null
+	dovecot_log_wait 'Login: user=<alice>' $logins
 	is "$(grep 'Login: user=<alice>' "$DOVECOT_LOG" | tail -1 | sed -n 's/.*method=\([A-Z0-9-]*\).*/\1/p')" \
 		"$mech" "--auth $mech: Dovecot logged method=$mech"
 	secrets_absent "$t/trace.$mech"
@@ -122,7 +112,7 @@ for mech in default USER; do
 	is "$rc" 3 "wrong password ($mech): exit 3"
 	grep -q "^pouch: login failed: 127\.0\.0\.1:$DOVECOT_PORT refused the login of alice; server said: -ERR " "$t/err"
 	ok $? "wrong password ($mech): stderr says the server refused alice's login and quotes it"
-	log_wait 'auth failed' $((before + 1)) >/dev/null
+	dovecot_log_wait 'auth failed' $((before + 1))
 	sleep 0.3
 	is "$(grep 'auth failed' "$DOVECOT_LOG" | tail -n +$((before + 1)) | sed -n 's/.*auth failed, \([0-9]*\) attempts.*/\1/p' | tr '\n' ' ')" \
 		"1 " "wrong password ($mech): one connection, one attempt (Dovecot's log)"
@@ -141,7 +131,7 @@ for mech in APOP CRAM-MD5; do
 done
 out=$(p --auth PLAIN "$POUCH_URL" stat 2>&1); rc=$?
 is "$rc:$out" "0:$all_stat" "--auth PLAIN, offered: stat"
-log_wait 'Login: user=<alice>' 1 >/dev/null
+dovecot_log_wait 'Login: user=<alice>' 1
 sleep 0.3
 is "$(grep -c 'Login: user=<alice>' "$DOVECOT_LOG")" 1 "only the PLAIN session logged in"
 

@@ -27,14 +27,6 @@ while [ ! -s "$t/ip.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 dovecot_start --oauth2 "http://127.0.0.1:$(cat "$t/ip.port")/introspect" --maildir "$t/mb" ||
 	{ echo "Bail out! dovecot_start failed"; exit 1; }
 p() { "$POUCH" --state-dir "$t/state" --timeout 10 "$@"; }
-# Wait until Dovecot's log has $2 lines matching $1.
-log_wait() {
-	i=0
-	while [ "$(grep -c -E "$1" "$DOVECOT_LOG")" -lt "$2" ] && [ $i -lt 60 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
 
 logins=0 oks=0 bads=0
 for mech in XOAUTH2 OAUTHBEARER; do
@@ -42,7 +34,7 @@ for mech in XOAUTH2 OAUTHBEARER; do
 		>"$t/out" 2>"$t/trace.$mech"; rc=$?
 	is "$rc:$(cat "$t/out")" "0:$all_stat" "--auth $mech with the right token: stat"
 	logins=$((logins + 1)) oks=$((oks + 1))
-	log_wait 'Login: user=<alice>' $logins
+	dovecot_log_wait 'Login: user=<alice>' $logins
 	is "$(grep 'Login: user=<alice>' "$DOVECOT_LOG" | tail -1 | sed -n 's/.*method=\([A-Z0-9-]*\).*/\1/p')" \
 		"$mech" "--auth $mech: Dovecot logged method=$mech"
 	is "$(grep -c '^token ok$' "$t/ip.log")" "$oks" "--auth $mech: the endpoint was asked about the token"

@@ -5,6 +5,8 @@
 #   dovecot_reset_mailbox      put the served mailbox back as it was
 #   dovecot_stop               stop it now (also done at exit)
 #   dovecot_log_count REGEX    how many lines of Dovecot's log match
+#   dovecot_log_wait REGEX N   wait (up to 3 s) until N lines match: the log
+#                              is written by another process
 #   dovecot_maildir_count      how many messages the served Maildir holds
 # One server at a time per shell: stop one before starting the next.
 #
@@ -360,6 +362,14 @@ dovecot_log_count() {
 	grep -c -E "$1" "$DOVECOT_LOG" 2>/dev/null
 }
 
+dovecot_log_wait() {
+	dv_i=0
+	while [ "$(dovecot_log_count "$1")" -lt "$2" ] && [ $dv_i -lt 60 ]; do
+		sleep 0.05
+		dv_i=$((dv_i + 1))
+	done
+}
+
 # Messages now in the served Maildir (cur + new).
 dovecot_maildir_count() {
 	ls "$DOVECOT_MAILDIR/cur" "$DOVECOT_MAILDIR/new" | grep -c -v -e '^$' -e ':$'
@@ -390,14 +400,9 @@ dovecot.sh)
 			exit 2
 		}
 		DOVECOT_PID=$(cat "$DOVECOT_DIR/dovecot.pid")
-		# Not our child here: wait by polling only.
-		kill -TERM "$DOVECOT_PID" 2>/dev/null
-		i=0
-		while kill -0 "$DOVECOT_PID" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.05
-			i=$((i + 1))
-		done
-		kill -0 "$DOVECOT_PID" 2>/dev/null && kill -KILL "$DOVECOT_PID"
+		# Not our child here: dovecot_stop_pid's wait returns at once,
+		# its polling does the waiting.
+		dovecot_stop_pid
 		rm -rf "$DOVECOT_DIR"
 		exit 0
 		;;
