@@ -50,7 +50,9 @@ struct pop3_commit {
  *   POP3_OK          QUIT accepted; res says what happened. Deleted and
  *                    gone marks are removed from m; kept ones stay.
  *   POP3_ERR_SERVER  UIDL refused (no DELE, no QUIT: the session stands),
- *                    a DELE refused (RSET and QUIT sent: nothing deleted),
+ *                    a DELE refused (RSET and QUIT sent: nothing deleted;
+ *                    RSET refused too: no QUIT, the caller closes the
+ *                    session with pop3_free, which sends none),
  *                    or QUIT refused (the server may have deleted nothing
  *                    or everything: RFC 1939 says nothing). m is unchanged.
  *   fatal statuses   the connection is gone without QUIT: nothing deleted;

@@ -152,11 +152,11 @@ dele_done(void *ctx, const struct pop3_reply *r)
 		c->dele_ok++;
 }
 
+/* Keeps a reply's own status (RSET's: -ERR is not a failure of the call). */
 static void
-ignore_done(void *ctx, const struct pop3_reply *r)
+status_done(void *ctx, const struct pop3_reply *r)
 {
-	(void)ctx;
-	(void)r;
+	*(enum pop3_status *)ctx = r->status;
 }
 
 enum pop3_status
@@ -216,10 +216,15 @@ pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
 		goto out;
 	if (c.dele_ok != c.ndele) {
 		/* All or nothing: undo the accepted ones, then leave. */
+		enum pop3_status rst = POP3_ERR_NET;
+
 		memset(&r, 0, sizeof r);
 		r.cmd = POP3_RSET;
-		r.on_done = ignore_done;
-		if (pop3_call(s, &r) == POP3_OK)
+		r.on_done = status_done;
+		r.ctx = &rst;
+		/* Only an accepted RSET makes QUIT safe; else the connection
+		 * is left for the caller to close without QUIT. */
+		if (pop3_call(s, &r) == POP3_OK && rst == POP3_OK)
 			pop3_quit(s, &text);
 		st = POP3_ERR_SERVER;
 		goto out;

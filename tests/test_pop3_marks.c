@@ -179,6 +179,36 @@ test_refused(void)
 	pop3_marks_free(m);
 }
 
+static const struct step rset_refused_steps[] = {
+	LOGIN, UIDL4,
+	{ "DELE 2", "+OK\r\n", 0, 0, 0 },
+	{ "DELE 4", "-ERR locked\r\n", 0, 0, 0 },
+	{ "RSET", "-ERR cannot reset\r\n", 0, 0, 0 },
+	END,
+};
+
+/* RSET refused after a refused DELE: QUIT would commit DELE 2, so none. */
+static void
+test_rset_refused(void)
+{
+	static const char *const u[] = { "b", "d", NULL };
+	struct fake f;
+	struct pop3 *s;
+	struct pop3_marks *m = marks(u);
+	struct pop3_commit res;
+
+	fake_start(&f, rset_refused_steps);
+	s = session(&f);
+	is_int(pop3_marks_commit(s, m, NULL, NULL, &res), POP3_ERR_SERVER,
+	    "RSET refused: the commit fails");
+	is_int(pop3_marks_count(m), 2, "RSET refused: the marks stay");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(after_login(&f), "UIDL\r\nDELE 2\r\nDELE 4\r\nRSET\r\n",
+	    "RSET refused: no QUIT, so the accepted DELE 2 is never committed");
+	pop3_marks_free(m);
+}
+
 static const struct step nouidl_steps[] = {
 	LOGIN,
 	{ "UIDL", "-ERR no UIDL here\r\n", 0, 0, 0 },
@@ -242,6 +272,7 @@ main(void)
 	test_commit();
 	test_durable();
 	test_refused();
+	test_rset_refused();
 	test_odd();
 	return done_testing();
 }
