@@ -631,6 +631,19 @@ login_done(void *ctx, const struct pop3_reply *r)
 		*failed = 1;
 }
 
+/* A failed connect leaves no half-made session behind, not even after a
+ * USAGE error (which pop3_fail does not treat as fatal). Returns st. */
+static enum pop3_status
+login_failed(struct pop3 *s, enum pop3_status st)
+{
+	if (s->state != P_DEAD) {
+		pop3_close_conn(s);
+		s->state = P_DEAD;
+		s->fatal = st;
+	}
+	return st;
+}
+
 enum pop3_status
 pop3_connect(struct pop3 *s)
 {
@@ -641,15 +654,8 @@ pop3_connect(struct pop3 *s)
 	if (s->state != P_NEW)
 		return pop3_fail(s, POP3_ERR_USAGE, "pop3_connect called twice");
 	st = pop3_login_curl(s);
-	if (st != POP3_OK) {
-		/* a USAGE error leaves no half-made session behind either */
-		if (s->state != P_DEAD) {
-			pop3_close_conn(s);
-			s->state = P_DEAD;
-			s->fatal = st;
-		}
-		return st;
-	}
+	if (st != POP3_OK)
+		return login_failed(s, st);
 	if (s->password) {
 		/* USER/PASS by the engine: the replies decide */
 		memset(&r, 0, sizeof r);
@@ -668,7 +674,9 @@ pop3_connect(struct pop3 *s)
 		}
 		pop3_wipe(&s->password);
 		if (st == POP3_ERR_NOMEM || st == POP3_ERR_USAGE)
-			return pop3_fail(s, st, "out of memory");
+			return login_failed(s, pop3_fail(s, st, st == POP3_ERR_USAGE ?
+			    "the user name or the password holds a line break" :
+			    "out of memory"));
 		if (st != POP3_OK)
 			return st;
 		if (failed)

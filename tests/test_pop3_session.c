@@ -677,6 +677,44 @@ test_login(void)
 	    POP3_TLS_REQUIRED, 3000, POP3_ERR_TLS, "STLS");
 }
 
+static const struct step crlf_user_steps[] = {
+	GREET, PRECAPA,
+	END,
+};
+
+/* A user name with a line break is refused before it goes out (it would
+ * smuggle a command in), and the session is closed, as after any failed
+ * connect. */
+static void
+test_crlf_user(void)
+{
+	struct fake f;
+	struct pop3 *s;
+	struct pop3_opts o;
+	struct pop3_req r;
+	char url[64];
+
+	fake_start(&f, crlf_user_steps);
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", f.port);
+	memset(&o, 0, sizeof o);
+	o.url = url;
+	o.user = "u\r\nDELE 1";
+	o.password = "p4ss";
+	o.auth = "USER";
+	o.connect_timeout_ms = 2000;
+	o.reply_timeout_ms = 2000;
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), POP3_ERR_USAGE, "user with CR LF: usage error");
+	ok(strstr(pop3_error(s), "line break") != NULL,
+	    "user with CR LF: the error says so (%s)", pop3_error(s));
+	memset(&r, 0, sizeof r);
+	r.cmd = POP3_NOOP;
+	is_int(pop3_submit(s, &r), POP3_ERR_USAGE,
+	    "user with CR LF: the session is closed, nothing more goes out");
+	pop3_free(s);
+	fake_stop(&f);
+}
+
 /* An address of this machine that is not on the loopback, or NULL. */
 static const char *
 outside_address(char *buf, size_t size)
@@ -809,6 +847,7 @@ main(void)
 	test_nonblocking();
 	test_connect_cancel();
 	test_login();
+	test_crlf_user();
 	test_usage();
 	test_tls_policy();
 	return done_testing();
