@@ -35,6 +35,10 @@ char *charset_fix_utf8(const char *in, size_t len, size_t *outlen);
  * or code points past U+10FFFF). */
 int utf8_valid(const char *s, size_t len);
 
+/* The code point of byte c (0x80..0xFF) in windows-1252, which HTML5 also
+ * uses for the numeric references &#128;..&#159;. */
+uint32_t charset_cp1252(unsigned char c);
+
 /* Decodes the well-formed UTF-8 sequence at s: returns its length (1..4)
  * and the code point in *cp, or 0 when it is ill-formed, with the length
  * of its maximal ill-formed subpart in *bad (always >= 1). len >= 1. */

@@ -7,42 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "charset.h"
 #include "save.h"
 #include "util.h"
-
-/* Decodes one UTF-8 sequence at s (n bytes left). Returns its length, or 0
- * when it is invalid (overlong, surrogate, past U+10FFFF, truncated). */
-static size_t
-utf8_dec(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2; c = s[0] & 0x1f; min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3; c = s[0] & 0x0f; min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4; c = s[0] & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /* Characters that must not reach a file name: they hide, reorder or
  * fake what a terminal or file manager shows. */
@@ -106,7 +73,7 @@ sanitize(const char *name, size_t len)
 	dbuf_init(&b, 0);
 	for (p = s; p < e; ) {
 		uint32_t cp;
-		size_t k = utf8_dec((const unsigned char *)p, (size_t)(e - p), &cp);
+		size_t ill, k = utf8_next(p, (size_t)(e - p), &cp, &ill);
 
 		if (k == 0 || cp_unsafe(cp)) {
 			bad |= dbuf_addc(&b, '_');

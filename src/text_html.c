@@ -113,14 +113,6 @@ puts_(struct rnd *r, const char *s)
 	put(r, s, strlen(s));
 }
 
-/* HTML5 reads &#128;..&#159; as windows-1252. */
-static const uint16_t c1_map[32] = {
-	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
-	0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
-};
-
 static const struct {
 	const char *name;
 	uint16_t cp;
@@ -184,8 +176,7 @@ entity(struct dbuf *b, const char *s, size_t n)
 		}
 		for (; i < n && (hex ? isxdigit((unsigned char)s[i]) : isdigit((unsigned char)s[i])); i++) {
 			if (v < 0x110000) {
-				int d = isdigit((unsigned char)s[i]) ? s[i] - '0' :
-				    (tolower((unsigned char)s[i]) - 'a' + 10);
+				int d = hex_digit((unsigned char)s[i]);
 
 				v = v * (hex ? 16 : 10) + (uint32_t)d;
 			}
@@ -198,7 +189,7 @@ entity(struct dbuf *b, const char *s, size_t n)
 		if (v == 0)
 			v = 0xfffd;
 		else if (v >= 0x80 && v <= 0x9f)
-			v = c1_map[v - 0x80];
+			v = charset_cp1252((unsigned char)v);	/* as HTML5 reads &#128;..&#159; */
 		return charset_put_cp(b, v) < 0 ? -1 : (long)i;
 	}
 	for (k = 0; i < n && k + 1 < sizeof name && isalnum((unsigned char)s[i]); i++)
