@@ -75,16 +75,7 @@ enum outfile_status outfile_open(struct outfile *f, const char *dir,
  * dropped (the caller then aborts it). */
 enum outfile_status outfile_write(struct outfile *f, const char *p, size_t n,
     char **err);
-/* fsync, then link the temporary file to DIR/N.eml without overwriting
- * (OUTFILE_EXISTS), remove the temporary name. The temporary file is gone
- * afterwards whatever the result. The new name is durable once DIR is
- * fsynced (outfile_sync_dir). */
-enum outfile_status outfile_commit(struct outfile *f, char **err);
-/* The new names outfile_commit gave are durable only once their directory
- * is fsynced: the caller does that once for a batch (before QUIT can commit
- * a DELE), not once per message. 0, or -1 with *err set. */
-int outfile_sync_dir(const char *dir, char **err);
-/* Closes and removes the temporary file; frees. Safe after commit. */
+/* Closes and removes the temporary file; frees. Safe on an emptied one. */
 void outfile_abort(struct outfile *f);
 
 /*

@@ -3,7 +3,7 @@
  * passing through argv: from a command's first line of output, or from a
  * prompt on /dev/tty with echo off. (netrc files: netrc.h.)
  *
- * Owns: the password strings it returns; pass_free() wipes them.
+ * Owns: the password strings it returns; free them with str_wipe_free() (util.h), which wipes them.
  *
  * Who may include it: src/cli*.c.
  */
@@ -33,7 +33,5 @@ enum pass_status pass_from_command(const char *cmd, char **out, char **err);
  * checked at least every 100 ms. */
 enum pass_status pass_prompt(const char *prompt, char **out, char **err,
     volatile sig_atomic_t *stop);
-
-void pass_free(char *pw);
 
 #endif

@@ -41,6 +41,13 @@ void dbuf_free(struct dbuf *b);
 
 /* A freshly allocated printf result, or NULL when memory ran out. */
 char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *str_vprintf(const char *fmt, va_list ap);
+/* Overwrites a secret (a password, a token) before freeing it. NULL is
+ * allowed. */
+void str_wipe_free(char *s);
+/* fsync of a directory, so that names made in it are durable: 0, or -1
+ * with errno (a file system that cannot sync directories counts as 0). */
+int fsync_dir(const char *dir);
 char *str_ndup(const char *s, size_t n);
 /* The value of one hex digit (either case), or -1. */
 int hex_digit(unsigned char c);

@@ -377,7 +377,7 @@ cli_main(int argc, char **argv)
 	cfg.interrupted = &interrupted;
 	rc = cli_run(&cfg);
 out:
-	pass_free(password);
+	str_wipe_free(password);
 	free(user_buf);
 	free(account);
 	free(state_dir);

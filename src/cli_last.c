@@ -230,12 +230,9 @@ fetch_uidl(struct run *run)
 
 	if (run->uidl_state != 0)
 		return 0;
+	/* A -ERR is not a failure: on_done noted it (cli_last_no_uidl). */
 	st = cli_run_aux(run, POP3_UIDL, 0, NULL);
-	if (st == POP3_ERR_SERVER) {
-		run->uidl_state = -1;
-		return 0;
-	}
-	return st == POP3_OK ? 0 : -1;
+	return st == POP3_OK || st == POP3_ERR_SERVER ? 0 : -1;
 }
 
 int
@@ -268,7 +265,6 @@ cli_last_local(struct run *run, unsigned long *out)
 
 /* What is still on the server after QUIT: listed by UIDL, not deleted. */
 struct live {
-	const struct run *run;
 	const struct lastrec *before;	/* the record before this session's UIDL */
 	char **sorted;
 	size_t n;
@@ -309,7 +305,6 @@ prune_record(struct run *run, const struct lastrec *before)
 	struct live l;
 	size_t i, gone;
 
-	l.run = run;
 	l.before = before;
 	l.n = 0;
 	l.sorted = malloc((run->nuids ? run->nuids : 1) * sizeof *l.sorted);

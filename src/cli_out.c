@@ -186,22 +186,6 @@ outfile_name(const char *dir, unsigned long n)
 	return str_printf("%s/%lu.eml", dir, n);
 }
 
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	/* Some file systems cannot fsync a directory; that is not a failure. */
-	if (r < 0 && (errno == EINVAL || errno == EROFS))
-		r = 0;
-	close(fd);
-	return r;
-}
-
 enum outfile_status
 outfile_check(const char *dir, const unsigned long *msgs, size_t n, char **err)
 {
@@ -339,31 +323,6 @@ outfile_sync_close(struct outfile *f, char **err)
 		st = OUTFILE_ERR;
 	}
 	return st;
-}
-
-enum outfile_status
-outfile_commit(struct outfile *f, char **err)
-{
-	enum outfile_status st = outfile_sync_close(f, err);
-
-	if (st == OUTFILE_OK)
-		return outfile_link(f, err);
-	if (f->tmp) {
-		unlink(f->tmp);
-		free(f->tmp);
-		f->tmp = NULL;
-	}
-	return st;
-}
-
-int
-outfile_sync_dir(const char *dir, char **err)
-{
-	if (fsync_dir(dir) < 0) {
-		*err = str_printf("%s: fsync failed: %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 void

@@ -355,7 +355,7 @@ lastrec_save(const struct lastrec *r, const char *path, char **err)
 {
 	char *text, *tmp, *dir, *slash;
 	size_t len, off = 0;
-	int fd, dfd;
+	int fd;
 
 	*err = NULL;
 	if (make_parents(path, err) < 0)
@@ -400,11 +400,7 @@ lastrec_save(const struct lastrec *r, const char *path, char **err)
 	dir = strdup(path);
 	if (dir && (slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
-		dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
+		(void)fsync_dir(*dir ? dir : "/");
 	}
 	free(dir);
 	free(text);

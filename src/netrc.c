@@ -19,20 +19,11 @@ struct lexer {
 	size_t toklen;
 };
 
-static void
-wipe_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void
 netrc_entry_free(struct netrc_entry *e)
 {
 	free(e->login);
-	wipe_free(e->password);
+	str_wipe_free(e->password);
 	e->login = NULL;
 	e->password = NULL;
 }
@@ -124,7 +115,7 @@ static void
 entry_clear(struct entry *e)
 {
 	free(e->login);
-	wipe_free(e->password);
+	str_wipe_free(e->password);
 	memset(e, 0, sizeof *e);
 }
 

@@ -13,15 +13,6 @@
 #include "pass.h"
 #include "util.h"
 
-void
-pass_free(char *pw)
-{
-	if (pw) {
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
-}
-
 enum pass_status
 pass_from_command(const char *cmd, char **out, char **err)
 {

@@ -57,17 +57,6 @@ pop3_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *
-vformat(const char *fmt, va_list ap)
-{
-	struct dbuf b;
-
-	dbuf_init(&b, 0);
-	if (dbuf_vprintf(&b, fmt, ap) < 0)
-		return NULL;
-	return dbuf_take(&b, NULL);
-}
-
 void
 pop3_set_error(struct pop3 *s, const char *fmt, ...)
 {
@@ -75,7 +64,7 @@ pop3_set_error(struct pop3 *s, const char *fmt, ...)
 	char *e;
 
 	va_start(ap, fmt);
-	e = vformat(fmt, ap);
+	e = str_vprintf(fmt, ap);
 	va_end(ap);
 	if (!e)
 		return;
@@ -109,7 +98,7 @@ pop3_fail(struct pop3 *s, enum pop3_status st, const char *fmt, ...)
 	char *e;
 
 	va_start(ap, fmt);
-	e = vformat(fmt, ap);
+	e = str_vprintf(fmt, ap);
 	va_end(ap);
 	if (e) {
 		free(s->error);

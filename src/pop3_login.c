@@ -19,11 +19,8 @@
 void
 pop3_wipe(char **p)
 {
-	if (*p) {
-		explicit_bzero(*p, strlen(*p));
-		free(*p);
-		*p = NULL;
-	}
+	str_wipe_free(*p);
+	*p = NULL;
 }
 
 /*
@@ -109,8 +106,6 @@ trace_client_line(struct pop3 *s, const char *p, size_t len)
 	char buf[128];
 	const char *sp;
 
-	if (starts_word(p, len, "STLS"))
-		s->stls_sent = 1;
 	if (s->sasl_active) {
 		s->trace(s->trace_ctx, 'C', MASK, strlen(MASK));
 		return;
@@ -196,7 +191,7 @@ sasl_error_text(const struct pop3 *s, char *buf, size_t size)
 	    strcasecmp(s->auth, "OAUTHBEARER") != 0))
 		return buf;
 	for (; *p && *p != '=' && n + 1 < size; p++) {
-		if (!(d = strchr(b64, *p)) || !*p)
+		if (!(d = strchr(b64, *p)))
 			return buf[0] = '\0', buf;
 		acc = (acc << 6 | (unsigned long)(d - b64)) & 0xffffff;
 		bits += 6;
@@ -247,12 +242,12 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ctx)
 
 			if (len > 0 && p[len - 1] == '\r')
 				len--;
-			if (s->trace)
-				trace_client_line(s, p, len);
-			else if (starts_word(p, len, "STLS"))
+			if (starts_word(p, len, "STLS"))
 				s->stls_sent = 1;
 			if (starts_word(p, len, "AUTH"))
 				s->auth_sent = 1;
+			if (s->trace)
+				trace_client_line(s, p, len);
 			if (!nl)
 				break;
 			p += l + 1;

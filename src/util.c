@@ -1,9 +1,11 @@
 /* util.c: capped growable buffers and string helpers (see util.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -139,19 +141,51 @@ dbuf_take(struct dbuf *b, size_t *lenp)
 }
 
 char *
-str_printf(const char *fmt, ...)
+str_vprintf(const char *fmt, va_list ap)
 {
 	struct dbuf b;
-	va_list ap;
-	int r;
 
 	dbuf_init(&b, 0);
-	va_start(ap, fmt);
-	r = dbuf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if (r < 0)
+	if (dbuf_vprintf(&b, fmt, ap) < 0)
 		return NULL;
 	return dbuf_take(&b, NULL);
+}
+
+char *
+str_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = str_vprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+void
+str_wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	/* Some file systems cannot fsync a directory; that is not a failure. */
+	if (r < 0 && (errno == EINVAL || errno == EROFS))
+		r = 0;
+	close(fd);
+	return r;
 }
 
 char *
