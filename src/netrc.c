@@ -203,7 +203,7 @@ netrc_find(const char *text, size_t len, const char *host, const char *login,
 				break;
 			lex_skip_macdef(lx);
 		} else if (strcmp(lx->tok, "account") == 0 || strcmp(lx->tok, "port") == 0) {
-			if ((r = lex_value(lx, "account", err)) < 0)
+			if ((r = lex_value(lx, lx->tok[0] == 'p' ? "port" : "account", err)) < 0)
 				break;
 		}
 		/* Other words are skipped, as ftp and curl do. */

@@ -304,6 +304,17 @@ test_netrc(void)
 		netrc_entry_free(&e);
 		free(err);
 	}
+	/* A keyword without its value is named in the message. */
+	err = NULL;
+	is_int(netrc_find("machine h port", 14, "h", NULL, &e, &err), NETRC_BAD,
+	    "netrc 'port' without a value is bad");
+	is_str(err, "line 1: 'port' without a value", "netrc: the message names 'port'");
+	free(err);
+	err = NULL;
+	is_int(netrc_find("machine h account", 17, "h", NULL, &e, &err), NETRC_BAD,
+	    "netrc 'account' without a value is bad");
+	is_str(err, "line 1: 'account' without a value", "netrc: the message names 'account'");
+	free(err);
 	/* A NUL byte, an overlong token. */
 	err = NULL;
 	is_int(netrc_find("machine h\0login u password p", 28, "h", NULL, &e, &err),
