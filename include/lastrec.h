@@ -59,8 +59,8 @@ char *lastrec_format(const struct lastrec *r, size_t *len);
 /* A missing file is an empty record (LASTREC_OK). */
 enum lastrec_status lastrec_load(struct lastrec *r, const char *path, char **err);
 /* Creates the directory (and missing parents) with mode 0700, writes
- * path.tmp.PID (O_EXCL, 0600), fsyncs, renames it to path, fsyncs the
- * directory. */
+ * path.XXXXXX (mkostemp: O_EXCL, 0600), fsyncs, renames it to path, fsyncs
+ * the directory. */
 enum lastrec_status lastrec_save(const struct lastrec *r, const char *path,
     char **err);
 

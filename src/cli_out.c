@@ -110,8 +110,9 @@ cli_trace_init(struct cli_trace *t, FILE *fp, const char *password)
 	t->password = password;
 }
 
-void
-cli_trace_flush(struct cli_trace *t)
+/* Ends the body being shown: the note of what was shortened, if anything. */
+static void
+trace_end_body(struct cli_trace *t)
 {
 	if (t->hidden_lines)
 		fprintf(t->fp, "S: [... %lu more lines, %llu octets ...]\n",
@@ -119,6 +120,12 @@ cli_trace_flush(struct cli_trace *t)
 	t->hidden_lines = 0;
 	t->hidden_octets = 0;
 	t->body_lines = 0;
+}
+
+void
+cli_trace_flush(struct cli_trace *t)
+{
+	trace_end_body(t);
 	fflush(t->fp);
 }
 
@@ -150,14 +157,7 @@ cli_trace_line(void *ctx, char dir, const char *line, size_t len)
 		}
 		prefix = "S: ";
 	} else {
-		if (t->hidden_lines || t->body_lines) {
-			if (t->hidden_lines)
-				fprintf(t->fp, "S: [... %lu more lines, %llu octets ...]\n",
-				    t->hidden_lines, t->hidden_octets);
-			t->hidden_lines = 0;
-			t->hidden_octets = 0;
-			t->body_lines = 0;
-		}
+		trace_end_body(t);
 		prefix = dir == 'C' ? "C: " : dir == 'S' ? "S: " : "*: ";
 	}
 	fputs(prefix, t->fp);
