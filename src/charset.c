@@ -383,6 +383,8 @@ iconv_decode(struct dbuf *b, iconv_t cd, const char *in, size_t len)
 	return dbuf_add(b, chunk, (size_t)(op - chunk));
 }
 
+/* Decodes with iconv; a charset iconv does not have falls back to the
+ * UTF-8 repair (valid UTF-8 kept, the rest as U+FFFD). */
 static int
 iconv_run(struct dbuf *b, const char *name, const char *in, size_t len)
 {
@@ -391,7 +393,7 @@ iconv_run(struct dbuf *b, const char *name, const char *in, size_t len)
 
 	cd = iconv_open("UTF-8", name);
 	if (cd == (iconv_t)-1)
-		return 1;
+		return fix_utf8(b, in, len);
 	r = iconv_decode(b, cd, in, len);
 	iconv_close(cd);
 	return r;
@@ -421,7 +423,6 @@ decode_utf16(struct dbuf *b, const char *in, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	const char *name = "UTF-16LE";
-	int r;
 
 	/* Without a BOM, little-endian, as WHATWG and most decoders that
 	 * would be compared with this one assume. */
@@ -433,10 +434,7 @@ decode_utf16(struct dbuf *b, const char *in, size_t len)
 		in += 2;
 		len -= 2;
 	}
-	r = iconv_run(b, name, in, len);
-	if (r == 1)
-		return fix_utf8(b, in, len);
-	return r;
+	return iconv_run(b, name, in, len);
 }
 
 static int
@@ -444,7 +442,6 @@ decode_into(struct dbuf *b, const char *cs, const char *in, size_t len)
 {
 	char key[CS_NAME_MAX], name[CS_NAME_MAX];
 	const struct cs_alias *a;
-	int r;
 
 	if (!cs || !*cs)
 		return decode_ascii(b, in, len);
@@ -468,17 +465,11 @@ decode_into(struct dbuf *b, const char *cs, const char *in, size_t len)
 				return table_decode(b, tab_koi8r, in, len);
 			return table_decode(b, tab_cp1252, in, len);
 		case CS_ICONV:
-			r = iconv_run(b, a->target, in, len);
-			if (r != 1)
-				return r;
-			return fix_utf8(b, in, len);
+			return iconv_run(b, a->target, in, len);
 		}
 	}
-	if (cs_iconv_name(cs, name, sizeof name) == 0) {
-		r = iconv_run(b, name, in, len);
-		if (r != 1)
-			return r;
-	}
+	if (cs_iconv_name(cs, name, sizeof name) == 0)
+		return iconv_run(b, name, in, len);
 	return fix_utf8(b, in, len);
 }
 
