@@ -21,6 +21,9 @@ struct dbuf;
 /* RFC 2045 token characters: printable ASCII but no tspecials. */
 int lex_is_token(unsigned char c);
 int lex_is_ws(unsigned char c);
+/* Trims whitespace from both ends of t[0..n) in place, NUL-terminates it
+ * and lowercases its ASCII letters (charset names, tokens). */
+void lex_trim_lower(char *t, size_t n);
 /* s[i] == '(': the position after its closing ')' (nesting and backslash
  * escapes honoured), or len when it never closes. */
 size_t lex_comment_end(const char *s, size_t len, size_t i);

@@ -17,6 +17,22 @@ lex_is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+void
+lex_trim_lower(char *t, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && lex_is_ws((unsigned char)t[k]))
+		k++;
+	while (n > k && lex_is_ws((unsigned char)t[n - 1]))
+		n--;
+	memmove(t, t + k, n - k);
+	t[n - k] = '\0';
+	for (k = 0; t[k]; k++)
+		if (t[k] >= 'A' && t[k] <= 'Z')
+			t[k] = (char)(t[k] - 'A' + 'a');
+}
+
 int
 lex_is_token(unsigned char c)
 {
@@ -211,7 +227,7 @@ mime_hdr_disposition(const char *v, size_t len)
 char *
 mime_hdr_token(const char *v, size_t len)
 {
-	size_t i = lex_skip_cfws(v, len, 0), k, n;
+	size_t i = lex_skip_cfws(v, len, 0), n;
 	struct dbuf b;
 	char *t;
 
@@ -223,16 +239,7 @@ mime_hdr_token(const char *v, size_t len)
 		t = dbuf_take(&b, &n);
 		if (!t)
 			return NULL;
-		k = 0;
-		while (k < n && lex_is_ws((unsigned char)t[k]))
-			k++;
-		while (n > k && lex_is_ws((unsigned char)t[n - 1]))
-			n--;
-		memmove(t, t + k, n - k);
-		t[n - k] = '\0';
-		for (k = 0; t[k]; k++)
-			if (t[k] >= 'A' && t[k] <= 'Z')
-				t[k] = (char)(t[k] - 'A' + 'a');
+		lex_trim_lower(t, n);
 		if (!*t) {
 			free(t);
 			return NULL;

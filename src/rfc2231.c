@@ -348,20 +348,10 @@ char *
 mime_hdr_charset(const char *v, size_t len)
 {
 	char *cs;
-	size_t i = 0, n, k;
 
 	cs = mime_hdr_param(v, len, "charset");
 	if (!cs)
 		return NULL;
-	n = strlen(cs);
-	while (i < n && lex_is_ws((unsigned char)cs[i]))
-		i++;
-	while (n > i && lex_is_ws((unsigned char)cs[n - 1]))
-		n--;
-	memmove(cs, cs + i, n - i);
-	cs[n - i] = '\0';
-	for (k = 0; cs[k]; k++)
-		if (cs[k] >= 'A' && cs[k] <= 'Z')
-			cs[k] = (char)(cs[k] - 'A' + 'a');
+	lex_trim_lower(cs, strlen(cs));
 	return cs;
 }
