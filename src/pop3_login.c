@@ -69,9 +69,10 @@ is_loopback(const char *host)
 	return 0;
 }
 
-/* Emits each line of a debug callback's data through the trace. */
+/* Calls fn for each line of a debug callback's data, without its CRLF. */
 static void
-trace_lines(struct pop3 *s, char dir, const char *p, size_t n)
+each_line(struct pop3 *s, const char *p, size_t n,
+    void (*fn)(struct pop3 *, const char *, size_t))
 {
 	while (n > 0) {
 		const char *nl = memchr(p, '\n', n);
@@ -79,7 +80,7 @@ trace_lines(struct pop3 *s, char dir, const char *p, size_t n)
 
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
-		s->trace(s->trace_ctx, dir, p, len);
+		fn(s, p, len);
 		if (!nl)
 			break;
 		p += l + 1;
@@ -206,57 +207,47 @@ sasl_error_text(const struct pop3 *s, char *buf, size_t size)
 	return buf;
 }
 
+/* libcurl's own notes. */
+static void
+note_line(struct pop3 *s, const char *p, size_t len)
+{
+	if (s->trace)
+		s->trace(s->trace_ctx, '*', p, len);
+}
+
+/* A line from the server during login. */
+static void
+in_line(struct pop3 *s, const char *p, size_t len)
+{
+	server_line(s, p, len);
+	if (s->trace)
+		s->trace(s->trace_ctx, 'S', p, len);
+}
+
+/* A line libcurl sent during login. */
+static void
+out_line(struct pop3 *s, const char *p, size_t len)
+{
+	if (starts_word(p, len, "STLS"))
+		s->stls_sent = 1;
+	if (starts_word(p, len, "AUTH"))
+		s->auth_sent = 1;
+	if (s->trace)
+		trace_client_line(s, p, len);
+}
+
 static int
 debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ctx)
 {
 	struct pop3 *s = ctx;
-	const char *p = data;
-	size_t n = size;
 
 	(void)h;
-	switch (type) {
-	case CURLINFO_TEXT:
-		if (s->trace)
-			trace_lines(s, '*', data, size);
-		break;
-	case CURLINFO_HEADER_IN:
-		while (n > 0) {
-			const char *nl = memchr(p, '\n', n);
-			size_t l = nl ? (size_t)(nl - p) : n, len = l;
-
-			if (len > 0 && p[len - 1] == '\r')
-				len--;
-			server_line(s, p, len);
-			if (s->trace)
-				s->trace(s->trace_ctx, 'S', p, len);
-			if (!nl)
-				break;
-			p += l + 1;
-			n -= l + 1;
-		}
-		break;
-	case CURLINFO_HEADER_OUT:
-		while (n > 0) {
-			const char *nl = memchr(p, '\n', n);
-			size_t l = nl ? (size_t)(nl - p) : n, len = l;
-
-			if (len > 0 && p[len - 1] == '\r')
-				len--;
-			if (starts_word(p, len, "STLS"))
-				s->stls_sent = 1;
-			if (starts_word(p, len, "AUTH"))
-				s->auth_sent = 1;
-			if (s->trace)
-				trace_client_line(s, p, len);
-			if (!nl)
-				break;
-			p += l + 1;
-			n -= l + 1;
-		}
-		break;
-	default:
-		break;
-	}
+	if (type == CURLINFO_TEXT)
+		each_line(s, data, size, note_line);
+	else if (type == CURLINFO_HEADER_IN)
+		each_line(s, data, size, in_line);
+	else if (type == CURLINFO_HEADER_OUT)
+		each_line(s, data, size, out_line);
 	return 0;
 }
 
