@@ -115,7 +115,8 @@ pop3_marks_get(const struct pop3_marks *m, size_t i)
 struct commit {
 	const struct pop3_marks *m;
 	enum pop3_status uidl_st;
-	unsigned long *num;	/* per mark: its number now; 0 gone; -1 ambiguous */
+	unsigned long *num;	/* per mark: its number now; 0 gone; -1 kept (UIDL
+				   ambiguous, or no durable copy) */
 	int nomem;
 	size_t ndele, dele_ok;
 };
@@ -166,7 +167,6 @@ pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
 	struct commit c;
 	struct pop3_req r;
 	enum pop3_status st;
-	unsigned char *dele;
 	size_t i;
 	const char *text;
 
@@ -175,12 +175,8 @@ pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
 	c.m = m;
 	c.uidl_st = POP3_ERR_USAGE;
 	c.num = calloc(m->n ? m->n : 1, sizeof *c.num);
-	dele = calloc(m->n ? m->n : 1, 1);
-	if (!c.num || !dele) {
-		free(c.num);
-		free(dele);
+	if (!c.num)
 		return POP3_ERR_NOMEM;
-	}
 	memset(&r, 0, sizeof r);
 	r.cmd = POP3_UIDL;
 	r.on_done = uidl_done;
@@ -201,6 +197,7 @@ pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
 		}
 		if (c.num[i] == (unsigned long)-1 ||
 		    (durable && !durable(ctx, m->uid[i]))) {
+			c.num[i] = (unsigned long)-1;	/* kept */
 			res->kept++;
 			continue;
 		}
@@ -208,7 +205,6 @@ pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
 		st = pop3_submit(s, &r);
 		if (st != POP3_OK)
 			goto out;
-		dele[i] = 1;
 		c.ndele++;
 	}
 	st = pop3_wait(s);
@@ -236,12 +232,11 @@ pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
 	/* Forget what is settled: deleted now, or gone before. Walk down so
 	 * the indexes of the rest stay valid. */
 	for (i = m->n; i-- > 0;)
-		if (dele[i] || c.num[i] == 0)
+		if (c.num[i] != (unsigned long)-1)	/* deleted now, or gone before */
 			pop3_marks_set(m, m->uid[i], 0);
 out:
 	if (st != POP3_OK)
 		memset(res, 0, sizeof *res);
 	free(c.num);
-	free(dele);
 	return st;
 }
