@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "cli_args.h"
-#include "cli_out.h"
-#include "lastrec.h"
-#include "netrc.h"
-#include "util.h"
+#include <pouch/charset.h>
+#include <pouch/cli_args.h>
+#include <pouch/cli_out.h>
+#include <pouch/lastrec.h>
+#include <pouch/netrc.h>
+#include <pouch/util.h>
 
 #define ACCOUNT "a@h:110"
 

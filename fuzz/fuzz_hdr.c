@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "mime_hdr.h"
-#include "text.h"
+#include <pouch/charset.h>
+#include <pouch/mime_hdr.h>
+#include <pouch/text.h>
 
 static void
 must_utf8(const char *s, size_t n)

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime.h"
-#include "save.h"
-#include "text.h"
+#include <pouch/mime.h>
+#include <pouch/save.h>
+#include <pouch/text.h>
 
 static int
 null_sink(void *arg, const char *p, size_t n)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pop3_reply.h"
+#include <pouch/pop3_reply.h>
 
 static void
 lines(const char *p, size_t n)

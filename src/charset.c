@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "util.h"
+#include <pouch/charset.h>
+#include <pouch/util.h>
 
 /* Names longer than this are no charset anyone registered. */
 #define CS_NAME_MAX 48

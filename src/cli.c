@@ -12,13 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cli_args.h"
-#include "cli_out.h"
-#include "cli_run.h"
-#include "netrc.h"
-#include "pass.h"
-#include "util.h"
+#include <pouch/cli.h>
+#include <pouch/cli_args.h>
+#include <pouch/cli_out.h>
+#include <pouch/cli_run.h>
+#include <pouch/netrc.h>
+#include <pouch/pass.h>
+#include <pouch/util.h>
 
 static volatile sig_atomic_t interrupted;
 

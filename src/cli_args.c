@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli_args.h"
-#include "util.h"
+#include <pouch/cli_args.h>
+#include <pouch/util.h>
 
 static const char *const verb_names[] = {
 	[CLI_STAT] = "stat", [CLI_LIST] = "list", [CLI_UIDL] = "uidl",

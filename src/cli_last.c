@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_last.h"
-#include "util.h"
+#include <pouch/cli_last.h>
+#include <pouch/util.h>
 
 static int
 size_cmp(const void *a, const void *b)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_out.h"
+#include <pouch/cli_out.h>
 
 /* Length of the valid UTF-8 sequence at p (2..4), or 0. */
 static size_t

@@ -16,17 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cli_last.h"
+#include <pouch/cli.h>
+#include <pouch/cli_last.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cli_out.h"
-#include "cli_run.h"
-#include "pop3.h"
-#include "util.h"
+#include <pouch/cli_out.h>
+#include <pouch/cli_run.h>
+#include <pouch/pop3.h>
+#include <pouch/util.h>
 
 struct req {
 	struct run *run;

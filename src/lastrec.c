@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lastrec.h"
-#include "util.h"
+#include <pouch/lastrec.h>
+#include <pouch/util.h>
 
 #define LASTREC_MAGIC "pouch-last 1"
 

@@ -1,12 +1,12 @@
 /*
  * main.c: picks the entry point. The offline MIME commands (--dump-mime,
- * --extract) live in src/mimecli.c; everything else, the POP3 command line
+ * --extract) live in src/cli_mime.c; everything else, the POP3 command line
  * and (later) the full-screen reader, in src/cli.c.
  */
 #include <locale.h>
 #include <string.h>
 
-#include "cli.h"
+#include <pouch/cli.h>
 
 int
 main(int argc, char **argv)
@@ -19,7 +19,7 @@ main(int argc, char **argv)
 			break;
 		if (strcmp(argv[i], "--dump-mime") == 0 ||
 		    strcmp(argv[i], "--extract") == 0)
-			return mimecli_main(argc, argv);
+			return cli_mime_main(argc, argv);
 	}
 	return cli_main(argc, argv);
 }

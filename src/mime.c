@@ -13,8 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mime.h"
-#include "mime_hdr.h"
+#include <pouch/mime.h>
+#include <pouch/mime_hdr.h>
 
 struct ctx {
 	struct mime_part *root;

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "mime_hdr.h"
-#include "mime_lex.h"
-#include "util.h"
+#include <pouch/charset.h>
+#include <pouch/mime_hdr.h>
+#include <pouch/mime_lex.h>
+#include <pouch/util.h>
 
 struct mbox {
 	struct dbuf phrase;	/* words before '<', quotes undone */

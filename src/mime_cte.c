@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mime.h"
+#include <pouch/mime.h>
 
 #define OUT_SIZE 65536
 

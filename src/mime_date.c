@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mime_hdr.h"
-#include "mime_lex.h"
+#include <pouch/mime_hdr.h>
+#include <pouch/mime_lex.h>
 
 /* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, widened by a day. */
 #define DATE_MIN (-62167219200LL - 86400)

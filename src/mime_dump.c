@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "mime.h"
-#include "sha256.h"
+#include <pouch/charset.h>
+#include <pouch/mime.h>
+#include <pouch/sha256.h>
 
 struct jw {
 	struct dbuf b;

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime_hdr.h"
-#include "mime_lex.h"
-#include "util.h"
+#include <pouch/mime_hdr.h>
+#include <pouch/mime_lex.h>
+#include <pouch/util.h>
 
 int
 lex_is_ws(unsigned char c)

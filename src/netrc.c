@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "netrc.h"
-#include "util.h"
+#include <pouch/netrc.h>
+#include <pouch/util.h>
 
 struct lexer {
 	const char *p, *end;

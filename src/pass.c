@@ -10,8 +10,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "pass.h"
-#include "util.h"
+#include <pouch/pass.h>
+#include <pouch/util.h>
 
 enum pass_status
 pass_from_command(const char *cmd, char **out, char **err)

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pop3_marks.h"
-#include "util.h"
+#include <pouch/pop3_marks.h>
+#include <pouch/util.h>
 
 struct pop3_marks {
 	char **uid;	/* sorted by strcmp, unique */

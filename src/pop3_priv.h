@@ -10,9 +10,9 @@
 
 #include <curl/curl.h>
 
-#include "pop3.h"
-#include "pop3_reply.h"
-#include "util.h"
+#include <pouch/pop3.h>
+#include <pouch/pop3_reply.h>
+#include <pouch/util.h>
 
 /* Raw bytes not yet parsed: a status line may be up to POP3_STATUS_MAX, and
  * one read adds at most POP3_READ. */

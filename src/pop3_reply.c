@@ -2,7 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pop3_reply.h"
+#include <pouch/pop3_reply.h>
 
 enum { B_BOL, B_DOT, B_DOTCR, B_MID };
 

@@ -14,9 +14,9 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "charset.h"
-#include "mime_lex.h"
-#include "util.h"
+#include <pouch/charset.h>
+#include <pouch/mime_lex.h>
+#include <pouch/util.h>
 
 #define CS_MAX 64
 

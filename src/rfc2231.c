@@ -13,10 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "charset.h"
-#include "mime_hdr.h"
-#include "mime_lex.h"
-#include "util.h"
+#include <pouch/charset.h>
+#include <pouch/mime_hdr.h>
+#include <pouch/mime_lex.h>
+#include <pouch/util.h>
 
 /* Continuation numbers past this are taken as hostile, not as a name. */
 #define SEG_MAX 100000

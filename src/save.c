@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "charset.h"
-#include "save.h"
-#include "util.h"
+#include <pouch/charset.h>
+#include <pouch/save.h>
+#include <pouch/util.h>
 
 /* Characters that must not reach a file name: they hide, reorder or
  * fake what a terminal or file manager shows. */

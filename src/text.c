@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "charset.h"
-#include "text.h"
-#include "util.h"
+#include <pouch/charset.h>
+#include <pouch/text.h>
+#include <pouch/util.h>
 
 static int
 is_bidi_control(uint32_t cp)

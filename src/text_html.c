@@ -14,9 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "charset.h"
-#include "text.h"
-#include "util.h"
+#include <pouch/charset.h>
+#include <pouch/text.h>
+#include <pouch/util.h>
 
 #define LIST_MAX 32		/* list levels whose numbering is tracked */
 #define PREFIX_MAX 16		/* quote and indent levels drawn per line */

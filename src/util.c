@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
+#include <pouch/util.h>
 
 void
 dbuf_init(struct dbuf *b, size_t max)

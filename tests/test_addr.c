@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "mime_hdr.h"
+#include <pouch/mime_hdr.h>
 #include "tap.h"
-#include "util.h"
+#include <pouch/util.h>
 
 static const struct {
 	const char *v;

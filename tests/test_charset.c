@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
+#include <pouch/charset.h>
 #include "tap.h"
 
 #define S(x) x, sizeof(x) - 1

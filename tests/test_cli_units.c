@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_args.h"
-#include "cli_out.h"
-#include "lastrec.h"
-#include "netrc.h"
-#include "util.h"
+#include <pouch/cli_args.h>
+#include <pouch/cli_out.h>
+#include <pouch/lastrec.h>
+#include <pouch/netrc.h>
+#include <pouch/util.h>
 
 #include "tap.h"
 

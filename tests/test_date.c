@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mime_hdr.h"
+#include <pouch/mime_hdr.h>
 #include "tap.h"
 
 static const struct {

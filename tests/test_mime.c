@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime.h"
+#include <pouch/mime.h>
 #include "tap.h"
 
 /* "type(child,child)" with "!" after a leaf: the tree's shape at a glance. */

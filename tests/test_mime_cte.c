@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime.h"
-#include "sha256.h"
+#include <pouch/mime.h>
+#include <pouch/sha256.h>
 #include "tap.h"
 
 struct cte_case {

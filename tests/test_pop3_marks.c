@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "fake_pop3.h"
-#include "pop3.h"
-#include "pop3_marks.h"
+#include <pouch/pop3.h>
+#include <pouch/pop3_marks.h>
 #include "tap.h"
 
 #define GREET { NULL, "+OK fake ready\r\n", 0, 0, 0 }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "pop3_reply.h"
+#include <pouch/pop3_reply.h>
 
 static const struct {
 	const char *line;

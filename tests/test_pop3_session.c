@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "pop3.h"
-#include "util.h"
+#include <pouch/pop3.h>
+#include <pouch/util.h>
 
 #include "fake_pop3.h"
 

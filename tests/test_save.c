@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "save.h"
+#include <pouch/save.h>
 #include "tap.h"
 
 static const struct {

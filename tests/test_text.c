@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "tap.h"
-#include "text.h"
+#include <pouch/text.h>
 
 #define L(s) s, sizeof(s) - 1
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "util.h"
+#include <pouch/util.h>
 
 int
 main(void)

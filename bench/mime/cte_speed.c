@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mime.h"
+#include <pouch/mime.h>
 
 static int
 count(void *arg, const char *p, size_t n)

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "pop3.h"
+#include <pouch/pop3.h>
 
 /* The largest message number and the most messages one list may name. */
 #define CLI_MSG_NUM_MAX 4294967295UL

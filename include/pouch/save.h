@@ -8,13 +8,13 @@
  * (openat with O_CREAT|O_EXCL|O_NOFOLLOW): never a write outside it, never
  * through a symlink, never over an existing file.
  *
- * Who may include it: the CLI (src/mimecli.c), the UI (later), tests.
+ * Who may include it: the CLI (src/cli_mime.c), the UI (later), tests.
  * Nothing here prints; errors come back as text the caller frees.
  */
 #ifndef POUCH_SAVE_H
 #define POUCH_SAVE_H
 
-#include "mime.h"
+#include <pouch/mime.h>
 
 #define SAVE_NAME_MAX 255	/* bytes, as most file systems allow */
 #define SAVE_MAX_TRIES 10000	/* " (1)" ... " (9999)" before giving up */

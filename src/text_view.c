@@ -1,5 +1,5 @@
 /*
- * mime_view.c: the text to show for a message (see mime.h). Picks the
+ * text_view.c: the text to show for a message (see mime.h). Picks the
  * best text part, decodes it to UTF-8, renders HTML as text, and runs the
  * result through the terminal sanitiser (text.h, which owns what may reach
  * the screen).
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "mime.h"
-#include "text.h"
+#include <pouch/charset.h>
+#include <pouch/mime.h>
+#include <pouch/text.h>
 
 enum { NONE, HTML, PLAIN };
 

@@ -1,7 +1,7 @@
 /*
  * cli.h: the entry points main() chooses between, and pouch's exit codes.
  *
- * Who may include it: src/main.c, src/cli.c, src/mimecli.c.
+ * Who may include it: src/main.c, src/cli.c, src/cli_mime.c.
  */
 #ifndef POUCH_CLI_H
 #define POUCH_CLI_H
@@ -22,6 +22,6 @@ enum {
 /* pouch [options] URL COMMAND [ARGS] [-- COMMAND [ARGS]]... */
 int cli_main(int argc, char **argv);
 /* pouch --dump-mime FILE, pouch --extract DIR FILE */
-int mimecli_main(int argc, char **argv);
+int cli_mime_main(int argc, char **argv);
 
 #endif

@@ -14,10 +14,10 @@
 
 #include <stddef.h>
 
-#include "cli_out.h"
-#include "cli_run.h"
-#include "lastrec.h"
-#include "pop3.h"
+#include <pouch/cli_out.h>
+#include <pouch/cli_run.h>
+#include <pouch/lastrec.h>
+#include <pouch/pop3.h>
 
 struct run_size {
 	unsigned long n;

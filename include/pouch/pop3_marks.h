@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "pop3.h"
+#include <pouch/pop3.h>
 
 struct pop3_marks;
 

@@ -1,5 +1,5 @@
 /*
- * mimecli.c: the offline MIME commands, pouch --dump-mime FILE and
+ * cli_mime.c: the offline MIME commands, pouch --dump-mime FILE and
  * pouch --extract DIR FILE. This is the layer that may print and choose
  * exit codes (cli.h); the decoder below it does neither.
  */
@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "mime.h"
-#include "save.h"
-#include "util.h"
+#include <pouch/cli.h>
+#include <pouch/mime.h>
+#include <pouch/save.h>
+#include <pouch/util.h>
 
 /* Non-regular input (a pipe, /dev/stdin) is read into memory up to this. */
 #define READ_MAX ((size_t)1 << 30)
@@ -235,7 +235,7 @@ extract(const char *dir, const char *path)
 }
 
 int
-mimecli_main(int argc, char **argv)
+cli_mime_main(int argc, char **argv)
 {
 	int i;
 

@@ -3,7 +3,7 @@
  * parts, transfer-encoding decoders, the mime-dump/1 JSON, and the choice of
  * the text to show for a message. Rules: shared/spec/mime-dump.md.
  *
- * Who may include it: the CLI (src/mimecli.c), attachment saving
+ * Who may include it: the CLI (src/cli_mime.c), attachment saving
  * (src/save.c), the UI (later), the store (later), tests and fuzz targets.
  * The header-level words (RFC 2047/2231, addresses, dates) live in
  * mime_hdr.h, which only the decoder itself includes.
@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mime_hdr.h"
-#include "util.h"
+#include <pouch/mime_hdr.h>
+#include <pouch/util.h>
 
 /* Limits that bound memory and time on hostile input. Honest mail stays far
  * below them; past them the decoder degrades (the rest becomes a leaf) and
@@ -153,7 +153,7 @@ int mime_part_decode_dbuf(const struct mime_part *p, struct dbuf *out);
  * when memory ran out. */
 int mime_dump(const struct mime_part *root, mime_sink_fn sink, void *arg);
 
-/* The text to show for a message (src/mime_view.c): the best text part
+/* The text to show for a message (src/text_view.c): the best text part
  * (text/plain preferred in multipart/alternative, text/html rendered as
  * text when it is the only text), converted to UTF-8, CRLF as LF, and run
  * through the terminal sanitiser. Returns malloc'd NUL-terminated UTF-8 and

@@ -14,7 +14,7 @@
 
 #include <signal.h>
 
-#include "cli_args.h"
+#include <pouch/cli_args.h>
 
 struct cli_session_cfg {
 	const struct cli_args *a;

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "util.h"
+#include <pouch/util.h>
 
 /* Appends p[0..n) to b with every byte a terminal could take as a command
  * shown as text: C0 controls but TAB as ^X (^@ ... ^_), DEL as ^?, bytes
