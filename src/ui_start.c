@@ -127,6 +127,10 @@ ui_start(const struct cli_args *a)
 		goto out;
 	}
 
+	if (!a->keys_file && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		say("the reader needs a terminal (give a COMMAND after the URL for the command line)");
+		goto out;
+	}
 	user = a->user ? a->user : url.user ? url.user : conf_get(ca, "user");
 	pwcmd = a->password_command ? a->password_command : conf_get(ca, "password_command");
 	netrc = a->netrc_file ? a->netrc_file : conf_get(ca, "netrc_file");
