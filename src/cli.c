@@ -31,9 +31,14 @@ on_signal(int sig)
 }
 
 static const char help_text[] =
-"Usage: pouch [OPTIONS] URL COMMAND [ARGS] [-- COMMAND [ARGS]]...\n"
+"Usage: pouch [OPTIONS] [URL | -a ACCOUNT]\n"
+"       pouch [OPTIONS] URL COMMAND [ARGS] [-- COMMAND [ARGS]]...\n"
 "       pouch --dump-mime FILE\n"
 "       pouch --extract DIR FILE\n"
+"\n"
+"Without a COMMAND, pouch opens the full-screen reader on URL, on ACCOUNT,\n"
+"or on the default account of ~/.config/pouch/config (pouch.conf(5)):\n"
+"an index, a pager and an attachment menu; ? shows the keys.\n"
 "\n"
 "Runs POP3 commands in one session on the mailbox at URL, in order; the\n"
 "commands are separated by '--'. QUIT is sent at the end of a fully\n"
@@ -69,6 +74,12 @@ static const char help_text[] =
 "      --state-dir DIR        where pouch keeps its LAST record (default:\n"
 "                             $XDG_STATE_HOME/pouch or ~/.local/state/pouch)\n"
 "  -q, --quiet                no informational messages on stderr\n"
+"  -a, --account NAME         the reader on account NAME of the configuration\n"
+"      --config FILE          the configuration file (default\n"
+"                             $XDG_CONFIG_HOME/pouch/config)\n"
+"      --keys FILE            the reader without a terminal: keys from FILE,\n"
+"      --dump FILE            screens (@dump) to FILE, at\n"
+"      --size COLSxROWS       this size (default 80x24); see pouch(1)\n"
 "  -h, --help                 this help\n"
 "  -V, --version              pouch's version\n"
 "\n"

@@ -321,6 +321,21 @@ ui_short_date(int has, int64_t utc, char *out, size_t outlen)
 {
 	time_t t = (time_t)utc, now = time(NULL);
 	struct tm tm, tn;
+	const char *today = steps ? getenv("POUCH_TODAY") : NULL;
+
+	/* headless tests fix "today" (YYYY-MM-DD), so dates dump the same */
+	if (today) {
+		struct tm d;
+
+		memset(&d, 0, sizeof d);
+		if (sscanf(today, "%d-%d-%d", &d.tm_year, &d.tm_mon, &d.tm_mday) == 3) {
+			d.tm_year -= 1900;
+			d.tm_mon -= 1;
+			d.tm_hour = 12;
+			d.tm_isdst = -1;
+			now = mktime(&d);
+		}
+	}
 
 	if (!has || !localtime_r(&t, &tm) || !localtime_r(&now, &tn)) {
 		snprintf(out, outlen, "%s", "");
@@ -391,8 +406,10 @@ status_line(struct ui *u, int y)
 	if (known < n && ui_mbox_conn(u->mb) == UI_CONN_UP)
 		snprintf(left + strlen(left), sizeof left - strlen(left),
 		    "headers %zu/%zu ", known, n);
-	if (u->top->ops->status)
-		u->top->ops->status(u, u->top, right, sizeof right);
+	if (u->top->ops->status) {
+		right[0] = ' ';
+		u->top->ops->status(u, u->top, right + 1, sizeof right - 1);
+	}
 	wr = ui_width(right, strlen(right));
 	if (wr >= COLS)
 		wr = 0;
@@ -584,6 +601,17 @@ ui_getkey(struct ui *u)
 			case UI_STEP_SIGNAL:
 				raise(steps[stepi].key);
 				break;
+			case UI_STEP_SLEEP: {
+				struct timespec s0, s1;
+
+				clock_gettime(CLOCK_MONOTONIC, &s0);
+				do {
+					net_step(u, 50);
+					clock_gettime(CLOCK_MONOTONIC, &s1);
+				} while ((s1.tv_sec - s0.tv_sec) * 1000 + (s1.tv_nsec - s0.tv_nsec) / 1000000 <
+				    steps[stepi].key && !sig_caught);
+				break;
+			}
 			}
 			stepi++;
 			continue;

@@ -313,6 +313,18 @@ ui_script_parse(const char *buf, size_t len, struct ui_step **out, char **err)
 				st.kind = UI_STEP_DUMP;
 			} else if (dl >= 4 && memcmp(d, "wait", 4) == 0 && (dl == 4 || d[4] == ' ')) {
 				st.kind = UI_STEP_WAIT;
+			} else if (dl > 6 && memcmp(d, "sleep ", 6) == 0) {
+				char tmp[16];
+				int ms, used = 0;
+
+				if (dl - 6 >= sizeof tmp)
+					goto bad;
+				memcpy(tmp, d + 6, dl - 6);
+				tmp[dl - 6] = 0;
+				if (sscanf(tmp, "%d%n", &ms, &used) != 1 || tmp[used] || ms < 0 || ms > 600000)
+					goto bad;
+				st.kind = UI_STEP_SLEEP;
+				st.key = ms;
 			} else if (dl > 7 && memcmp(d, "resize ", 7) == 0) {
 				char tmp[32];
 				int c, r;

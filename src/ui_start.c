@@ -88,8 +88,8 @@ ui_start(const struct cli_args *a)
 		urls = a->url;
 		/* the global settings (download_dir, colours, bindings) still apply */
 		ca = conf_account(conf, NULL);
-		if (ca && conf_get(ca, "url") && strcmp(conf_get(ca, "url"), a->url) != 0)
-			ca = NULL;
+		if (!ca || !conf_get(ca, "url") || strcmp(conf_get(ca, "url"), a->url) != 0)
+			ca = conf_global(conf);
 	} else {
 		ca = conf_account(conf, a->account);
 		if (!ca) {
@@ -180,7 +180,7 @@ ui_start(const struct cli_args *a)
 			goto out;
 		}
 	}
-	account = ca ? str_printf("%s (%s@%s)", conf_account_name(ca), user, url.host) :
+	account = ca && *conf_account_name(ca) ? str_printf("%s (%s@%s)", conf_account_name(ca), user, url.host) :
 	    str_printf("%s@%s", user, url.host);
 	if (!account) {
 		rc = EXIT_POUCH_LOCAL;

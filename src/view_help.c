@@ -40,7 +40,7 @@ view_help_new(struct ui *u, unsigned mask)
 		ui_keymap_keys(u->km, mask, (enum ui_req)r, keys, sizeof keys);
 		if (!*keys)
 			continue;
-		dbuf_printf(&b, "%-22s %-18s %s\n", keys, ri->name, ri->help);
+		dbuf_printf(&b, "%-15s %-16s %s\n", keys, ri->name, ri->help);
 	}
 	dbuf_adds(&b, "\nAt the ':' prompt, any POP3 command: STAT, LIST [n], UIDL [n], TOP n m,\n"
 	    "RETR n, DELE n, RSET, NOOP, LAST, CAPA, QUIT; :help CMD explains one.\n");

@@ -53,6 +53,9 @@ char *conf_default_path(void);
  * else the only or first account); NULL when there is none. */
 const struct conf_account *conf_account(const struct conf *c, const char *name);
 size_t conf_account_count(const struct conf *c);
+/* The global settings (before any [account]) as an account of their own,
+ * for a URL given on the command line. */
+const struct conf_account *conf_global(const struct conf *c);
 const char *conf_account_name(const struct conf_account *a);
 /* A setting of the account, else the global one; NULL when unset. Values
  * starting with "~/" are returned with $HOME put in (malloc'd once, owned

@@ -34,9 +34,9 @@ enum {
 #define REQ_TABLE(X) \
 	X(HELP,        "help",         UIV_INDEX | UIV_ATTACH, "? <F1>", "show the keys of this view") \
 	X(HELP_PAGER,  "help",         UIV_PAGER | UIV_HELP, "<F1>", "show the keys of this view") \
-	X(QUIT,        "quit",         UIV_INDEX, "q", "quit; asks before deleting marked messages") \
+	X(QUIT,        "quit",         UIV_INDEX, "q", "quit (asks before deleting)") \
 	X(BACK,        "back",         UIV_PAGER | UIV_ATTACH | UIV_HELP, "q <Esc> <Left>", "back to the previous view") \
-	X(ABORT,       "exit",         UIV_INDEX, "x", "quit without deleting anything (marks dropped, like RSET)") \
+	X(ABORT,       "exit",         UIV_INDEX, "x", "quit, deleting nothing (RSET)") \
 	X(DOWN,        "next-line",    UIV_LISTS, "j <Down>", "move down") \
 	X(UP,          "previous-line", UIV_LISTS, "k <Up>", "move up") \
 	X(PGDN,        "next-page",    UIV_ALL, "<PageDown> <Space>", "page down") \
@@ -48,33 +48,33 @@ enum {
 	X(LINE_UP,     "line-up",      UIV_PAGER, "<Up> <Backspace>", "scroll up one line") \
 	X(NEXT_MSG,    "next-message", UIV_PAGER, "J j", "read the next message") \
 	X(PREV_MSG,    "previous-message", UIV_PAGER, "K k", "read the previous message") \
-	X(DELETE,      "delete",       UIV_INDEX | UIV_PAGER, "d", "mark for deletion (nothing leaves the server before $ or q)") \
+	X(DELETE,      "delete",       UIV_INDEX | UIV_PAGER, "d", "mark for deletion (kept till $ or q)") \
 	X(UNDELETE,    "undelete",     UIV_INDEX | UIV_PAGER, "u", "remove the deletion mark") \
-	X(COMMIT,      "commit",       UIV_INDEX, "$", "delete the marked messages now (DELE, then QUIT), then reconnect") \
+	X(COMMIT,      "commit",       UIV_INDEX, "$", "delete marked now: DELE, QUIT, reconnect") \
 	X(SEARCH,      "search",       UIV_INDEX | UIV_PAGER | UIV_HELP, "/", "search forward (case-insensitive)") \
 	X(SEARCH_BACK, "search-back",  UIV_PAGER, "?", "search backward") \
 	X(SEARCH_NEXT, "search-next",  UIV_INDEX | UIV_PAGER | UIV_HELP, "n", "next match") \
 	X(SEARCH_PREV, "search-previous", UIV_PAGER, "N", "previous match") \
-	X(LIMIT,       "limit",        UIV_INDEX, "l", "show only messages matching a pattern (empty: all)") \
-	X(SORT,        "sort",         UIV_INDEX, "o", "sort by date, size, from, subject or number") \
+	X(LIMIT,       "limit",        UIV_INDEX, "l", "show only matching messages") \
+	X(SORT,        "sort",         UIV_INDEX, "o", "sort: date, size, from, subject, number") \
 	X(SORT_REV,    "sort-reverse", UIV_INDEX, "O", "reverse the sort order") \
-	X(CHECK,       "check-mail",   UIV_INDEX, "r", "check for new mail (reconnect; marks are kept)") \
+	X(CHECK,       "check-mail",   UIV_INDEX, "r", "check for new mail (marks are kept)") \
 	X(ATTACH,      "attachments",  UIV_INDEX | UIV_PAGER, "v", "the attachments of the message") \
-	X(HEADERS,     "all-headers",  UIV_PAGER, "h", "show every header field, or only the usual ones") \
-	X(URLS,        "urls",         UIV_PAGER, "U", "list the message's links; Enter opens one") \
+	X(HEADERS,     "all-headers",  UIV_PAGER, "h", "all header fields, or the usual ones") \
+	X(URLS,        "urls",         UIV_PAGER, "U", "list the links; Enter opens one") \
 	X(VIEW_PART,   "view-part",    UIV_ATTACH, "<Enter>", "read this part in the pager") \
 	X(SAVE,        "save",         UIV_ATTACH, "s", "save this part (asks for a path)") \
-	X(SAVE_ALL,    "save-all",     UIV_ATTACH, "S", "save every attachment into the download directory") \
-	X(PIPE,        "pipe",         UIV_ATTACH, "|", "pipe the decoded part to a shell command") \
-	X(OPEN_PART,   "view-mailcap", UIV_ATTACH, "o", "open with the mailcap viewer, else xdg-open") \
+	X(SAVE_ALL,    "save-all",     UIV_ATTACH, "S", "save all attachments to download_dir") \
+	X(PIPE,        "pipe",         UIV_ATTACH, "|", "pipe the decoded part to a command") \
+	X(OPEN_PART,   "view-mailcap", UIV_ATTACH, "o", "open with mailcap's viewer or xdg-open") \
 	X(SELECT,      "select",       UIV_HELP, "<Enter>", "open the selected link") \
-	X(PROTOCOL,    "protocol",     UIV_ALL, "P", "show or hide the live POP3 exchange") \
+	X(PROTOCOL,    "protocol",     UIV_ALL, "P", "show/hide the live POP3 exchange") \
 	X(PROTO_UP,    "protocol-up",  UIV_ALL, "[", "scroll the protocol pane back") \
 	X(PROTO_DOWN,  "protocol-down", UIV_ALL, "]", "scroll the protocol pane forward") \
-	X(PROMPT,      "pop3-prompt",  UIV_ALL, ":", "type a POP3 command (:help lists them)") \
-	X(INFO,        "server-info",  UIV_INDEX | UIV_PAGER | UIV_ATTACH, "i", "the server: greeting, CAPA, login, TLS") \
+	X(PROMPT,      "pop3-prompt",  UIV_ALL, ":", "type a POP3 command (:help)") \
+	X(INFO,        "server-info",  UIV_INDEX | UIV_PAGER | UIV_ATTACH, "i", "server: greeting, CAPA, login, TLS") \
 	X(REDRAW,      "redraw",       UIV_ALL, "<C-l>", "redraw the screen") \
-	X(INTERRUPT,   "interrupt",    UIV_ALL, "<C-c>", "cancel a download; otherwise quit without deleting anything")
+	X(INTERRUPT,   "interrupt",    UIV_ALL, "<C-c>", "cancel a download, else quit (no delete)")
 
 enum ui_req {
 	REQ_NONE = 0,
@@ -140,13 +140,14 @@ int ui_keymap_conf(struct ui_keymap *km, const struct conf_bind *b, size_t n, ch
  *   @text STRING    the rest of the line typed literally (spaces kept)
  *   @wait           wait until the server has answered everything
  *   @signal NAME    raise SIGINT, SIGTERM or SIGHUP in pouch itself
+ *   @sleep MS       let MS milliseconds pass (the network is served)
  * Returns the number of steps (or -1 with *err, "line N: ...", malloc'd).
  */
 enum ui_step_kind { UI_STEP_KEY, UI_STEP_DUMP, UI_STEP_RESIZE, UI_STEP_WAIT,
-	UI_STEP_SIGNAL };
+	UI_STEP_SIGNAL, UI_STEP_SLEEP };
 struct ui_step {
 	enum ui_step_kind kind;
-	int key;		/* KEY; the signal number for SIGNAL */
+	int key;		/* KEY; the signal number for SIGNAL; ms for SLEEP */
 	int cols, rows;		/* RESIZE */
 };
 #define UI_SCRIPT_MAX 100000	/* steps */
