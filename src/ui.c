@@ -760,15 +760,15 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 	dbuf_init(&ob, 64 * 1024 * 1024);
 	if (output)
 		*output = NULL;
-	if (steps) {
-		ui_message(u, 1, "not running %s in headless mode", argv[0]);
-		return -1;
-	}
+	/* Headless: the command runs with no terminal (its output, unless
+	 * captured, goes to /dev/null) and no key is waited for. */
+	if (steps)
+		wait = 0;
 	if ((data && pipe(in) < 0) || (output && pipe(outp) < 0)) {
 		ui_message(u, 1, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	if (!output) {
+	if (!output && !steps) {
 		def_prog_mode();
 		endwin();
 	}
@@ -792,6 +792,13 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 			dup2(open("/dev/null", O_WRONLY), STDERR_FILENO);
 			close(outp[0]);
 			close(outp[1]);
+		} else if (steps) {
+			int null = open("/dev/null", O_RDWR);
+
+			if (!data)
+				dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
 		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "pouch: %s: %s\n", argv[0], strerror(errno));
@@ -855,7 +862,7 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		close(in[1]);
 	if (outp[0] >= 0)
 		close(outp[0]);
-	if (!output) {
+	if (!output && !steps) {
 		if (wait && pid > 0) {
 			fputs("\n[press a key to return to pouch]", stdout);
 			fflush(stdout);
@@ -865,7 +872,7 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		}
 		reset_prog_mode();
 		clearok(stdscr, TRUE);
-	} else {
+	} else if (output) {
 		*output = dbuf_take(&ob, outlen);
 	}
 	dbuf_free(&ob);

@@ -30,6 +30,11 @@ printf '%s\n' \
 	'Content-Disposition: attachment; filename="../../../../tmp/pouch-evil.txt"' \
 	"" \
 	"evil bytes" \
+	"--b" \
+	"Content-Type: application/x-evil" \
+	"Content-Disposition: attachment; filename=\"q'\$(touch pwned-by-name)'.dat\"" \
+	"" \
+	"more evil bytes" \
 	"--b--" > "$t/Maildir/cur/zzzz-hostile:2,"
 dovecot_start --maildir "$t/Maildir" || exit 99
 pw=$t/pw
@@ -44,7 +49,7 @@ printf 'download_dir = %s\n' "$t/dl" > "$t/cfg/pouch/config"
 reader() {
 	name=$1
 	shift
-	XDG_CONFIG_HOME=$t/cfg POUCH_TODAY=2026-11-30 TZ=UTC LANG=C.UTF-8 \
+	HOME=$t/home XDG_CONFIG_HOME=$t/cfg POUCH_TODAY=2026-11-30 TZ=UTC LANG=C.UTF-8 \
 	timeout 120 "$POUCH" --password-command "cat '$pw'" --keys "$t/$name.keys" \
 		--dump "$t/$name.out" "$@" "$POUCH_URL" >"$t/$name.stdout" 2>"$t/$name.stderr"
 	rc=$?
@@ -169,6 +174,33 @@ for f in "$t/x15"/*; do
 done
 [ ! -e /tmp/pouch-evil.txt ] && [ -f "$t/dl/pouch-evil.txt" ]
 ok $? "a hostile ../../ file name is saved inside the download directory"
+
+# 4b. Pipe and mailcap: | gets the decoded bytes; o runs the mailcap entry
+# (test= honoured) on a private copy; copiousoutput shows in the pager; a
+# file name with quotes and $( ) reaches the viewer's shell quoted.
+mkdir -p "$t/home"
+cat > "$t/home/.mailcap" <<MAILCAP
+# the first entry's test fails, so the second one is used
+application/pdf; cat %s > $t/wrong.pdf; test=false
+application/pdf; cat %s > $t/viewed.pdf; test=test -n %t
+text/plain; cat; copiousoutput
+application/x-evil; printf '%%s' %s > $t/argv.txt
+MAILCAP
+{
+	printf '/\n@text Fwd: Contract\n<Enter>\nv\njjjjj\n|\n@text cat > %s/piped.pdf\n<Enter>\no\nk\no\n@dump\nq\nq\n' "$t"
+	printf 'G\nv\nG\no\n@dump\nq\nx\n'
+} > "$t/mailcap.keys"
+reader mailcap
+is "$rc" 0 "mailcap: exit 0"
+cmp -s "$t/piped.pdf" "$t/x15/$pdf"
+ok $? "| piped the decoded PDF to the command"
+cmp -s "$t/viewed.pdf" "$t/x15/$pdf" && [ ! -e "$t/wrong.pdf" ]
+ok $? "o ran the mailcap entry whose test= passed, on the decoded bytes"
+has mailcap 1 "the contract draft is attached." "copiousoutput: the viewer's output in the pager"
+[ ! -e pwned-by-name ] && [ ! -e "$t/home/pwned-by-name" ]
+ok $? "a file name with quotes and \$( ) ran nothing"
+grep -q "q'\$(touch pwned-by-name)'.dat\$" "$t/argv.txt"
+ok $? "... and reached the viewer as one argument, intact ($(cat "$t/argv.txt" 2>/dev/null))"
 
 # 5. Terminal safety: no escape sequence from the hostile message reaches
 # the screen (the dump shows them as ^[ and <U+202E>).
