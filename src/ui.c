@@ -1264,7 +1264,7 @@ ui_main(const struct ui_opts *o)
 {
 	struct ui u;
 	struct ui_mbox_cfg mc;
-	char *password = NULL;
+	char *password = NULL, *read_err = NULL;
 	int rc = 0, key;
 
 	memset(&u, 0, sizeof u);
@@ -1342,7 +1342,10 @@ ui_main(const struct ui_opts *o)
 		ui_mbox_free(u.mb);
 		u.mb = nmb;
 	}
-	ui_message(&u, 0, "Connecting to %s...", o->pop3.url ? o->pop3.url : "");
+	if (o->read_state && ui_mbox_read_load(u.mb, o->read_state) < 0)
+		ui_message(&u, 1, "%s", ui_mbox_error(u.mb));
+	else
+		ui_message(&u, 0, "Connecting to %s...", o->pop3.url ? o->pop3.url : "");
 	draw(&u);
 	if (ui_mbox_connect(u.mb) < 0) {
 		if (sig_caught) {
@@ -1356,9 +1359,8 @@ ui_main(const struct ui_opts *o)
 	while (!u.quit) {
 		key = ui_getkey(&u);
 		if (key == UI_KEY_SIG) {
-			/* SIGINT, SIGTERM, SIGHUP: restore the terminal, delete nothing. */
-			ui_mbox_free(u.mb);
-			u.mb = NULL;
+			/* SIGINT, SIGTERM, SIGHUP: restore the terminal, delete
+			 * nothing (ui_mbox_free closes without QUIT). */
 			rc = EXIT_POUCH_CANCEL;
 			goto out;
 		}
@@ -1371,6 +1373,8 @@ ui_main(const struct ui_opts *o)
 	}
 	rc = u.exit_code;
 out:
+	if (u.mb && o->read_state && ui_mbox_read_save(u.mb, o->read_state) < 0)
+		read_err = strdup(ui_mbox_error(u.mb));
 	if (dump_fp && u.mb && u.top)
 		dump_screen(&u);
 	while (u.top && u.top->below)
@@ -1386,6 +1390,9 @@ out:
 			fprintf(stderr, "pouch: nothing was deleted; %zu marked message%s stay on the server\n",
 			    marked, marked == 1 ? "" : "s");
 	}
+	if (read_err)
+		fprintf(stderr, "pouch: saving the read state: %s\n", read_err);
+	free(read_err);
 	ui_mbox_free(u.mb);
 	ui_keymap_free(u.km);
 	str_wipe_free(password);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <pouch/mime.h>
 #include <pouch/pop3.h>
@@ -38,6 +39,8 @@ struct ui_mbox {
 	struct ui_msg **v;		/* rows (pointers: stable across merges) */
 	size_t n, cap;
 	struct pop3_marks *marks;
+	struct pop3_marks *readset;	/* UIDs read, this and earlier sessions */
+	int listing_complete;		/* a whole UIDL listing was merged */
 
 	/* the listing of this session, built by LIST then UIDL */
 	struct list_item *list;
@@ -365,6 +368,7 @@ merge_listing(struct ui_mbox *mb)
 			mb->list[i].uid = NULL;
 			m->attach = -1;
 			m->marked = m->uid && pop3_marks_has(mb->marks, m->uid);
+			m->read = m->uid && pop3_marks_has(mb->readset, m->uid);
 		}
 		mb->have_rows = 1;
 		rc = 0;
@@ -410,6 +414,7 @@ merge_listing(struct ui_mbox *mb)
 			it->uid = NULL;
 			m->attach = -1;
 			m->marked = m->uid && pop3_marks_has(mb->marks, m->uid);
+			m->read = m->uid && pop3_marks_has(mb->readset, m->uid);
 		}
 	}
 	/* Rows gone from the server whose bytes are not here are dropped;
@@ -513,6 +518,7 @@ on_done(void *ctx, const struct pop3_reply *r)
 		if (!mb->list_ok)
 			break;
 		if (r->status == POP3_OK) {
+			mb->listing_complete = 1;
 			/* UIDL's lines in message order, as LIST's: match by number. */
 			size_t j = 0;
 
@@ -749,10 +755,11 @@ ui_mbox_new(const struct ui_mbox_cfg *cfg)
 	mb->cfg = *cfg;
 	mb->cfg.password = NULL;
 	mb->marks = pop3_marks_new();
+	mb->readset = pop3_marks_new();
 	mb->trace = calloc(UI_MBOX_TRACE_MAX, sizeof *mb->trace);
 	if (cfg->password)
 		mb->password = strdup(cfg->password);
-	if (!mb->marks || !mb->trace || (cfg->password && !mb->password)) {
+	if (!mb->marks || !mb->readset || !mb->trace || (cfg->password && !mb->password)) {
 		ui_mbox_free(mb);
 		return NULL;
 	}
@@ -773,6 +780,7 @@ ui_mbox_free(struct ui_mbox *mb)
 	free(mb->v);
 	list_clear(mb);
 	pop3_marks_free(mb->marks);
+	pop3_marks_free(mb->readset);
 	if (mb->trace)
 		for (i = 0; i < mb->trace_n; i++)
 			free(mb->trace[(mb->trace_head + i) % UI_MBOX_TRACE_MAX].text);
@@ -978,8 +986,111 @@ ui_mbox_set_read(struct ui_mbox *mb, size_t i)
 {
 	struct ui_msg *m = ui_mbox_msg(mb, i);
 
-	if (m)
-		m->read = 1;
+	if (!m)
+		return;
+	m->read = 1;
+	if (m->uid)
+		pop3_marks_set(mb->readset, m->uid, 1);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+#define READ_MAGIC "pouch-read/1\n"
+
+int
+ui_mbox_read_load(struct ui_mbox *mb, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512];
+	size_t i;
+
+	if (!fp) {
+		if (errno == ENOENT)
+			return 0;
+		set_error(mb, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!fgets(line, sizeof line, fp) || strcmp(line, READ_MAGIC) != 0) {
+		fclose(fp);
+		set_error(mb, "%s: not a pouch read-state file; ignored", path);
+		return -1;
+	}
+	while (fgets(line, sizeof line, fp)) {
+		size_t l = strlen(line);
+
+		if (l == 0 || line[l - 1] != '\n')
+			continue;	/* overlong or cut short */
+		line[--l] = 0;
+		/* RFC 1939: 1 to 70 characters 0x21..0x7E */
+		if (l == 0 || l > 70 || strspn(line, "!\"#$%&'()*+,-./0123456789:;<=>?@"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") != l)
+			continue;
+		pop3_marks_set(mb->readset, line, 1);
+	}
+	fclose(fp);
+	for (i = 0; i < mb->n; i++)
+		if (mb->v[i]->uid && pop3_marks_has(mb->readset, mb->v[i]->uid))
+			mb->v[i]->read = 1;
+	return 0;
+}
+
+int
+ui_mbox_read_save(struct ui_mbox *mb, const char *path)
+{
+	struct dbuf b;
+	size_t i;
+	char *tmp = str_printf("%s.XXXXXX", path);
+	int fd, rc = -1;
+
+	if (!tmp)
+		return -1;
+	dbuf_init(&b, 0);
+	dbuf_adds(&b, READ_MAGIC);
+	{
+		/* after a whole listing, only UIDs still on the server stay */
+		const char **on = malloc((mb->n ? mb->n : 1) * sizeof *on);
+		size_t non = 0;
+
+		if (!on)
+			goto out;
+		for (i = 0; i < mb->n; i++)
+			if (mb->v[i]->uid && !mb->v[i]->gone)
+				on[non++] = mb->v[i]->uid;
+		qsort(on, non, sizeof *on, cmp_str);
+		for (i = 0; i < pop3_marks_count(mb->readset); i++) {
+			const char *uid = pop3_marks_get(mb->readset, i);
+
+			if (!mb->listing_complete || bsearch(&uid, on, non, sizeof *on, cmp_str))
+				dbuf_printf(&b, "%s\n", uid);
+		}
+		free(on);
+	}
+	fd = b.p ? mkstemp(tmp) : -1;
+	if (fd < 0) {
+		set_error(mb, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (write(fd, b.p, b.len) != (ssize_t)b.len || fsync(fd) < 0) {
+		set_error(mb, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		set_error(mb, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	dbuf_free(&b);
+	free(tmp);
+	return rc;
 }
 
 int

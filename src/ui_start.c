@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pouch/cli.h>
 #include <pouch/cli_args.h>
 #include <pouch/conf.h>
+#include <pouch/lastrec.h>
 #include <pouch/netrc.h>
 #include <pouch/pass.h>
 #include <pouch/text.h>
@@ -42,6 +44,29 @@ say(const char *fmt, ...)
 	fprintf(stderr, "pouch: %s\n", s ? s : "out of memory");
 	free(m);
 	free(s);
+}
+
+/* mkdir -p with mode 0700 for what it makes. */
+static int
+mkdir_p(const char *dir)
+{
+	char *d = strdup(dir), *p;
+	int rc = 0;
+
+	if (!d)
+		return -1;
+	for (p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(d, 0700) < 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	if (mkdir(d, 0700) < 0 && errno != EEXIST)
+		rc = -1;
+	free(d);
+	return rc;
 }
 
 static int
@@ -68,6 +93,7 @@ ui_start(const struct cli_args *a)
 	struct cli_url url;
 	struct ui_opts o;
 	char *path, *err = NULL, *user_buf = NULL, *password = NULL, *account = NULL;
+	char *read_state = NULL;
 	const char *urls, *user, *pwcmd, *netrc;
 	int rc = EXIT_POUCH_USAGE, explicit = a->config_file != NULL;
 
@@ -186,6 +212,24 @@ ui_start(const struct cli_args *a)
 		rc = EXIT_POUCH_LOCAL;
 		goto out;
 	}
+	{
+		/* the read state sits beside the LAST record, per account */
+		const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+		char *dir = x && *x == '/' ? str_printf("%s/pouch", x) :
+		    home && *home == '/' ? str_printf("%s/.local/state/pouch", home) : NULL;
+		char *acct = str_printf("%s@%s:%u", user, url.host, url.port);
+		char *lp = dir && acct ? lastrec_path(dir, acct) : NULL;
+		char *slash = lp ? strrchr(lp, '/') : NULL;
+
+		if (slash && strncmp(slash + 1, "last-", 5) == 0 && mkdir_p(dir) == 0) {
+			*slash = 0;
+			read_state = str_printf("%s/read-%s", lp, slash + 6);
+		}
+		free(dir);
+		free(acct);
+		free(lp);
+	}
+	o.read_state = read_state;
 	o.pop3.user = user;
 	o.password = password;
 	o.account = account;
@@ -200,6 +244,7 @@ out:
 	str_wipe_free(password);
 	free(user_buf);
 	free(account);
+	free(read_state);
 	cli_url_free(&url);
 	conf_free(conf);
 	free(path);

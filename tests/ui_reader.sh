@@ -49,7 +49,7 @@ printf 'download_dir = %s\n' "$t/dl" > "$t/cfg/pouch/config"
 reader() {
 	name=$1
 	shift
-	HOME=$t/home XDG_CONFIG_HOME=$t/cfg POUCH_TODAY=2026-11-30 TZ=UTC LANG=C.UTF-8 \
+	HOME=$t/home XDG_CONFIG_HOME=$t/cfg XDG_STATE_HOME=$t/state POUCH_TODAY=2026-11-30 TZ=UTC LANG=C.UTF-8 \
 	timeout 120 "$POUCH" --password-command "cat '$pw'" --keys "$t/$name.keys" \
 		--dump "$t/$name.out" "$@" "$POUCH_URL" >"$t/$name.stdout" 2>"$t/$name.stderr"
 	rc=$?
@@ -115,6 +115,26 @@ is "$rc" 0 "pager: exit 0"
 same pager 1 pager-koi8r.txt
 same pager 2 pager-cp1251.txt
 same pager 3 pager-html.txt
+
+# 2b. What was read stays read in the next session (kept by UIDL).
+keys reread <<'KEYS'
+@dump
+x
+KEYS
+reader reread
+screen reread 1 | sed -n '5,7p;24p' > "$t/got"
+cat > "$t/want" <<'ROWS'
+    3 O   Nov 02 Григорий             823  Съешь же ещё этих мягких французских…
+    4 O   Nov 02 Техподдержка        1.4K  Регламентные работы 6 ноября
+    5 N   Nov 02 Ольга Смирнова       685  Счёт № 1172 на оплату
+-- pouch: alice@127.0.0.1 [41 msgs, 38 new, 0 del, 64K] plain          -(1/41)--
+ROWS
+cmp -s "$t/got" "$t/want"
+ok $? "messages 3 and 4, read in the last session, show O; 38 new (25 was read too)" || diff "$t/want" "$t/got" | sed 's/^/# /'
+head -1 "$t/state/pouch/read-alice%40127.0.0.1%3a$DOVECOT_PORT" 2>/dev/null | grep -qx 'pouch-read/1' ||
+	head -1 "$t"/state/pouch/read-* | grep -qx 'pouch-read/1'
+ok $? "the read state is a pouch-read/1 file in XDG_STATE_HOME/pouch"
+is "$(tail -n +2 "$t"/state/pouch/read-* | wc -l | tr -d ' ')" 3 "it holds the three UIDs"
 
 # 3. Search in the index and in the pager; limit; sort.
 keys search <<'KEYS'

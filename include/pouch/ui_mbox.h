@@ -144,6 +144,14 @@ const char *ui_mbox_error(const struct ui_mbox *mb);
 /* A one-time notice for the message line (reconnects, drops), or NULL;
  * cleared by the call. */
 char *ui_mbox_take_notice(struct ui_mbox *mb);
+/* The read state across sessions, kept by UIDL in a small file (until the
+ * local store keeps it): "pouch-read/1" then one UID a line. Loading a
+ * missing file is not an error; a line that is not a UID is skipped.
+ * Saving writes a new file, syncs it and renames it over the old one;
+ * UIDs the server no longer lists are dropped. 0, or -1 with the error. */
+int ui_mbox_read_load(struct ui_mbox *mb, const char *path);
+int ui_mbox_read_save(struct ui_mbox *mb, const char *path);
+
 /* Counts for the status line. */
 size_t ui_mbox_headers_known(const struct ui_mbox *mb);
 unsigned long long ui_mbox_total_octets(const struct ui_mbox *mb);
