@@ -125,6 +125,10 @@ hdr_unfold_into(struct dbuf *b, const char *v, size_t len)
 			return -1;
 		if (i < len)
 			i += v[i] == '\r' ? 2 : 1;
+		/* A fold that lost its indentation still separated two
+		 * words: one space stands for it. */
+		if (i < len && v[i] != ' ' && v[i] != '\t' && dbuf_addc(b, ' ') < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -203,7 +207,10 @@ mime_hdr_ctype(const char *v, size_t len)
 	}
 	i = lex_skip_cfws(v, len, i);
 	r = NULL;
-	if (*sub && (i >= len || v[i] == ';'))
+	/* A parameter may follow without its ';' ("application/pdf
+	 * name=x.pdf"): the type stands, as GMime reads it, so that an
+	 * attachment is not shown as text. */
+	if (*sub && (i >= len || v[i] == ';' || lex_is_token((unsigned char)v[i])))
 		r = str_printf("%s/%s", type, sub);
 	free(type);
 	free(sub);

@@ -46,6 +46,36 @@ next_param(const char *s, size_t len, size_t i)
 	return i < len ? i + 1 : len;
 }
 
+/* Where the parameters start: after the ';' that follows the type
+ * ("text/plain", "attachment"), or right after the type when that ';' is
+ * missing and a word follows ("application/pdf name=x.pdf"); else after
+ * the first top-level ';', wherever it is. */
+static size_t
+first_param(const char *s, size_t len)
+{
+	size_t i = lex_skip_cfws(s, len, 0), t = i;
+
+	while (i < len && lex_is_token((unsigned char)s[i]))
+		i++;
+	if (i > t) {
+		i = lex_skip_cfws(s, len, i);
+		if (i < len && s[i] == '/') {
+			i = lex_skip_cfws(s, len, i + 1);
+			t = i;
+			while (i < len && lex_is_token((unsigned char)s[i]))
+				i++;
+			if (i == t)
+				return next_param(s, len, 0);
+			i = lex_skip_cfws(s, len, i);
+		}
+		if (i < len && s[i] == ';')
+			return i + 1;
+		if (i < len && lex_is_token((unsigned char)s[i]))
+			return i;
+	}
+	return next_param(s, len, 0);
+}
+
 static int
 attr_eq(const char *a, size_t alen, const char *name, size_t nlen)
 {
@@ -247,7 +277,7 @@ find_param(const char *s, size_t len, const char *name, int raw,
 	char *r = NULL;
 	long n;
 
-	i = next_param(s, len, 0);
+	i = first_param(s, len);
 	while (i < len) {
 		i = lex_skip_cfws(s, len, i);
 		as = i;

@@ -37,10 +37,46 @@ static const struct tcase cases[] = {
 	{ "crlf body kept", "Subject: x\r\n\r\nhello\r\n", "text/plain!", 0, "hello\r\n" },
 	{ "empty", "", "text/plain!", 0, "" },
 	{ "no blank line", "Subject: x\n", "text/plain!", MIME_DIAG_HDR_NO_BLANK, "" },
-	{ "bad line stays in the header", "Subject: x\nhello\n\nbody", "text/plain!",
-	  MIME_DIAG_HDR_BAD_LINE, "body" },
-	{ "no blank line: no body", "Subject: x\nhello\n", "text/plain!",
-	  MIME_DIAG_HDR_BAD_LINE | MIME_DIAG_HDR_NO_BLANK, "" },
+	/* Where a header block ends: a stray line starts the body unless it
+	 * sits between two fields (a lost fold). */
+	{ "stray line starts the body", "Subject: x\nhello\n\nbody", "text/plain!",
+	  MIME_DIAG_HDR_STRAY_LINE, "hello\n\nbody" },
+	{ "stray line, then the end", "Subject: x\nhello\n", "text/plain!",
+	  MIME_DIAG_HDR_STRAY_LINE, "hello\n" },
+	{ "stray last line without LF", "Subject: x\nhello", "text/plain!",
+	  MIME_DIAG_HDR_STRAY_LINE, "hello" },
+	{ "stray first line: no header", "Hello there\nSubject: x\n\nbody\n", "text/plain!",
+	  MIME_DIAG_HDR_STRAY_LINE, "Hello there\nSubject: x\n\nbody\n" },
+	{ "blank line holding a space", "Subject: x\n \ntext\n", "text/plain!",
+	  MIME_DIAG_HDR_STRAY_LINE, "text\n" },
+	{ "blank line holding a space, crlf", "Subject: x\r\n \r\ntext\r\n", "text/plain!",
+	  MIME_DIAG_HDR_STRAY_LINE, "text\r\n" },
+	{ "lost fold between fields", "Content-Type: application/zip;\nname=\"r.zip\"\n"
+	  "Content-Disposition: attachment\n\nPK", "application/zip!", MIME_DIAG_HDR_LOST_FOLD, "PK" },
+	{ "two stray lines: the first starts the body", "Subject: x\nab\ncd\nTo: y\n\nz",
+	  "text/plain!", MIME_DIAG_HDR_STRAY_LINE, "ab\ncd\nTo: y\n\nz" },
+	{ "continuation of only spaces is header", "Subject: x\n   \nTo: y\n\nz", "text/plain!",
+	  0, "z" },
+	{ "space before the colon is a field", "Subject : x\nTo: y\n\nz", "text/plain!", 0, "z" },
+	{ "header block to the end of the file", "Subject: x\nTo: y", "text/plain!",
+	  MIME_DIAG_HDR_NO_BLANK, "" },
+	{ "mbox From, then a stray line", "From a@b Mon\nhello\n", "text/plain!",
+	  MIME_DIAG_MBOX_FROM | MIME_DIAG_HDR_STRAY_LINE, "hello\n" },
+	{ "header runs into the preamble",
+	  "Content-Type: multipart/alternative; boundary=a\nThis is a multi-part message in MIME format.\n"
+	  "--a\nContent-Type: text/plain\n\nplain\n--a\nContent-Type: text/html\n\n<p>h</p>\n--a--\n",
+	  "multipart/alternative(text/plain!,text/html!)", MIME_DIAG_HDR_STRAY_LINE, "<p>h</p>" },
+	{ "body part without its blank line",
+	  "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\nhi\n--b--\n",
+	  "multipart/mixed(text/plain!)", MIME_DIAG_HDR_STRAY_LINE, "hi" },
+	{ "body part whose first line is text",
+	  "Content-Type: multipart/mixed; boundary=b\n\n--b\nhi there\n--b--\n",
+	  "multipart/mixed(text/plain!)", MIME_DIAG_HDR_STRAY_LINE, "hi there" },
+	{ "encapsulated message of one line",
+	  "Content-Type: multipart/report; boundary=b\n\n--b\n\nbounced\n--b\n"
+	  "Content-Type: message/rfc822\n\nMessage removed\n--b--\n",
+	  "multipart/report(text/plain!,message/rfc822(text/plain!))", MIME_DIAG_HDR_STRAY_LINE,
+	  "Message removed" },
 	{ "two delimiters in a row", "Content-Type: multipart/mixed; boundary=b\n\n--b\n--b\n\nx\n--b--\n",
 	  "multipart/mixed(text/plain!)", MIME_DIAG_EMPTY_PART, "x" },
 	{ "mbox From skipped", "From a@b Mon\nSubject: y\n\nz", "text/plain!",
@@ -155,6 +191,48 @@ main(void)
 		    "header_get: a continuation is not a field");
 	}
 	{
+		/* mime_header_next: names as written, values folded as they
+		 * stand, a lost fold kept in the value before it. */
+		static const char hdr[] = " lead\nSubject : a\n b\r\nContent-Type: x/y;\n"
+		    "name=z\nX-E:\nTo:v";
+		static const char *const want[][2] = {
+			{ "Subject", " a\n b" }, { "Content-Type", " x/y;\nname=z" },
+			{ "X-E", "" }, { "To", "v" },
+		};
+		struct mime_field f;
+		size_t pos = 0, k = 0;
+
+		while (mime_header_next(hdr, sizeof(hdr) - 1, &pos, &f) && k < 4) {
+			is_mem(f.name, f.name_len, want[k][0], strlen(want[k][0]),
+			    "header_next %zu: name", k);
+			is_mem(f.value, f.value_len, want[k][1], strlen(want[k][1]),
+			    "header_next %zu: value", k);
+			k++;
+		}
+		is_int(k, 4, "header_next: four fields");
+		ok(!mime_header_next(hdr, sizeof(hdr) - 1, &pos, &f), "header_next: then the end");
+	}
+	{
+		/* A lost fold still carries its parameter; a boundary or a
+		 * name without the ';' before it still counts. */
+		static const char m[] = "Content-Type: multipart/mixed boundary=b\n\n"
+		    "--b\nContent-Type: application/zip;\nname=\"r.zip\"\nX-A: 1\n\nPK\n"
+		    "--b\nContent-Type: application/pdf name=\"i.pdf\"\n\n%PDF\n--b--\n";
+		struct mime_part *root = mime_parse(m, sizeof(m) - 1);
+
+		is_int(root->nchildren, 2, "boundary without ';': split");
+		is_str(root->child ? root->child->filename : NULL, "r.zip",
+		    "lost fold: name= kept");
+		ok(root->child && (root->child->diag & MIME_DIAG_HDR_LOST_FOLD),
+		    "lost fold: flagged");
+		is_str(root->child && root->child->next ? root->child->next->type : NULL,
+		    "application/pdf", "no ';': the type stands");
+		is_str(root->child && root->child->next ? root->child->next->filename : NULL,
+		    "i.pdf", "no ';': the name counts");
+		ok(mime_is_attachment(root->child->next), "no ';': an attachment");
+		mime_free(root);
+	}
+	{
 		static const char m[] = "Content-Type: multipart/mixed; boundary=b\n\n"
 		    "--b\n\ntext\n--b\nContent-Disposition: attachment\n\nno name\n"
 		    "--b\nContent-Type: image/png; name=p.png\n\npng\n"
@@ -264,7 +342,7 @@ main(void)
 		unsigned b, b2;
 		int distinct = 1;
 
-		for (b = 1; b <= MIME_DIAG_EMPTY_PART; b <<= 1) {
+		for (b = 1; b <= MIME_DIAG_LAST; b <<= 1) {
 			ok(strcmp(mime_diag_str(b), "unknown diagnostic") != 0,
 			    "diag %#x has a text", b);
 			for (b2 = 1; b2 < b; b2 <<= 1)

@@ -22,8 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Unfolds: every CRLF or LF is removed, the whitespace after it is kept.
- * Leading whitespace is removed. */
+/* Unfolds: every CRLF or LF is removed, the whitespace after it is kept;
+ * a line break followed by no whitespace (a fold that lost its
+ * indentation) becomes one space. Leading whitespace is removed. */
 char *mime_hdr_unfold(const char *v, size_t len, size_t *outlen);
 
 /* An unstructured value (Subject): unfolded, RFC 2047 words decoded (B and
