@@ -89,7 +89,8 @@ lex_unquote(struct dbuf *b, const char *s, size_t len, size_t i)
 {
 	size_t start;
 
-	for (i++; i < len; i++) {
+	i++;
+	while (i < len) {
 		start = i;
 		while (i < len && s[i] != '\\' && s[i] != '"')
 			i++;
@@ -102,7 +103,7 @@ lex_unquote(struct dbuf *b, const char *s, size_t len, size_t i)
 		/* A backslash quotes the next octet; a trailing one is dropped. */
 		if (i + 1 < len && dbuf_add(b, s + i + 1, 1) < 0)
 			return (size_t)-1;
-		i++;
+		i += 2;
 	}
 	return len;
 }
