@@ -1,5 +1,6 @@
 /* test_mime.c: the part tree: shapes, raw bodies and diagnostics (a table),
- * header lookup, document order, ownership of decoded copies. */
+ * header lookup, document order, ownership of decoded copies. (What to
+ * show of a message is tested in test_text.c.) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,29 +119,6 @@ static const struct tcase cases[] = {
 	{ "folded boundary param",
 	  "Content-Type: multipart/mixed;\n boundary=\"a\n b\"\n\n--a b\n\nx\n--a b--\n",
 	  "multipart/mixed(text/plain!)", 0, "x" },
-};
-
-static const struct {
-	const char *name, *msg, *text, *type;
-} views[] = {
-	{ "plain", "Subject: x\r\n\r\nhi\r\nthere\r\n", "hi\nthere\n", "text/plain" },
-	{ "alternative prefers plain",
-	  "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/html\n\n"
-	  "<p>html</p>\n--a\nContent-Type: text/plain\n\nplain\n--a--\n", "plain", "text/plain" },
-	{ "html only is rendered",
-	  "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/html\n\n"
-	  "<b>bold</b> &amp; more\n--a--\n", "bold & more\n", "text/html" },
-	{ "mixed: first text, not the attachment",
-	  "Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n"
-	  "Content-Disposition: attachment; filename=a.txt\n\nfile\n--m\n\nbody\n--m--\n", "body", "text/plain" },
-	{ "charset converted", "Content-Type: text/plain; charset=koi8-r\n\n\xf0\xd2\xc9\xd7\xc5\xd4",
-	  "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", "text/plain" },
-	{ "escapes neutralised", "Subject: x\n\nred \x1b[31mtext\x1b]0;t\x07\n", "red ^[[31mtext^[]0;t^G\n", "text/plain" },
-	{ "qp decoded", "Content-Transfer-Encoding: quoted-printable\n\na=3Db=\nc\n", "a=bc\n", "text/plain" },
-	{ "no text", "Content-Type: image/png\n\nPNG", "", NULL },
-	{ "nested alternative in mixed",
-	  "Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: multipart/alternative; boundary=a\n\n"
-	  "--a\nContent-Type: text/html\n\n<i>x</i>\n--a\nContent-Type: text/plain\n\ny\n--a--\n--m--\n", "y", "text/plain" },
 };
 
 int
@@ -351,18 +329,6 @@ main(void)
 		}
 		ok(distinct, "diagnostic texts are distinct");
 		is_str(mime_diag_str(1u << 30), "unknown diagnostic", "unknown bit");
-	}
-	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
-		struct mime_part *root = mime_parse(views[i].msg, strlen(views[i].msg));
-		const struct mime_part *c;
-		size_t n;
-		char *t = mime_view_text(root, &n, &c);
-
-		is_str(t, views[i].text, "view %s: text", views[i].name);
-		is_int(n, strlen(views[i].text), "view %s: length", views[i].name);
-		is_str(c ? c->type : NULL, views[i].type, "view %s: part", views[i].name);
-		free(t);
-		mime_free(root);
 	}
 	return done_testing();
 }

@@ -1,12 +1,14 @@
 /*
  * mime.h: the MIME decoder: a message (pointer + length) into a tree of
- * parts, transfer-encoding decoders, the mime-dump/1 JSON, and the choice of
- * the text to show for a message. Rules: shared/spec/mime-dump.md.
+ * parts, transfer-encoding decoders and the mime-dump/1 JSON. Rules:
+ * shared/spec/mime-dump.md. What to show of a message (its text, its
+ * fields) is text.h's, above this.
  *
  * Who may include it: the CLI (src/cli_mime.c), attachment saving
  * (src/save.c), the UI (later), the store (later), tests and fuzz targets.
  * The header-level words (RFC 2047/2231, addresses, dates) live in
- * mime_hdr.h, which only the decoder itself includes.
+ * mime_hdr.h, which only the decoder and the pager's field display
+ * (src/text_hdr.c) include.
  *
  * Ownership. mime_parse never copies or writes to the caller's buffer: the
  * tree points into it (hdr, body), so the buffer must outlive the tree. The
@@ -175,16 +177,5 @@ int mime_part_decode_dbuf(const struct mime_part *p, struct dbuf *out);
  * pieces, ending with a newline. Returns 0, what the sink returned, or -1
  * when memory ran out. */
 int mime_dump(const struct mime_part *root, mime_sink_fn sink, void *arg);
-
-/* The text to show for a message (src/text_view.c): the best text part
- * (text/plain preferred in multipart/alternative, text/html rendered as
- * text when it is the only text), converted to UTF-8, CRLF as LF, and run
- * through the terminal sanitiser. Returns malloc'd NUL-terminated UTF-8 and
- * its length in *len; "" when the message has no text; NULL only when
- * memory ran out. *chosen (may be NULL) gets the part shown, or NULL. */
-char *mime_view_text(const struct mime_part *root, size_t *len,
-    const struct mime_part **chosen);
-/* The part mime_view_text would show, or NULL. */
-const struct mime_part *mime_view_best(const struct mime_part *root);
 
 #endif

@@ -3,7 +3,9 @@
  * 2045/2231 parameters, RFC 5322 addresses and dates, Content-Type and
  * Content-Disposition values. Rules: shared/spec/mime-dump.md.
  *
- * Who may include it: the MIME decoder (src/mime*.c) and its tests.
+ * Who may include it: the MIME decoder (src/mime*.c), the pager's field
+ * display (src/text_hdr.c, which decodes values as Subject is decoded),
+ * and their tests.
  *
  * Every function takes the raw field value as it stands in the message
  * (after the colon, possibly folded with CRLF or LF followed by whitespace,
