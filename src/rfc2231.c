@@ -297,7 +297,11 @@ find_param(const char *s, size_t len, const char *name, int raw,
 		if (i < len && s[i] == '"') {
 			g.quoted = 1;
 			g.ve = lex_quoted_end(s, len, i);
-			i = next_param(s, len, g.ve);
+			/* Another parameter may follow without its ';'
+			 * (name="a" filename="b"), as after the type. */
+			i = lex_skip_cfws(s, len, g.ve);
+			if (i >= len || !lex_is_token((unsigned char)s[i]))
+				i = next_param(s, len, i);
 		} else {
 			while (i < len && s[i] != ';')
 				i++;
