@@ -3,6 +3,7 @@
  * show of a message is tested in test_text.c.) */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pouch/mime.h>
 #include "tap.h"
@@ -312,6 +313,33 @@ main(void)
 		is_int(n, MIME_MAX_PARTS, "part limit: exactly MIME_MAX_PARTS nodes");
 		ok(root->last_child_->diag & MIME_DIAG_PARTS, "the last one is flagged");
 		ok(root->last_child_->bodylen > 10 * 6, "and holds the rest");
+		mime_free(root);
+		dbuf_free(&m);
+	}
+	{
+		/* Linear on hostile header blocks: 100,000 lost folds, then
+		 * 100,000 continuation lines of one field. */
+		struct dbuf m;
+		struct mime_part *root;
+		clock_t t0 = clock();
+		size_t i2, vl;
+		const char *v;
+
+		dbuf_init(&m, 0);
+		for (i2 = 0; i2 < 100000; i2++)
+			dbuf_adds(&m, "X-A: 1\nlost fold\n");
+		dbuf_adds(&m, "Subject: s\n");
+		for (i2 = 0; i2 < 100000; i2++)
+			dbuf_adds(&m, " more\n");
+		dbuf_adds(&m, "\nbody\n");
+		root = mime_parse(m.p, m.len);
+		ok(root && (root->diag & MIME_DIAG_HDR_LOST_FOLD) &&
+		    !(root->diag & MIME_DIAG_HDR_STRAY_LINE), "100,000 lost folds: all header");
+		is_mem(root ? root->body : NULL, root ? root->bodylen : 0, "body\n", 5,
+		    "100,000 lost folds: the body after the blank line");
+		v = root ? mime_header_get(root->hdr, root->hdrlen, "subject", &vl) : NULL;
+		ok(v && vl == 2 + 100000 * 6, "the long field's value runs over every continuation");
+		ok((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0, "hostile header blocks took under 2 s");
 		mime_free(root);
 		dbuf_free(&m);
 	}
