@@ -128,6 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		must_str(r);
 		free(r);
 		free(mime_hdr_param(v, n, "boundary"));
+		(void)mime_hdr_params_unsep(v, n);
 		free(mime_hdr_param_raw(v, n, "name"));
 		break;
 	case 6:

@@ -48,6 +48,7 @@ mime_diag_str(unsigned bit)
 		{ MIME_DIAG_8BIT_HDR, "raw 8-bit bytes in the header block" },
 		{ MIME_DIAG_EMPTY_PART, "two delimiter lines in a row" },
 		{ MIME_DIAG_HDR_STRAY_LINE, "header block ended by a line that is not a field; read as body" },
+		{ MIME_DIAG_PARAM_NO_SEMI, "a parameter without the ';' before it" },
 	};
 	size_t i;
 
@@ -337,12 +338,16 @@ parse_fields(struct ctx *c, struct mime_part *part, const char *deftype)
 			part->type = strdup("text/plain");
 		}
 		part->charset = mime_hdr_charset(ct, ctl);
+		if (mime_hdr_params_unsep(ct, ctl))
+			part->diag |= MIME_DIAG_PARAM_NO_SEMI;
 	} else {
 		part->type = strdup(deftype);
 	}
 	note_oom(c, part->type);
 	if (cd) {
 		part->disposition = mime_hdr_disposition(cd, cdl);
+		if (mime_hdr_params_unsep(cd, cdl))
+			part->diag |= MIME_DIAG_PARAM_NO_SEMI;
 		part->filename = mime_hdr_param_n(cd, cdl, "filename",
 		    &part->filename_len);
 	}

@@ -51,9 +51,11 @@ next_param(const char *s, size_t len, size_t i)
  * missing and a word follows ("application/pdf name=x.pdf"); else after
  * the first top-level ';', wherever it is. */
 static size_t
-first_param(const char *s, size_t len)
+first_param(const char *s, size_t len, int *unsep)
 {
 	size_t i = lex_skip_cfws(s, len, 0), t = i;
+
+	*unsep = 0;
 
 	while (i < len && lex_is_token((unsigned char)s[i]))
 		i++;
@@ -70,8 +72,10 @@ first_param(const char *s, size_t len)
 		}
 		if (i < len && s[i] == ';')
 			return i + 1;
-		if (i < len && lex_is_token((unsigned char)s[i]))
+		if (i < len && lex_is_token((unsigned char)s[i])) {
+			*unsep = 1;
 			return i;
+		}
 	}
 	return next_param(s, len, 0);
 }
@@ -273,11 +277,11 @@ find_param(const char *s, size_t len, const char *name, int raw,
 {
 	size_t nlen = strlen(name), i, as, ae, nsegs = 0, capsegs = 0, order = 0;
 	struct seg plain, star, g, *segs = NULL, *ns;
-	int have_plain = 0, have_star = 0, kind, st;
+	int have_plain = 0, have_star = 0, kind, st, unsep;
 	char *r = NULL;
 	long n;
 
-	i = first_param(s, len);
+	i = first_param(s, len, &unsep);
 	while (i < len) {
 		i = lex_skip_cfws(s, len, i);
 		as = i;
@@ -388,4 +392,18 @@ mime_hdr_charset(const char *v, size_t len)
 		return NULL;
 	lex_trim_lower(cs, strlen(cs));
 	return cs;
+}
+
+int
+mime_hdr_params_unsep(const char *v, size_t len)
+{
+	struct dbuf u;
+	int unsep;
+
+	dbuf_init(&u, 0);
+	if (hdr_unfold_into(&u, v, len) < 0)
+		return 0;
+	first_param(u.p ? u.p : "", u.len, &unsep);
+	dbuf_free(&u);
+	return unsep;
 }

@@ -84,6 +84,11 @@ static const struct tcase cases[] = {
 	{ "mbox From skipped", "From a@b Mon\nSubject: y\n\nz", "text/plain!",
 	  MIME_DIAG_MBOX_FROM, "z" },
 	{ "bad type", "Content-Type: text\n\nx", "text/plain!", MIME_DIAG_BAD_CTYPE, "x" },
+	{ "type without ';'", "Content-Type: application/pdf name=\"i.pdf\"\n\n%PDF",
+	  "application/pdf!", MIME_DIAG_PARAM_NO_SEMI, "%PDF" },
+	{ "disposition without ';'", "Content-Disposition: attachment filename=a\n\nx",
+	  "text/plain!", MIME_DIAG_PARAM_NO_SEMI, "x" },
+	{ "type with ';'", "Content-Type: text/plain; charset=utf-8\n\nx", "text/plain!", 0, "x" },
 	{ "multipart", "Content-Type: multipart/mixed; boundary=b\n\npre\n--b\n\none\n--b\n"
 	  "Content-Type: text/html\n\n<two>\n--b--\nepi\n",
 	  "multipart/mixed(text/plain!,text/html!)", 0, "<two>" },

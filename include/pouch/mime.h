@@ -61,8 +61,10 @@ enum mime_diag {
 	MIME_DIAG_EMPTY_PART = 1 << 12,	/* two delimiter lines in a row: skipped */
 	MIME_DIAG_HDR_STRAY_LINE = 1 << 13, /* header block ended by a line that
 					 * is not a field: the body starts there */
+	MIME_DIAG_PARAM_NO_SEMI = 1 << 14, /* a parameter without the ';'
+					 * before it: read all the same */
 };
-#define MIME_DIAG_LAST MIME_DIAG_HDR_STRAY_LINE
+#define MIME_DIAG_LAST MIME_DIAG_PARAM_NO_SEMI
 
 /* A short English description of one diagnostic bit, for a status line or
  * a log ("multipart has no close delimiter"); "unknown diagnostic" for

@@ -63,6 +63,11 @@ char *mime_hdr_param(const char *v, size_t len, const char *name);
  * segments percent-decoded, but no charset conversion, no RFC 2047, no
  * UTF-8 repair. For values matched as bytes, like a multipart boundary. */
 char *mime_hdr_param_raw(const char *v, size_t len, const char *name);
+/* Nonzero when the first parameter of a Content-Type or
+ * Content-Disposition value follows its type without the ';' before it
+ * ("application/pdf name=x.pdf"); the parameter counts all the same.
+ * 0 too when memory ran out: it only sets a diagnostic. */
+int mime_hdr_params_unsep(const char *v, size_t len);
 /* The charset parameter as mime-dump/1 wants it: lowercased, trimmed. */
 char *mime_hdr_charset(const char *v, size_t len);
 
