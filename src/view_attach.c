@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <pouch/charset.h>
 #include <pouch/mime.h>
 #include <pouch/save.h>
 #include <pouch/text.h>
@@ -175,37 +174,14 @@ attach_status(struct ui *u, struct view *v, char *out, size_t outlen)
 	    a->n ? a->cur + 1 : 0, a->n);
 }
 
-/* The text of a part: charset to UTF-8, HTML as text, sanitised. */
+/* The text of a part, or of an encapsulated message (text.h). */
 static char *
 part_text(const struct mime_part *p, size_t *len)
 {
-	struct dbuf b;
-	char *u8, *out = NULL;
-	size_t n;
-
 	*len = 0;
 	if (mime_type_encapsulates(p->type) && p->child)
-		return mime_view_text(p->child, len, NULL);
-	if (strncmp(p->type, "text/", 5) != 0)
-		return NULL;
-	dbuf_init(&b, 0);
-	if (mime_part_decode_dbuf(p, &b) < 0)
-		return NULL;
-	u8 = charset_to_utf8(p->charset, b.p ? b.p : "", b.len, &n);
-	dbuf_free(&b);
-	if (!u8)
-		return NULL;
-	if (strcmp(p->type, "text/html") == 0) {
-		char *t = text_html_to_text(u8, n, &n);
-
-		free(u8);
-		u8 = t;
-		if (!u8)
-			return NULL;
-	}
-	out = text_sanitize(u8, n, TEXT_BODY, len);
-	free(u8);
-	return out;
+		return text_message(p->child, len, NULL);
+	return text_part(p, len);
 }
 
 static char *

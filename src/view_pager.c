@@ -14,7 +14,6 @@
 #include <wchar.h>
 
 #include <pouch/mime.h>
-#include <pouch/mime_hdr.h>
 #include <pouch/text.h>
 #include <pouch/ui_view.h>
 #include <pouch/util.h>
@@ -143,23 +142,19 @@ add_text(struct pager *p, const char *t, size_t len, int body)
 }
 
 static void
-add_field(struct pager *p, const char *name, const char *v, size_t vlen)
+add_field(struct pager *p, const char *name, size_t name_len, const char *value)
 {
-	char *dec, *safe;
-	size_t dl;
 	struct dbuf b;
 
-	dec = mime_hdr_text_n(v, vlen, &dl);
-	safe = dec ? text_sanitize(dec, dl, TEXT_ONELINE, NULL) : NULL;
 	dbuf_init(&b, 0);
-	dbuf_printf(&b, "%s: %s", name, safe ? safe : "");
+	dbuf_printf(&b, "%.*s: %s", (int)name_len, name, value ? value : "");
 	if (b.p)
 		add_line(p, b.p, b.len, UIC_HDRNAME);
 	dbuf_free(&b);
-	free(dec);
-	free(safe);
 }
 
+/* The usual fields, in this order (h: every field, as written). Values
+ * come decoded and sanitised from text.h. */
 static void
 add_headers(struct pager *p, const struct mime_part *root)
 {
@@ -168,42 +163,25 @@ add_headers(struct pager *p, const struct mime_part *root)
 
 	if (!p->all_headers) {
 		for (i = 0; i < sizeof weeded / sizeof weeded[0]; i++) {
-			size_t vl;
-			const char *v = mime_header_get(root->hdr, root->hdrlen, weeded[i], &vl);
+			char *v = NULL;
 
-			if (v)
-				add_field(p, weeded[i], v, vl);
+			if (text_field(root, weeded[i], &v, NULL) == 1)
+				add_field(p, weeded[i], strlen(weeded[i]), v);
+			free(v);
 		}
 		return;
 	}
-	/* every field, in order, unfolded and decoded */
 	{
-		const char *h = root->hdr, *end = root->hdr + root->hdrlen;
+		struct text_field *f = NULL;
+		size_t n = text_fields(root, &f);
 
-		while (h < end) {
-			const char *f = h, *colon, *fe = h;
-			char *name, *safe;
-
-			/* the field runs to the next line not starting with WSP */
-			do {
-				const char *nl = memchr(fe, '\n', (size_t)(end - fe));
-
-				fe = nl ? nl + 1 : end;
-			} while (fe < end && (*fe == ' ' || *fe == '\t'));
-			h = fe;
-			colon = memchr(f, ':', (size_t)(fe - f));
-			if (!colon) {
-				safe = text_sanitize(f, (size_t)(fe - f), TEXT_ONELINE, NULL);
-				if (safe)
-					add_line(p, safe, strlen(safe), UIC_NORMAL);
-				free(safe);
-				continue;
-			}
-			name = text_sanitize(f, (size_t)(colon - f), TEXT_ONELINE, NULL);
-			if (name)
-				add_field(p, name, colon + 1, (size_t)(fe - colon - 1));
-			free(name);
+		if (n == (size_t)-1) {
+			add_line(p, "(out of memory)", 15, UIC_ERROR);
+			return;
 		}
+		for (i = 0; i < n; i++)
+			add_field(p, f[i].name, f[i].name_len, f[i].value);
+		text_fields_free(f, n);
 	}
 }
 
@@ -231,7 +209,7 @@ build_message(struct ui *u, struct pager *p, struct ui_msg *m)
 	}
 	add_headers(p, root);
 	add_line(p, "", 0, UIC_NORMAL);
-	text = mime_view_text(root, &len, &chosen);
+	text = text_message(root, &len, &chosen);
 	if (text) {
 		add_text(p, text, len, 1);
 		p->plain = text;

@@ -30,7 +30,10 @@ wait_for() {
 	n=0
 	while ! cap | grep -qF -- "$1"; do
 		n=$((n + 1))
-		[ $n -gt $(( ${2:-10} * 10 )) ] && return 1
+		if [ $n -gt $(( ${2:-10} * 10 )) ]; then
+			cap | sed 's/^/# | /'
+			return 1
+		fi
 		sleep 0.1
 	done
 	return 0
@@ -65,8 +68,9 @@ is "$(wc -l < "$t/small" | tr -d ' ')" 10 "resized to 10 rows"
 grep -q '^ q:Back' "$t/small" && grep -q '^-- pouch' "$t/small"
 ok $? "at 40x10: the key hints on top, the status line at the bottom"
 tm resize-window -t pouch -x 80 -y 24
+sleep 0.5
 tm send-keys -t pouch q
-wait_for 'Quarterly numbers' 5
+wait_for 'Quarterly' 10
 ok $? "back to the index at 80x24, at the last message"
 
 # Ctrl-C with nothing downloading leaves, deleting nothing.
