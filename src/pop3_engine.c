@@ -73,9 +73,10 @@ pop3_reset_reply(struct pop3 *s)
 }
 
 static enum pop3_status
-enqueue(struct pop3 *s, const struct pop3_req *r, char *line, int secret)
+enqueue(struct pop3 *s, const struct pop3_req *r, char *line, int secret,
+    int login)
 {
-	struct pop3_q *q;
+	struct pop3_q *q, *prev = NULL;
 
 	if (!line)
 		return POP3_ERR_NOMEM;
@@ -90,13 +91,30 @@ enqueue(struct pop3 *s, const struct pop3_req *r, char *line, int secret)
 	q->line = line;
 	q->line_len = strlen(line);
 	q->secret = secret;
-	if (s->tail)
-		s->tail->next = q;
-	else
-		s->head = q;
-	s->tail = q;
-	if (!s->unsent)
-		s->unsent = q;
+	q->login = login;
+	if (login) {
+		/* After the login requests already queued, before the
+		 * caller's, none of which has been sent during login. */
+		for (prev = NULL, q->next = s->head; q->next && q->next->login;
+		    prev = q->next, q->next = q->next->next)
+			;
+		if (prev)
+			prev->next = q;
+		else
+			s->head = q;
+		if (!q->next)
+			s->tail = q;
+		if (s->unsent == q->next)
+			s->unsent = q;
+	} else {
+		if (s->tail)
+			s->tail->next = q;
+		else
+			s->head = q;
+		s->tail = q;
+		if (!s->unsent)
+			s->unsent = q;
+	}
 	s->npending++;
 	return POP3_OK;
 }
@@ -109,7 +127,8 @@ can_queue(struct pop3 *s)
 	if (s->state == P_DEAD)
 		return POP3_ERR_USAGE;
 	if (s->state == P_NEW) {
-		pop3_set_error(s, "not connected to %s yet", s->where);
+		pop3_set_error(s, "not connected to %s yet (call pop3_connect or "
+		    "pop3_connect_start first)", s->where);
 		return POP3_ERR_USAGE;
 	}
 	if (s->state == P_QUIT || (s->tail && s->tail->r.cmd == POP3_QUIT)) {
@@ -155,22 +174,68 @@ pop3_submit(struct pop3 *s, const struct pop3_req *r)
 		line = str_printf("%s\r\n", name);
 		break;
 	}
-	return enqueue(s, r, line, 0);
+	return enqueue(s, r, line, 0, 0);
 }
 
 enum pop3_status
-pop3_submit_line(struct pop3 *s, const struct pop3_req *r, const char *word,
+pop3_submit_login(struct pop3 *s, const struct pop3_req *r, const char *word,
     const char *arg, int secret)
 {
-	if (can_queue(s) != POP3_OK || strpbrk(arg, "\r\n"))
+	if (s->state != P_LOGIN || (arg && strpbrk(arg, "\r\n")))
 		return POP3_ERR_USAGE;
-	return enqueue(s, r, str_printf("%s %s\r\n", word, arg), secret);
+	return enqueue(s, r, arg ? str_printf("%s %s\r\n", word, arg) :
+	    str_printf("%s\r\n", word), secret, 1);
+}
+
+size_t
+pop3_withdraw(struct pop3 *s, void *ctx)
+{
+	struct pop3_q **pp, *q, *gone = NULL, **gtail = &gone;
+	struct pop3_reply rep;
+	size_t n = 0;
+	int unsent = 0;
+
+	/* Unlink first, call back second: an on_done may submit. Everything
+	 * from s->unsent on is still unsent. */
+	for (pp = &s->head; (q = *pp) != NULL; ) {
+		if (q == s->unsent)
+			unsent = 1;
+		if (unsent && !q->login && q->r.cmd != POP3_QUIT && q->r.ctx == ctx) {
+			*pp = q->next;
+			if (s->unsent == q)
+				s->unsent = q->next;
+			q->next = NULL;
+			*gtail = q;
+			gtail = &q->next;
+			s->npending--;
+			n++;
+			continue;
+		}
+		pp = &q->next;
+	}
+	for (s->tail = s->head; s->tail && s->tail->next; s->tail = s->tail->next)
+		;
+	while ((q = gone) != NULL) {
+		gone = q->next;
+		memset(&rep, 0, sizeof rep);
+		rep.cmd = q->r.cmd;
+		rep.status = POP3_WITHDRAWN;
+		rep.text = "";
+		rep.error = "withdrawn before it was sent";
+		if (q->r.on_done)
+			q->r.on_done(q->r.ctx, &rep);
+		pop3_q_free(q);
+	}
+	return n;
 }
 
 static int
 can_send(const struct pop3 *s, const struct pop3_q *q)
 {
-	if (s->quit_sent)
+	if (s->quit_sent || !POP3_ENGINE_LIVE(s))
+		return 0;
+	/* While logging in only the login's own requests go out. */
+	if (s->state == P_LOGIN && !q->login)
 		return 0;
 	/* QUIT only once every other reply is in: nothing may follow it. */
 	if (q->r.cmd == POP3_QUIT || !s->pipelining)
@@ -388,30 +453,48 @@ complete(struct pop3 *s, int ok)
 }
 
 static enum pop3_status
-status_line(struct pop3 *s, const char *line, size_t len)
+status_line(struct pop3 *s, const char *line, size_t len, int crlf)
 {
 	struct pop3_q *q = s->head;
 	enum pop3_status_kind k;
 	size_t t;
-	char buf[80], what[40];
+	char buf[80], what[40], *masked = NULL;
 
+	if (crlf)
+		s->crlf = 1;
+	if (s->nsecrets > 0) {
+		/* A server may echo PASS in its -ERR: nothing of the
+		 * password goes on, neither to the trace nor as text. */
+		masked = pop3_masked(s, line, len);
+		if (!masked)
+			return pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
+		line = masked;
+		len = strlen(masked);
+	}
 	if (s->trace)
 		s->trace(s->trace_ctx, 'S', line, len);
 	k = pop3_reply_status(line, len, &t);
-	if (k == POP3_STATUS_BAD)
+	if (k == POP3_STATUS_BAD) {
+		quote(line, len, buf, sizeof buf);
+		free(masked);
 		return pop3_fail(s, POP3_ERR_PROTO, "%s answered %s with a line "
 		    "that is not a POP3 reply: \"%s\"", s->where,
-		    describe(q, what, sizeof what), quote(line, len, buf, sizeof buf));
+		    describe(q, what, sizeof what), buf);
+	}
 	free(s->stext);
 	s->stext = str_ndup(line + t, len - t);
+	free(masked);
 	if (!s->stext)
 		return pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
 	if (k == POP3_STATUS_OK && multiline(q)) {
 		s->in_body = 1;
 		s->octets = 0;
+		s->body_lines = 0;
+		/* Once the server has ended a line with CRLF, a bare LF is
+		 * message text, never the end of a reply. */
 		pop3_body_init(&s->body, q->r.cmd == POP3_LIST ||
 		    q->r.cmd == POP3_UIDL || q->r.cmd == POP3_CAPA ?
-		    POP3_LISTLINE_MAX : 0);
+		    POP3_LISTLINE_MAX : 0, s->crlf ? POP3_BODY_CRLF : 0);
 		start_wait(s);
 		return POP3_OK;
 	}
@@ -475,7 +558,7 @@ process(struct pop3 *s)
 	enum pop3_status st;
 	enum pop3_body_rc rc;
 
-	while (s->state == P_UP && off < s->inlen) {
+	while (POP3_ENGINE_LIVE(s) && off < s->inlen) {
 		if (s->ninflight == 0) {
 			/* Nothing asked: an idle server saying goodbye, or noise. */
 			len = 0;
@@ -498,7 +581,7 @@ process(struct pop3 *s)
 			if (!take)
 				break;
 			off += take;
-			st = status_line(s, s->in + off - take, len);
+			st = status_line(s, s->in + off - take, len, take == len + 2);
 			if (st != POP3_OK)
 				return st;
 			continue;
@@ -521,7 +604,7 @@ process(struct pop3 *s)
 				return st;
 		}
 	}
-	if (s->state == P_UP) {
+	if (POP3_ENGINE_LIVE(s)) {
 		memmove(s->in, s->in + off, s->inlen - off);
 		s->inlen -= off;
 	}
@@ -574,7 +657,7 @@ pump_recv(struct pop3 *s)
 		s->inlen += n;
 		total += n;
 		st = process(s);
-		if (st != POP3_OK || s->state != P_UP)
+		if (st != POP3_OK || !POP3_ENGINE_LIVE(s))
 			return st;
 		/* Let a caller's loop breathe; TLS may still hold bytes. */
 		if (total >= RUN_BUDGET) {
@@ -589,7 +672,7 @@ pop3_feed(struct pop3 *s, const char *p, size_t n)
 {
 	enum pop3_status st = POP3_OK;
 
-	while (n > 0 && s->state == P_UP) {
+	while (n > 0 && POP3_ENGINE_LIVE(s)) {
 		size_t room = sizeof s->in - s->inlen, k = n < room ? n : room;
 
 		if (room == 0)	/* process() never leaves this much behind */
@@ -612,12 +695,14 @@ pop3_run(struct pop3 *s)
 	enum pop3_status st;
 	char what[40];
 
-	if (s->state != P_UP)
+	if (s->state == P_CONNECTING)
+		return pop3_login_run(s);
+	if (!POP3_ENGINE_LIVE(s))
 		return pop3_ended(s);
 	s->more = 0;
 	if ((st = pump_send(s)) != POP3_OK || (st = pump_recv(s)) != POP3_OK)
 		return st;
-	if (s->state != P_UP)
+	if (!POP3_ENGINE_LIVE(s))
 		return pop3_ended(s);
 	if ((st = pump_send(s)) != POP3_OK)
 		return st;
@@ -637,13 +722,17 @@ pop3_run(struct pop3 *s)
 int
 pop3_fd(const struct pop3 *s)
 {
-	return s->state == P_UP ? (int)s->fd : -1;
+	if (s->state == P_CONNECTING)
+		return s->epfd;
+	return POP3_ENGINE_LIVE(s) ? (int)s->fd : -1;
 }
 
 short
 pop3_events(const struct pop3 *s)
 {
-	if (s->state != P_UP)
+	if (s->state == P_CONNECTING)
+		return POLLIN;
+	if (!POP3_ENGINE_LIVE(s))
 		return 0;
 	return POLLIN | (s->out_off < s->out.len ? POLLOUT : 0);
 }
@@ -653,7 +742,9 @@ pop3_timeout_ms(const struct pop3 *s)
 {
 	long long left;
 
-	if (s->state != P_UP)
+	if (s->state == P_CONNECTING)
+		return pop3_login_timeout_ms(s);
+	if (!POP3_ENGINE_LIVE(s))
 		return -1;
 	if (s->more || (s->unsent && can_send(s, s->unsent)))
 		return 0;

@@ -214,7 +214,8 @@ static const struct step basic_steps[] = {
 	{ "UIDL 2", "+OK 2 uid-two\r\n", 0, 0, 0 },
 	{ "UIDL\r", "+OK\r\n1 a\r\n2 uid-two\r\n3 c!~\r\n.\r\n", 0, 0, 0 },
 	{ "RETR 1", "+OK 100 octets\r\nSubject: x\r\n\r\n..dot\r\n.\r\n", 0, 0, 0 },
-	{ "TOP 2 1", "+OK\nA: b\n\nline\n.\n", 0, 0, 0 },
+	/* A CRLF session: the bare LF is text, kept as it came. */
+	{ "TOP 2 1", "+OK\r\nA: b\r\n\r\nline\n.\nmore\r\n.\r\n", 0, 0, 0 },
 	{ "RETR 9", "-ERR no such message\r\n", 0, 0, 0 },
 	{ "DELE 2", "+OK marked\r\n", 0, 0, 0 },
 	{ "LIST 3", "+OK 3 200\r\n", 0, 0, 0 },
@@ -275,8 +276,9 @@ test_basic(void)
 	is_mem(sn.r[4].body, sn.r[4].body_len, "Subject: x\r\n\r\n.dot\r\n", 20,
 	    "basic: RETR body unstuffed");
 	is_str(sn.r[4].text, "100 octets", "basic: RETR status text");
-	is_mem(sn.data.p, sn.data.len, "A: b\n\nline\n", 11, "basic: TOP streamed, LF kept");
-	is_int(sn.r[5].body_octets, 11, "basic: TOP octets");
+	is_mem(sn.data.p, sn.data.len, "A: b\r\n\r\nline\n.\nmore\r\n", 21,
+	    "basic: TOP streamed, a bare LF and the dot after it kept");
+	is_int(sn.r[5].body_octets, 21, "basic: TOP octets");
 	is_int(sn.r[5].body_len, 0, "basic: streamed body not collected");
 	is_int(sn.r[6].st, POP3_ERR_SERVER, "basic: -ERR is SERVER");
 	is_str(sn.r[6].text, "no such message", "basic: -ERR text");
@@ -834,6 +836,216 @@ test_usage(void)
 	is_str(pop3_cmd_name(POP3_UIDL), "UIDL", "command name");
 }
 
+/* One poll loop step as the reader runs it: fd, events and timeout asked
+ * for again each time (the fd changes once libcurl is done). */
+static enum pop3_status
+loop_once(struct pop3 *s, int *fds_seen, int *last_fd)
+{
+	struct pollfd pfd;
+	int to = pop3_timeout_ms(s);
+
+	pfd.fd = pop3_fd(s);
+	pfd.events = pop3_events(s);
+	pfd.revents = 0;
+	if (pfd.fd != *last_fd) {
+		(*fds_seen)++;
+		*last_fd = pfd.fd;
+	}
+	poll(&pfd, 1, to < 0 || to > 1000 ? 1000 : to);
+	return pop3_run(s);
+}
+
+/* Issue 7, A.1: login driven from the caller's poll loop; requests queued
+ * before the login is done go out after it, pipelined. */
+static const struct step start_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "STAT", "+OK 3 500\r\n", 0, 0, 0 },
+	{ "LIST\r", "+OK 3 messages\r\n1 100\r\n2 200\r\n3 200\r\n.\r\n", 0, 0, 0 },
+	{ "UIDL 2", "+OK 2 uid-two\r\n", 0, 0, 0 },
+	END,
+};
+
+static void
+test_connect_start(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	enum pop3_status st = POP3_OK;
+	int loops = 0, fds = 0, last = -2, ok_before = 0;
+
+	fake_start(&f, start_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect_start(s), POP3_OK, "connect_start: started");
+	ok(!pop3_connected(s), "connect_start: not connected yet");
+	ok(pop3_fd(s) >= 0 && pop3_events(s) != 0, "connect_start: an fd to poll");
+	submit(s, &sn, POP3_STAT, 0, 0, 0);
+	submit(s, &sn, POP3_LIST, 0, 0, 0);
+	submit(s, &sn, POP3_UIDL, 2, 0, 0);
+	is_int(pop3_pending(s), 3, "connect_start: 3 queued while connecting");
+	while (!pop3_connected(s) && st == POP3_OK && loops++ < 500) {
+		st = loop_once(s, &fds, &last);
+		if (sn.n > 0)
+			ok_before = 1;
+	}
+	is_int(st, POP3_OK, "connect_start: login (%s)", pop3_error(s));
+	ok(pop3_connected(s), "connect_start: connected after %d runs", loops);
+	is_int(ok_before, 0, "connect_start: no caller's reply before login");
+	is_str(pop3_auth_used(s), "USER", "connect_start: auth used");
+	ok(pop3_pipelining(s), "connect_start: CAPA read after login");
+	while (pop3_pending(s) > 0 && st == POP3_OK && loops++ < 1000)
+		st = loop_once(s, &fds, &last);
+	is_int(st, POP3_OK, "connect_start: queued requests (%s)", pop3_error(s));
+	ok(sn.n == 3 && sn.r[0].count == 3 && sn.r[1].nitems == 3,
+	    "connect_start: STAT, LIST, UIDL 2 answered in order");
+	is_str(sn.r[2].uid, "uid-two", "connect_start: UIDL 2");
+	ok(fds >= 2, "connect_start: the fd changed after login (%d fds)", fds);
+	pop3_free(s);
+	fake_stop(&f);
+	ok(strstr(f.got, "PASS p4ss\r\nCAPA\r\nSTAT\r\n") != NULL,
+	    "connect_start: USER, PASS, CAPA, then the queued requests");
+	is_str(f.bad, "", "connect_start: the server's script");
+	seen_free(&sn);
+}
+
+/* A server that never greets: the poll loop keeps running (and could draw
+ * and read keys), and the caller cancels when it likes. */
+static void
+test_connect_start_cancel(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	enum pop3_status st = POP3_OK;
+	int loops = 0, bad_to = 0;
+	long long t0, longest = 0, t;
+
+	fake_start(&f, nogreet_steps);
+	s = session(&f, &sn, NULL, 20000);
+	is_int(pop3_connect_start(s), POP3_OK, "no greeting: started");
+	submit(s, &sn, POP3_STAT, 0, 0, 0);
+	t0 = now_ms();
+	while (st == POP3_OK && now_ms() - t0 < 1200) {
+		struct pollfd pfd;
+		int to = pop3_timeout_ms(s);
+
+		if (to < 0 || to > 250)
+			bad_to++;
+		pfd.fd = pop3_fd(s);
+		pfd.events = pop3_events(s);
+		poll(&pfd, 1, to);
+		t = now_ms();
+		st = pop3_run(s);
+		if (now_ms() - t > longest)
+			longest = now_ms() - t;
+		loops++;
+	}
+	is_int(st, POP3_OK, "no greeting: still connecting after 1.2 s");
+	ok(longest <= 20, "no greeting: pop3_run never blocks (longest %lld ms, "
+	    "%d steps)", longest, loops);
+	is_int(bad_to, 0, "no greeting: the loop is woken at least every 250 ms");
+	ok(!pop3_connected(s), "no greeting: not connected");
+	pop3_cancel(s);
+	is_int(sn.n, 1, "no greeting: the queued STAT completed on cancel");
+	is_int(sn.r[0].st, POP3_ERR_CANCELLED, "no greeting: as CANCELLED");
+	is_int(pop3_fd(s), -1, "no greeting: closed");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "USER") && !strstr(f.got, "QUIT"),
+	    "no greeting: nothing sent");
+	seen_free(&sn);
+}
+
+static const struct step withdraw_steps[] = {
+	LOGIN, CAPA_PLAIN,
+	{ "RETR 1", "+OK\r\nSubject: one\r\n\r\nbody\r\n.\r\n", 0, 0, 0 },
+	{ "NOOP", "+OK\r\n", 0, 0, 0 },
+	{ "TOP 3 0", "+OK\r\nSubject: three\r\n\r\n.\r\n", 0, 0, 0 },
+	{ "NOOP", "+OK\r\n", 0, 0, 0 },
+	END,
+};
+
+struct wctx {
+	int calls;
+	enum pop3_status st[8];
+};
+
+static void
+w_done(void *ctx, const struct pop3_reply *r)
+{
+	struct wctx *w = ctx;
+
+	if (w->calls < 8)
+		w->st[w->calls] = r->status;
+	w->calls++;
+}
+
+static void
+w_submit(struct pop3 *s, enum pop3_cmd c, unsigned long n, struct wctx *w)
+{
+	struct pop3_req r;
+
+	memset(&r, 0, sizeof r);
+	r.cmd = c;
+	r.has_n = n > 0;
+	r.n = n;
+	r.on_done = w_done;
+	r.ctx = w;
+	if (pop3_submit(s, &r) != POP3_OK)
+		ok(0, "submit");
+}
+
+/* Issue 7, A.3: withdrawn requests never reach the wire; the one already
+ * sent is answered; the session goes on. No pipelining here, so RETR 1 is
+ * on the wire and RETR 2, TOP 2 wait. */
+static void
+test_withdraw(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct wctx msg1, msg2, rows, other;
+	const char *p;
+
+	memset(&msg1, 0, sizeof msg1);
+	memset(&msg2, 0, sizeof msg2);
+	memset(&rows, 0, sizeof rows);
+	memset(&other, 0, sizeof other);
+	fake_start(&f, withdraw_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "withdraw: connect");
+	w_submit(s, POP3_RETR, 1, &msg1);
+	w_submit(s, POP3_NOOP, 0, &other);
+	w_submit(s, POP3_RETR, 2, &msg2);
+	w_submit(s, POP3_TOP, 2, &rows);
+	w_submit(s, POP3_TOP, 3, &rows);
+	w_submit(s, POP3_RETR, 3, &msg2);
+	/* RETR 1 goes out on the first run */
+	is_int(pop3_run(s), POP3_OK, "withdraw: run");
+	is_int(pop3_withdraw(s, &msg1), 0, "withdraw: RETR 1 is on the wire, stays");
+	is_int(pop3_withdraw(s, &msg2), 2, "withdraw: RETR 2 and RETR 3 taken back");
+	ok(msg2.calls == 2 && msg2.st[0] == POP3_WITHDRAWN &&
+	    msg2.st[1] == POP3_WITHDRAWN, "withdraw: their on_done at once, WITHDRAWN");
+	is_int(pop3_pending(s) + (size_t)msg1.calls, 4, "withdraw: 4 pending (or RETR 1 done)");
+	is_int(pop3_status_fatal(POP3_WITHDRAWN), 0, "withdraw: WITHDRAWN is not fatal");
+	is_str(pop3_status_name(POP3_WITHDRAWN), "withdrawn", "withdraw: its name");
+	is_int(pop3_withdraw(s, &rows), 2, "withdraw: both TOPs of the rows");
+	w_submit(s, POP3_TOP, 3, &rows);
+	w_submit(s, POP3_NOOP, 0, &other);
+	is_int(pop3_wait(s), POP3_OK, "withdraw: the session goes on (%s)", pop3_error(s));
+	ok(msg1.calls == 1 && msg1.st[0] == POP3_OK, "withdraw: RETR 1 answered");
+	ok(rows.calls == 3 && rows.st[2] == POP3_OK, "withdraw: the new TOP 3 answered");
+	is_int(other.calls, 2, "withdraw: NOOPs answered");
+	is_int(pop3_withdraw(s, &rows), 0, "withdraw: nothing left to take back");
+	pop3_free(s);
+	fake_stop(&f);
+	p = strstr(f.got, "PASS p4ss\r\nCAPA\r\n");
+	is_str(p ? p + 17 : f.got, "RETR 1\r\nNOOP\r\nTOP 3 0\r\nNOOP\r\n",
+	    "withdraw: the wire shows exactly what was not withdrawn");
+	is_str(f.bad, "", "withdraw: the server's script");
+	seen_free(&sn);
+}
+
 int
 main(void)
 {
@@ -846,6 +1058,9 @@ main(void)
 	test_cancel();
 	test_nonblocking();
 	test_connect_cancel();
+	test_connect_start();
+	test_connect_start_cancel();
+	test_withdraw();
 	test_login();
 	test_crlf_user();
 	test_usage();
