@@ -679,6 +679,168 @@ test_login(void)
 	    POP3_TLS_REQUIRED, 3000, POP3_ERR_TLS, "STLS");
 }
 
+/* Issue 9 item 4: servers that echo what they were sent. */
+static const struct step echo_pass_steps[] = {
+	GREET, PRECAPA, { "USER u", "+OK\r\n", 0, 0, 0 },
+	{ "PASS p4ss", "-ERR unknown command: PASS p4ss\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step echo_plain_steps[] = {
+	GREET,
+	{ "CAPA", "+OK\r\nSASL PLAIN\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH PLAIN", "-ERR [AUTH] bad response AHUAcDRzcw== ('p4ss')\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step echo_apop_steps[] = {
+	GREET,
+	{ "CAPA", "+OK\r\nUSER\r\n.\r\n", 0, 0, 0 },
+	{ "APOP u", "-ERR no APOP for u here\r\n", A_HANG, 0, 0 },
+	END,
+};
+
+/* The APOP digest as the server received it. */
+static void
+apop_digest(const struct fake *f, char *buf, size_t size)
+{
+	const char *p = strstr(f->got, "APOP u ");
+	size_t n = 0;
+
+	if (p)
+		for (p += 7; *p && *p != '\r' && n + 1 < size; p++)
+			buf[n++] = *p;
+	buf[n] = '\0';
+}
+
+static void
+echo_case(const char *name, const struct step *steps, const char *auth)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct pop3_opts o;
+	char url[64], digest[64];
+	const char *t;
+
+	fake_start(&f, steps);
+	memset(&sn, 0, sizeof sn);
+	dbuf_init(&sn.trace, 0);
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", f.port);
+	memset(&o, 0, sizeof o);
+	o.url = url;
+	o.password = "p4ss";
+	o.auth = auth;
+	o.reply_timeout_ms = 3000;
+	o.connect_timeout_ms = 2000;
+	o.trace = on_trace;
+	o.trace_ctx = &sn;
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), POP3_ERR_AUTH, "%s: login refused (%s)", name,
+	    pop3_error(s));
+	dbuf_add(&sn.trace, "", 1);
+	t = sn.trace.p;
+	ok(!strstr(t, "p4ss") && !strstr(t, "cDRzcw") && !strstr(pop3_error(s), "p4ss") &&
+	    !strstr(pop3_server_text(s), "p4ss") && !strstr(pop3_server_text(s), "cDRzcw"),
+	    "%s: no password, no SASL encoding in the trace, the error or the "
+	    "server's text (%s)", name, pop3_server_text(s));
+	ok(strstr(pop3_server_text(s), "********") != NULL || steps == echo_apop_steps,
+	    "%s: the echo shows as asterisks", name);
+	pop3_free(s);
+	fake_stop(&f);
+	if (steps == echo_apop_steps) {
+		apop_digest(&f, digest, sizeof digest);
+		ok(strlen(digest) == 32, "%s: the client sent a digest (%s)", name, digest);
+		ok(!strstr(t, digest), "%s: the digest is not in the trace", name);
+		ok(strstr(t, "C APOP u ********\n") != NULL, "%s: APOP traced masked", name);
+	}
+	seen_free(&sn);
+}
+
+static void
+test_echoes(void)
+{
+	echo_case("echoed PASS", echo_pass_steps, "USER");
+	echo_case("echoed AUTH PLAIN", echo_plain_steps, "PLAIN");
+	echo_case("APOP", echo_apop_steps, "APOP");
+}
+
+/* Issue 9 item 7: DIGEST-MD5 (RFC 6331, obsolete) is libcurl's first pick
+ * here; pouch drops the connection before answering its challenge and logs
+ * in again with PLAIN. */
+#define DIGEST_CHALLENGE "+ bm9uY2U9IjEyMyIscmVhbG09ImZha2UiLHFvcD0iYXV0aCIsYWxnb3JpdGhtPW1kNS1zZXNz\r\n"
+static const struct step digest_steps[] = {
+	GREET,
+	{ "CAPA", "+OK\r\nSASL DIGEST-MD5 PLAIN\r\nUSER\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH DIGEST-MD5", DIGEST_CHALLENGE, A_NEXT, 0, 0 },
+	GREET,
+	{ "CAPA", "+OK\r\nSASL DIGEST-MD5 PLAIN\r\nUSER\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH PLAIN", "+OK in\r\n", 0, 0, 0 },
+	CAPA_PLAIN,
+	END,
+};
+/* Nothing else offered (no other SASL, no USER, no APOP timestamp):
+ * DIGEST-MD5 it is. (With the timestamp, APOP would be the second try.) */
+static const struct step digest_only_steps[] = {
+	{ NULL, "+OK fake ready, no APOP\r\n", 0, 0, 0 },
+	{ "CAPA", "+OK\r\nSASL DIGEST-MD5\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH DIGEST-MD5", DIGEST_CHALLENGE, 0, 0, 0 },
+	{ "", "-ERR [AUTH] no\r\n", A_HANG, 0, 0 },	/* after its response */
+	END,
+};
+/* CAPA refused before login: not asked again after it. */
+static const struct step nocapa_steps[] = {
+	GREET,
+	{ "CAPA", "-ERR unknown command\r\n", 0, 0, 0 },
+	{ "USER u", "+OK\r\n", 0, 0, 0 },
+	{ "PASS p4ss", "+OK in\r\n", 0, 0, 0 },
+	{ "STAT", "+OK 0 0\r\n", 0, 0, 0 },
+	END,
+};
+
+static void
+test_digest(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	const char *p;
+
+	fake_start(&f, digest_steps);
+	s = session(&f, &sn, NULL, 3000);
+	is_int(pop3_connect(s), POP3_OK, "digest: logged in (%s)", pop3_error(s));
+	is_str(pop3_auth_used(s), "PLAIN", "digest: with PLAIN");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(f.bad, "", "digest: the server's script");
+	p = strstr(f.got, "AUTH DIGEST-MD5\r\n");
+	ok(p && strncmp(p + 17, "--\n", 3) == 0,
+	    "digest: nothing answered the challenge; the connection was dropped");
+	ok(strstr(f.got, "--\nCAPA\r\nAUTH PLAIN ") != NULL,
+	    "digest: the second connection logs in with PLAIN");
+	ok(strstr(sn.trace.p, "DIGEST-MD5 is obsolete") != NULL, "digest: the trace says why");
+	seen_free(&sn);
+
+	fake_start(&f, digest_only_steps);
+	s = session(&f, &sn, NULL, 3000);
+	is_int(pop3_connect(s), POP3_ERR_AUTH, "digest only: tried, refused (%s)",
+	    pop3_error(s));
+	pop3_free(s);
+	fake_stop(&f);
+	ok(strstr(f.got, "AUTH DIGEST-MD5\r\n") && !strstr(f.got, "--\n"),
+	    "digest only: one connection, DIGEST-MD5 used");
+	seen_free(&sn);
+
+	fake_start(&f, nocapa_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "refused CAPA: logged in (%s)", pop3_error(s));
+	submit(s, &sn, POP3_STAT, 0, 0, 0);
+	is_int(pop3_wait(s), POP3_OK, "refused CAPA: STAT");
+	ok(!pop3_pipelining(s), "refused CAPA: no pipelining");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(f.bad, "", "refused CAPA: no second CAPA after login");
+	seen_free(&sn);
+}
+
 static const struct step crlf_user_steps[] = {
 	GREET, PRECAPA,
 	END,
@@ -858,7 +1020,8 @@ loop_once(struct pop3 *s, int *fds_seen, int *last_fd)
 /* Issue 7, A.1: login driven from the caller's poll loop; requests queued
  * before the login is done go out after it, pipelined. */
 static const struct step start_steps[] = {
-	LOGIN, CAPA_PIPE,
+	LOGIN,
+	{ "CAPA", "+OK\r\nTOP\r\nEXPIRE 31\r\nLOGIN-DELAY  900\r\nPIPELINING\r\n.\r\n", 0, 0, 0 },
 	{ "STAT", "+OK 3 500\r\n", 0, 0, 0 },
 	{ "LIST\r", "+OK 3 messages\r\n1 100\r\n2 200\r\n3 200\r\n.\r\n", 0, 0, 0 },
 	{ "UIDL 2", "+OK 2 uid-two\r\n", 0, 0, 0 },
@@ -893,6 +1056,20 @@ test_connect_start(void)
 	is_int(ok_before, 0, "connect_start: no caller's reply before login");
 	is_str(pop3_auth_used(s), "USER", "connect_start: auth used");
 	ok(pop3_pipelining(s), "connect_start: CAPA read after login");
+	{
+		char v[16];
+		size_t n;
+
+		is_str(pop3_capa_value(s, "expire", v, sizeof v), "31",
+		    "connect_start: EXPIRE 31");
+		is_str(pop3_capa_value(s, "LOGIN-DELAY", v, sizeof v), "900",
+		    "connect_start: LOGIN-DELAY 900");
+		is_str(pop3_capa_value(s, "TOP", v, sizeof v), "", "connect_start: TOP, no value");
+		ok(pop3_capa_value(s, "UIDL", v, sizeof v) == NULL,
+		    "connect_start: UIDL not listed");
+		is_mem(pop3_capa(s, &n), n, "TOP\r\nEXPIRE 31\r\nLOGIN-DELAY  900\r\n"
+		    "PIPELINING\r\n", 46, "connect_start: the CAPA body");
+	}
 	while (pop3_pending(s) > 0 && st == POP3_OK && loops++ < 1000)
 		st = loop_once(s, &fds, &last);
 	is_int(st, POP3_OK, "connect_start: queued requests (%s)", pop3_error(s));
@@ -1061,6 +1238,8 @@ main(void)
 	test_connect_start();
 	test_connect_start_cancel();
 	test_withdraw();
+	test_echoes();
+	test_digest();
 	test_login();
 	test_crlf_user();
 	test_usage();
