@@ -422,6 +422,16 @@ complete(struct pop3 *s, int ok)
 			if (s->octets < want)
 				return pop3_fail(s, POP3_ERR_PROTO, "message %lu is short: got "
 				    "%llu octets, LIST said %llu", q->r.n, s->octets, want);
+			/* Line ends counted as one octet or two, and a final
+			 * CRLF added, explain a longer body; more than that
+			 * is another reply read as this one's body: a reply
+			 * sent twice has put every later reply out of step. */
+			if (s->octets - want > s->body_lines + 2)
+				return pop3_fail(s, POP3_ERR_PROTO, "the reply of %s to "
+				    "%s is %llu octets longer than LIST said (%llu), "
+				    "more than its %llu line ends explain: replies are "
+				    "out of step (was one sent twice?)", s->where, what,
+				    s->octets - want, want, s->body_lines);
 			rep.size_mismatch = s->octets != want;
 		}
 	}
@@ -525,12 +535,15 @@ static enum pop3_status
 body_data(struct pop3 *s, const char *p, size_t n)
 {
 	struct pop3_q *q = s->head;
+	const char *nl;
 	char what[40];
 
 	if (n == 0)
 		return POP3_OK;
 	s->octets += n;
 	s->mark_bytes += n;
+	for (nl = p; (nl = memchr(nl, '\n', n - (size_t)(nl - p))) != NULL; nl++)
+		s->body_lines++;
 	if (s->mark_bytes >= STALL_BYTES)
 		start_wait(s);
 	if (s->trace)

@@ -481,6 +481,40 @@ test_short_retr(void)
 	seen_free(&sn);
 }
 
+/* Issue 9, "worth judging": a reply sent twice while pipelining. The stray
+ * "+OK" becomes the status of RETR 2, whose real status line and message
+ * then read as its body: longer than LIST said by more than line ends can
+ * explain, so the session ends (no QUIT), instead of handing over a message
+ * that starts with "+OK 21 octets". */
+static const struct step twice_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "DELE 1", "+OK deleted\r\n+OK deleted\r\n", 0, 0, 0 },
+	{ "RETR 2", "+OK 21 octets\r\nSubject: x\r\n\r\nhello\r\n.\r\n", A_HANG, 0, 0 },
+	END,
+};
+
+static void
+test_reply_twice(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+
+	fake_start(&f, twice_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "twice: connect");
+	submit(s, &sn, POP3_DELE, 1, 0, 0);
+	submit(s, &sn, POP3_RETR, 2, 21, 0);
+	is_int(pop3_wait(s), POP3_ERR_PROTO, "twice: a protocol violation (%s)",
+	    pop3_error(s));
+	ok(strstr(pop3_error(s), "out of step") != NULL, "twice: the error says why");
+	is_int(sn.r[1].st, POP3_ERR_PROTO, "twice: RETR 2 is not delivered as a message");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "QUIT"), "twice: no QUIT, so DELE 1 is not committed");
+	seen_free(&sn);
+}
+
 static const struct step slow_steps[] = {
 	LOGIN, CAPA_PIPE,
 	{ "RETR 1", "+OK\r\n", A_SLOW, 150, 10 * 2048 },
@@ -1231,6 +1265,7 @@ main(void)
 	test_quit();
 	test_hostile();
 	test_short_retr();
+	test_reply_twice();
 	test_slow_but_moving();
 	test_cancel();
 	test_nonblocking();
