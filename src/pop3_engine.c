@@ -357,6 +357,18 @@ parse_items(struct pop3 *s, struct pop3_q *q, char *p, size_t n,
 	return POP3_OK;
 }
 
+/* The body opens with "+OK" or "-ERR" and a blank or a line end. */
+static int
+status_first(const struct pop3 *s)
+{
+	size_t n = s->octets < sizeof s->body_head ? (size_t)s->octets :
+	    sizeof s->body_head, k;
+
+	for (k = 0; k < n && s->body_head[k] != '\r' && s->body_head[k] != '\n'; k++)
+		;
+	return pop3_reply_status(s->body_head, k, &n) != POP3_STATUS_BAD;
+}
+
 /* The reply to the head request is complete: parse, hand over, dequeue. */
 static enum pop3_status
 complete(struct pop3 *s, int ok)
@@ -423,10 +435,12 @@ complete(struct pop3 *s, int ok)
 				return pop3_fail(s, POP3_ERR_PROTO, "message %lu is short: got "
 				    "%llu octets, LIST said %llu", q->r.n, s->octets, want);
 			/* Line ends counted as one octet or two, and a final
-			 * CRLF added, explain a longer body; more than that
+			 * CRLF added, explain a longer body (and LIST's size
+			 * is advisory: more is delivered whole). A body that
+			 * is longer still and opens with a POP3 status line
 			 * is another reply read as this one's body: a reply
 			 * sent twice has put every later reply out of step. */
-			if (s->octets - want > s->body_lines + 2)
+			if (s->octets - want > s->body_lines + 2 && status_first(s))
 				return pop3_fail(s, POP3_ERR_PROTO, "the reply of %s to "
 				    "%s is %llu octets longer than LIST said (%llu), "
 				    "more than its %llu line ends explain: replies are "
@@ -540,6 +554,11 @@ body_data(struct pop3 *s, const char *p, size_t n)
 
 	if (n == 0)
 		return POP3_OK;
+	if (s->octets < sizeof s->body_head) {
+		size_t k = sizeof s->body_head - (size_t)s->octets;
+
+		memcpy(s->body_head + s->octets, p, n < k ? n : k);
+	}
 	s->octets += n;
 	s->mark_bytes += n;
 	for (nl = p; (nl = memchr(nl, '\n', n - (size_t)(nl - p))) != NULL; nl++)

@@ -106,6 +106,7 @@ struct pop3 {
 	struct dbuf tline;	/* a body line being assembled for the trace */
 	unsigned long long octets;
 	unsigned long long body_lines;
+	char body_head[5];	/* the body's first octets */
 	char *stext;		/* its status text */
 	long long mark_ms;	/* when the wait for the status, or the last KiB, began */
 	unsigned long long mark_bytes;
