@@ -97,6 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!s)
 		return 0;
 	s->state = P_UP;
+	s->crlf = (data[1] & 0x40) != 0;	/* a session that has seen CRLF */
 	s->pipelining = 1;
 	s->window = 64;
 	done_count = 0;

@@ -327,7 +327,7 @@ parse_items(struct pop3 *s, struct pop3_q *q, char *p, size_t n,
 	char buf[80], what[40];
 	const char *c;
 
-	for (c = p; c < p + n; c++)
+	for (c = p; n > 0 && c < p + n; c++)	/* an empty body has no buffer */
 		if (*c == '\n')
 			count++;
 	items = calloc(count ? count : 1, sizeof *items);

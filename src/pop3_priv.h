@@ -1,9 +1,10 @@
 /*
  * pop3_priv.h: the session's private state, shared by src/pop3.c (the
- * session's life), src/pop3_engine.c (the command engine) and
- * src/pop3_login.c (URL, TLS policy, connect and login through libcurl, the
- * login trace). These three are the only files that include <curl/curl.h>. Nobody else includes it: the rest of
- * pouch sees struct pop3 only as an opaque pointer (include/pop3.h).
+ * session's life), src/pop3_engine.c (the command engine), src/pop3_login.c
+ * (URL, TLS policy, connect and login through libcurl) and
+ * src/pop3_curltrace.c (the login trace, what the server offers). These four
+ * are the only files that include <curl/curl.h>. Nobody else includes it:
+ * the rest of pouch sees struct pop3 only as an opaque pointer (pop3.h).
  */
 #ifndef POUCH_POP3_PRIV_H
 #define POUCH_POP3_PRIV_H
@@ -144,6 +145,14 @@ void pop3_reset_reply(struct pop3 *s);
 /* Queues a login request (USER, PASS, CAPA) ahead of the caller's. */
 enum pop3_status pop3_submit_login(struct pop3 *s, const struct pop3_req *r,
     const char *word, const char *arg, int secret);
+
+/* pop3_curltrace.c */
+int pop3_debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ctx);
+/* The server's SASL error challenge, decoded as printable ASCII, or "". */
+const char *pop3_sasl_error_text(const struct pop3 *s, char *buf, size_t size);
+/* Appends "AUTH=M;AUTH=N" of the SASL mechanisms the pre-login CAPA offered
+ * that may stand in for DIGEST-MD5 (none: d stays empty). */
+void pop3_digest_instead(const struct pop3 *s, struct dbuf *d);
 
 /* pop3_login.c */
 /* Sets libcurl off (P_CONNECTING); pop3_login_run drives it and, once

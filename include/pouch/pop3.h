@@ -6,8 +6,9 @@
  * backend resolves, connects, negotiates TLS (pop3s:// or STLS) and logs in
  * (CURLOPT_CONNECT_ONLY); after that this module speaks the transaction
  * commands itself over the connection, pipelined when CAPA lists PIPELINING.
- * src/pop3.c, src/pop3_engine.c and src/pop3_login.c (sharing the private
- * src/pop3_priv.h) are the only files in pouch that include <curl/curl.h>;
+ * src/pop3.c, src/pop3_engine.c, src/pop3_login.c and src/pop3_curltrace.c
+ * (sharing the private src/pop3_priv.h) are the only files in pouch that
+ * include <curl/curl.h>;
  * reply parsing is in src/pop3_reply.c (pure, see pop3_reply.h).
  *
  * Who may include it: the command layer (src/cli.c, later the reader's
