@@ -241,6 +241,7 @@ pop3_new(const struct pop3_opts *o)
 	dbuf_init(&s->out, 0);
 	dbuf_init(&s->collect, 0);
 	dbuf_init(&s->tline, 0);
+	dbuf_init(&s->iline, 0);
 	s->url = dup_opt(o->url, &failed);
 	s->user = dup_opt(o->user, &failed);
 	s->password = dup_opt(o->password, &failed);
@@ -281,6 +282,7 @@ pop3_free(struct pop3 *s)
 	dbuf_free(&s->capa);
 	dbuf_free(&s->collect);
 	dbuf_free(&s->tline);
+	dbuf_free(&s->iline);
 	free(s->user);
 	free(s->auth);
 	free(s->cacert);

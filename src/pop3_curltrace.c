@@ -284,7 +284,7 @@ out_line(struct pop3 *s, const char *p, size_t len)
 		 * everything but GSSAPI and EXTERNAL; when the server offers
 		 * anything else, the connection is dropped before any
 		 * response to its challenge goes out, and made again. */
-		if (!s->auth && w == NULL && s->auth_used &&
+		if ((!s->auth || !*s->auth) && w == NULL && s->auth_used &&
 		    strcasecmp(s->auth_used, "DIGEST-MD5") == 0 &&
 		    !s->digest_retry && has_other_login(s)) {
 			s->digest_retry = 1;

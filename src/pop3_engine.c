@@ -68,6 +68,8 @@ pop3_reset_reply(struct pop3 *s)
 	s->octets = 0;
 	dbuf_free(&s->collect);
 	dbuf_reset(&s->tline);
+	dbuf_free(&s->iline);
+	s->nitems = 0;
 	free(s->stext);
 	s->stext = NULL;
 }
@@ -312,6 +314,12 @@ multiline(const struct pop3_q *q)
 }
 
 static int
+listing(const struct pop3_q *q)
+{
+	return (q->r.cmd == POP3_LIST || q->r.cmd == POP3_UIDL) && !q->r.has_n;
+}
+
+static int
 streams(const struct pop3_q *q)
 {
 	return q->r.on_data && (q->r.cmd == POP3_RETR || q->r.cmd == POP3_TOP);
@@ -417,6 +425,8 @@ complete(struct pop3 *s, int ok)
 		}
 		rep.items = &one;
 		rep.nitems = 1;
+	} else if (listing(q) && q->r.on_item) {
+		rep.nitems = s->nitems;
 	} else if (q->r.cmd == POP3_LIST || q->r.cmd == POP3_UIDL) {
 		st = parse_items(s, q, s->collect.p, s->collect.len, &items,
 		    &rep.nitems);
@@ -545,6 +555,63 @@ trace_body(struct pop3 *s, const char *p, size_t n)
 	}
 }
 
+/* One line of a listing (without its line break) to on_item. */
+static enum pop3_status
+item_line(struct pop3 *s, struct pop3_q *q, const char *p, size_t len)
+{
+	struct pop3_item it;
+	char uid[POP3_UID_MAX + 1], buf[80], what[40];
+	size_t off, ulen;
+	int bad;
+
+	memset(&it, 0, sizeof it);
+	bad = q->r.cmd == POP3_LIST ? pop3_parse_list(p, len, &it.n, &it.size) :
+	    pop3_parse_uidl(p, len, &it.n, &off, &ulen);
+	if (bad)
+		return pop3_fail(s, POP3_ERR_PROTO, "%s answered %s with a "
+		    "malformed line: \"%s\"", s->where, describe(q, what,
+		    sizeof what), quote(p, len, buf, sizeof buf));
+	if (q->r.cmd == POP3_UIDL) {
+		memcpy(uid, p + off, ulen);
+		uid[ulen] = '\0';
+		it.uid = uid;
+	}
+	s->nitems++;
+	if (q->r.on_item(q->r.ctx, &it) != 0)
+		return pop3_fail(s, POP3_ERR_CANCELLED, "cancelled during %s",
+		    describe(q, what, sizeof what));
+	return POP3_OK;
+}
+
+/* Unstuffed listing bytes, split anywhere, to item_line. */
+static enum pop3_status
+item_data(struct pop3 *s, struct pop3_q *q, const char *p, size_t n)
+{
+	enum pop3_status st;
+	const char *nl, *line;
+	size_t take, len;
+
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		take = nl ? (size_t)(nl - p) + 1 : n;
+		if (!nl || s->iline.len > 0) {
+			if (dbuf_add(&s->iline, p, take) < 0)
+				return pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
+			if (!nl)
+				return POP3_OK;
+		}
+		line = s->iline.len > 0 ? s->iline.p : p;
+		pop3_reply_line(line, s->iline.len > 0 ? s->iline.len : take, &len);
+		st = item_line(s, q, line, len);
+		dbuf_reset(&s->iline);
+		if (st != POP3_OK)
+			return st;
+		p += take;
+		n -= take;
+	}
+	return POP3_OK;
+}
+
 static enum pop3_status
 body_data(struct pop3 *s, const char *p, size_t n)
 {
@@ -567,6 +634,8 @@ body_data(struct pop3 *s, const char *p, size_t n)
 		start_wait(s);
 	if (s->trace)
 		trace_body(s, p, n);
+	if (listing(q) && q->r.on_item)
+		return item_data(s, q, p, n);
 	if (streams(q)) {
 		if (q->r.on_data(q->r.ctx, p, n) != 0)
 			return pop3_fail(s, POP3_ERR_CANCELLED, "cancelled during %s",

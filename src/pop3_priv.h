@@ -105,6 +105,8 @@ struct pop3 {
 	struct pop3_body body;
 	struct dbuf collect;
 	struct dbuf tline;	/* a body line being assembled for the trace */
+	struct dbuf iline;	/* a listing line being assembled for on_item */
+	size_t nitems;		/* items handed to on_item */
 	unsigned long long octets;
 	unsigned long long body_lines;
 	char body_head[5];	/* the body's first octets */

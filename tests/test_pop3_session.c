@@ -515,6 +515,83 @@ test_reply_twice(void)
 	seen_free(&sn);
 }
 
+/* on_item: a listing line by line, nothing kept. */
+static const struct step items_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "UIDL", "+OK\r\n1 a\r\n2 uid-two\r\n3 c!~\r\n.\r\n", 0, 0, 0 },
+	{ "LIST", "+OK 3\r\n1 100\r\n2 200\n3 300\r\n.\r\n", 0, 0, 0 },
+	{ "LIST", "+OK\r\n1 100\r\nx 200\r\n.\r\n", A_HANG, 0, 0 },
+	END,
+};
+
+struct items {
+	int n;
+	char got[256];
+};
+
+static int
+on_item(void *ctx, const struct pop3_item *it)
+{
+	struct items *c = ctx;
+	size_t l = strlen(c->got);
+
+	c->n++;
+	snprintf(c->got + l, sizeof c->got - l, "%lu:%llu:%s;", it->n, it->size,
+	    it->uid ? it->uid : "-");
+	return 0;
+}
+
+static size_t items_nitems[3];
+static int items_null = 1;
+
+static void
+items_done(void *ctx, const struct pop3_reply *r)
+{
+	static int k;
+
+	(void)ctx;
+	if (k < 3)
+		items_nitems[k++] = r->nitems;
+	if (r->items)
+		items_null = 0;
+}
+
+static void
+test_on_item(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct pop3_req r;
+	struct items uidl, list, bad;
+	int i;
+
+	memset(&uidl, 0, sizeof uidl);
+	memset(&list, 0, sizeof list);
+	memset(&bad, 0, sizeof bad);
+	fake_start(&f, items_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "on_item: connect");
+	for (i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof r);
+		r.cmd = i == 0 ? POP3_UIDL : POP3_LIST;
+		r.on_item = on_item;
+		r.on_done = items_done;
+		r.ctx = i == 0 ? &uidl : i == 1 ? &list : &bad;
+		pop3_submit(s, &r);
+	}
+	is_int(pop3_wait(s), POP3_ERR_PROTO, "on_item: a malformed line is PROTO (%s)",
+	    pop3_error(s));
+	is_str(uidl.got, "1:0:a;2:0:uid-two;3:0:c!~;", "on_item: UIDL items");
+	is_str(list.got, "1:100:-;2:200:-;3:300:-;", "on_item: LIST items (an LF line among them)");
+	ok(items_nitems[0] == 3 && items_nitems[1] == 3, "on_item: nitems counts them");
+	ok(items_null, "on_item: no items array in the reply");
+	is_int(bad.n, 1, "on_item: the good line before the bad one");
+	pop3_free(s);
+	fake_stop(&f);
+	seen_free(&sn);
+}
+
 static const struct step slow_steps[] = {
 	LOGIN, CAPA_PIPE,
 	{ "RETR 1", "+OK\r\n", A_SLOW, 150, 10 * 2048 },
@@ -1266,6 +1343,7 @@ main(void)
 	test_hostile();
 	test_short_retr();
 	test_reply_twice();
+	test_on_item();
 	test_slow_but_moving();
 	test_cancel();
 	test_nonblocking();

@@ -151,6 +151,12 @@ struct pop3_req {
 	/* RETR, TOP: when set, the unstuffed body is delivered here in chunks
 	 * as it arrives (CRLFs kept); nonzero return cancels the session. */
 	int (*on_data)(void *ctx, const char *p, size_t n);
+	/* LIST, UIDL without an argument: when set, each line goes here as
+	 * it arrives (it->uid lives until the call returns) and nothing is
+	 * kept: the reply's items are NULL, nitems their count. A listing of
+	 * millions of messages then costs the engine no memory. Nonzero
+	 * return cancels the session. */
+	int (*on_item)(void *ctx, const struct pop3_item *it);
 	void (*on_done)(void *ctx, const struct pop3_reply *r);
 	void *ctx;
 };
