@@ -1,10 +1,11 @@
 /*
  * pop3_priv.h: the session's private state, shared by src/pop3.c (the
- * session's life), src/pop3_engine.c (the command engine), src/pop3_login.c
- * (URL, TLS policy, connect and login through libcurl) and
- * src/pop3_curltrace.c (the login trace, what the server offers). These four
- * are the only files that include <curl/curl.h>. Nobody else includes it:
- * the rest of pouch sees struct pop3 only as an opaque pointer (pop3.h).
+ * session's life), src/pop3_engine.c (queue, send, receive), src/pop3_read.c
+ * (replies parsed and completed), src/pop3_login.c (URL, TLS policy, connect
+ * and login through libcurl) and src/pop3_curltrace.c (the login trace, what
+ * the server offers). These are the only files that include <curl/curl.h>.
+ * Nobody else includes it: the rest of pouch sees struct pop3 only as an
+ * opaque pointer (pop3.h).
  */
 #ifndef POUCH_POP3_PRIV_H
 #define POUCH_POP3_PRIV_H
@@ -139,6 +140,12 @@ void pop3_secret_add(struct pop3 *s, const char *p, size_t n);
 void pop3_secrets_wipe(struct pop3 *s);
 
 /* pop3_engine.c */
+/* A body must bring this much in every reply timeout. */
+#define POP3_STALL_BYTES 1024
+const char *pop3_quote(const char *p, size_t n, char *buf, size_t size);
+const char *pop3_describe(const struct pop3_q *q, char *buf, size_t size);
+/* The wait for a reply (or the next KiB of a body) begins now. */
+void pop3_start_wait(struct pop3 *s);
 /* Takes bytes as if they had been received: what pump_recv does after
  * curl_easy_recv, open to the engine's fuzzer (fuzz/fuzz_pop3_session.c). */
 enum pop3_status pop3_feed(struct pop3 *s, const char *p, size_t n);
@@ -155,6 +162,10 @@ const char *pop3_sasl_error_text(const struct pop3 *s, char *buf, size_t size);
 /* Appends "AUTH=M;AUTH=N" of the SASL mechanisms the pre-login CAPA offered
  * that may stand in for DIGEST-MD5 (none: d stays empty). */
 void pop3_digest_instead(const struct pop3 *s, struct dbuf *d);
+
+/* pop3_read.c */
+/* Parses what s->in holds: status lines, bodies, completions. */
+enum pop3_status pop3_process(struct pop3 *s);
 
 /* pop3_login.c */
 /* Sets libcurl off (P_CONNECTING); pop3_login_run drives it and, once

@@ -6,9 +6,9 @@
  * backend resolves, connects, negotiates TLS (pop3s:// or STLS) and logs in
  * (CURLOPT_CONNECT_ONLY); after that this module speaks the transaction
  * commands itself over the connection, pipelined when CAPA lists PIPELINING.
- * src/pop3.c, src/pop3_engine.c, src/pop3_login.c and src/pop3_curltrace.c
- * (sharing the private src/pop3_priv.h) are the only files in pouch that
- * include <curl/curl.h>;
+ * src/pop3.c, src/pop3_engine.c, src/pop3_read.c, src/pop3_login.c and
+ * src/pop3_curltrace.c (sharing the private src/pop3_priv.h) are the only
+ * files in pouch that include <curl/curl.h>;
  * reply parsing is in src/pop3_reply.c (pure, see pop3_reply.h).
  *
  * Who may include it: the command layer (src/cli.c, later the reader's
@@ -263,8 +263,9 @@ short pop3_events(const struct pop3 *s);
 int pop3_timeout_ms(const struct pop3 *s);
 enum pop3_status pop3_run(struct pop3 *s);
 
-/* Blocking use: runs until nothing is pending, calling tick. Returns POP3_OK,
- * or the fatal status that ended the session. -ERR replies are not fatal. */
+/* Blocking use: runs until nothing is pending (and a login begun by
+ * pop3_connect_start is done), calling tick. Returns POP3_OK, or the fatal
+ * status that ended the session. -ERR replies are not fatal. */
 enum pop3_status pop3_wait(struct pop3 *s);
 /* pop3_submit then pop3_wait: one command, blocking. The reply's own status
  * reaches r->on_done; the return value is the submit's or the wait's. */
