@@ -825,4 +825,37 @@ no_commit
 ok $? "$what: DELE 1 not committed"
 case_end
 
+# ---------------------------------------------------------------------------
+# digest-md5 (issue 9 item 7): DIGEST-MD5 (RFC 6331, obsolete) is libcurl's
+# first pick among "DIGEST-MD5 PLAIN"; pouch answers no challenge and logs in
+# again with PLAIN. Asked for by name, it is used.
+
+start_server digest-md5 --connections 2
+case_begin "digest-md5, default login method"
+pouch_run "$url" stat
+is "$rc" 0 "$what: exit 0"
+is "$(grep -c '^# connection' "$log")" 2 "$what: a second connection"
+! grep -q '^# digest response' "$log"
+ok $? "$what: no response to the DIGEST-MD5 challenge"
+grep -qx '# sasl PLAIN ok' "$log"
+ok $? "$what: logged in with PLAIN"
+case_end
+
+start_server digest-md5
+case_begin "digest-md5, --auth DIGEST-MD5"
+pouch_run --auth DIGEST-MD5 "$url" stat
+is "$rc" 3 "$what: exit 3 (the server refuses it)"
+grep -qx '# digest response' "$log"
+ok $? "$what: DIGEST-MD5 used when asked for"
+case_end
+
+# no-capa (issue 9 item 7): CAPA refused at login is not asked again after
+# it; the user's own capa is the only other one.
+start_server no-capa
+case_begin "no-capa capa"
+pouch_run "$url" capa
+is "$rc" 1 "$what: exit 1 (-ERR)"
+is "$(sent | grep -c '^CAPA$')" 2 "$what: CAPA sent twice (at login, and the user's), not three times"
+case_end
+
 done_testing

@@ -681,6 +681,43 @@ class ReplyTwice(Session):
         self.ok("deleted again")
 
 
+class DigestMd5(Session):
+    """offers SASL DIGEST-MD5 PLAIN (as Cyrus does): PLAIN logs in ("# sasl PLAIN ok"); DIGEST-MD5 gets a challenge, and any response is refused ("# digest response")"""
+
+    def capa_lines(self):
+        return Session.capa_lines(self) + ["SASL DIGEST-MD5 PLAIN"]
+
+    def do_AUTH(self, arg):
+        mech, _, ir = arg.partition(" ")
+        mech = mech.upper()
+        if mech == "DIGEST-MD5":
+            chal = base64.b64encode(b'realm="fault",nonce="OA6MG9tEQGm2hh",'
+                                    b'qop="auth",algorithm=md5-sess,charset=utf-8')
+            self.send(b"+ " + chal + self.eol)
+            self.srv.log(self.readline())
+            self.srv.note("digest response")
+            self.err("[AUTH] DIGEST-MD5 refused")
+            return
+        if mech != "PLAIN":
+            self.err("unsupported mechanism")
+            return
+        if not ir:
+            self.send(b"+ " + self.eol)
+            ir = self.readline()
+            self.srv.log(ir)
+        try:
+            parts = base64.b64decode(ir.strip(), validate=True).split(b"\0")
+        except ValueError:
+            self.err("[AUTH] bad base64")
+            return
+        self.srv.note("sasl PLAIN ok" if len(parts) == 3 else "sasl PLAIN refused")
+        self.authed = len(parts) == 3
+        if self.authed:
+            self.ok("logged in")
+        else:
+            self.err("[AUTH] bad PLAIN response")
+
+
 class HugeListing(Session):
     """STAT, LIST and UIDL report --listing-lines messages (a listing of ~60 MiB at 5.8 million)"""
 
@@ -742,6 +779,7 @@ SCENARIOS = {
     "echo-pass": EchoPass,
     "reply-twice": ReplyTwice,
     "huge-listing": HugeListing,
+    "digest-md5": DigestMd5,
 }
 
 
