@@ -195,6 +195,9 @@ pop3_withdraw(struct pop3 *s, void *ctx)
 	size_t n = 0;
 	int unsent = 0;
 
+	/* A session that has ended completes its queue with its own status. */
+	if (s->state != P_CONNECTING && !POP3_ENGINE_LIVE(s))
+		return 0;
 	/* Unlink first, call back second: an on_done may submit. Everything
 	 * from s->unsent on is still unsent. */
 	for (pp = &s->head; (q = *pp) != NULL; ) {

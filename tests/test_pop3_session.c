@@ -1332,6 +1332,26 @@ test_withdraw(void)
 	    "withdraw: the wire shows exactly what was not withdrawn");
 	is_str(f.bad, "", "withdraw: the server's script");
 	seen_free(&sn);
+
+	/* While connecting: everything queued is unsent. */
+	memset(&msg2, 0, sizeof msg2);
+	memset(&other, 0, sizeof other);
+	fake_start(&f, start_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect_start(s), POP3_OK, "withdraw while connecting: started");
+	w_submit(s, POP3_RETR, 2, &msg2);
+	w_submit(s, POP3_STAT, 0, &other);
+	is_int(pop3_withdraw(s, &msg2), 1, "withdraw while connecting: RETR 2 taken back");
+	is_int(msg2.st[0], POP3_WITHDRAWN, "withdraw while connecting: WITHDRAWN");
+	is_int(pop3_wait(s), POP3_OK, "withdraw while connecting: login and STAT (%s)",
+	    pop3_error(s));
+	ok(other.calls == 1 && other.st[0] == POP3_OK, "withdraw while connecting: STAT answered");
+	pop3_cancel(s);
+	is_int(pop3_withdraw(s, &other), 0, "withdraw after the end: nothing");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "RETR"), "withdraw while connecting: no RETR on the wire");
+	seen_free(&sn);
 }
 
 int
