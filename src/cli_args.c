@@ -23,7 +23,7 @@ static const char *const verb_names[] = {
 
 static const char *const auth_names[] = {
 	"USER", "APOP", "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-	"SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER",
+	"SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "DIGEST-MD5",
 };
 
 enum opt_id {
@@ -576,7 +576,8 @@ option_set(struct cli_args *a, enum opt_id id, const char *shown,
 			}
 		}
 		*err = str_printf("%s: unknown mechanism '%s' (USER, APOP, PLAIN, LOGIN, "
-		    "CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256, XOAUTH2, OAUTHBEARER)", shown, val);
+		    "CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256, XOAUTH2, OAUTHBEARER, DIGEST-MD5)",
+		    shown, val);
 		return -1;
 	case OPT_TLS:
 		if (strcmp(val, "auto") == 0)

@@ -58,6 +58,7 @@ exit_for(enum pop3_status st)
 	case POP3_ERR_CANCELLED: return EXIT_POUCH_CANCEL;
 	case POP3_ERR_USAGE: return EXIT_POUCH_USAGE;
 	case POP3_ERR_NOMEM: return EXIT_POUCH_LOCAL;
+	case POP3_WITHDRAWN: break;	/* the command line withdraws nothing */
 	}
 	return EXIT_POUCH_PROTO;
 }

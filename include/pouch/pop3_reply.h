@@ -56,6 +56,8 @@ struct pop3_body {
 	int state;
 	size_t line_len;	/* unstuffed bytes of the current line so far */
 	size_t max_line;	/* 0: no cap */
+	int crlf;		/* POP3_BODY_CRLF */
+	int last_cr;		/* the last byte passed on was a CR */
 };
 
 enum pop3_body_rc {
@@ -64,7 +66,15 @@ enum pop3_body_rc {
 	POP3_BODY_LONG,		/* a line passed max_line (before its line break) */
 };
 
-void pop3_body_init(struct pop3_body *b, size_t max_line);
+/*
+ * flags: POP3_BODY_CRLF once the session has seen the server end a line with
+ * CRLF. Then only CRLF "." CRLF ends the body, and only a line begun after
+ * CRLF can be stuffed: a "." after a bare LF is the text of a message whose
+ * lines the server counts by CRLF alone (it never stuffed it), so the body
+ * goes on. Without the flag (a server of bare LFs) LF ends lines too.
+ */
+#define POP3_BODY_CRLF 1
+void pop3_body_init(struct pop3_body *b, size_t max_line, int flags);
 /*
  * Consumes bytes of in[0..n) and writes the unstuffed body to out, which must
  * hold n + 1 bytes (a CR held back from the previous chunk may come first).
