@@ -1347,15 +1347,9 @@ ui_main(const struct ui_opts *o)
 	else
 		ui_message(&u, 0, "Connecting to %s...", o->pop3.url ? o->pop3.url : "");
 	draw(&u);
-	if (ui_mbox_connect(u.mb) < 0) {
-		if (sig_caught) {
-			rc = EXIT_POUCH_CANCEL;
-			goto out;
-		}
+	/* The login goes on in the loop below; its outcome is a notice. */
+	if (ui_mbox_connect(u.mb) < 0)
 		ui_message(&u, 1, "%s (r: try again, q: quit)", ui_mbox_error(u.mb));
-	} else {
-		ui_message(&u, 0, "Connected; press ? for help");
-	}
 	while (!u.quit) {
 		key = ui_getkey(&u);
 		if (key == UI_KEY_SIG) {

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ struct ui_mbox {
 
 	/* header pump */
 	size_t inflight_top;
+	struct req *topq[UI_MBOX_WINDOW];	/* the TOPs in flight */
 	size_t scan;			/* next row to look at for the background fill */
 	size_t *want;
 	size_t nwant;
@@ -464,12 +466,21 @@ req_new(struct ui_mbox *mb, enum pop3_cmd cmd)
 static void
 conn_lost(struct ui_mbox *mb, const struct pop3_reply *r)
 {
+	const char *why;
+
 	if (mb->conn == UI_CONN_DOWN)
 		return;
-	mb->conn = UI_CONN_DOWN;
-	if (r->status != POP3_ERR_CANCELLED)
+	why = mb->s && *pop3_error(mb->s) ? pop3_error(mb->s) :
+	    r->error ? r->error : pop3_status_name(r->status);
+	if (mb->conn == UI_CONN_CONNECTING) {
+		set_error(mb, "%s", why);
+		set_notice(mb, "Login failed: %s (r: try again, q: quit)", why);
+	} else if (r->status != POP3_ERR_CANCELLED) {
+		set_error(mb, "%s", why);
 		set_notice(mb, "Connection lost (%s); marks are kept, pouch reconnects when it needs the server",
-		    r->error ? r->error : pop3_status_name(r->status));
+		    why);
+	}
+	mb->conn = UI_CONN_DOWN;
 }
 
 static void pump(struct ui_mbox *mb);
@@ -536,9 +547,15 @@ on_done(void *ctx, const struct pop3_reply *r)
 	case POP3_TOP:
 		if (q->typed)
 			break;
-		if (current && mb->inflight_top > 0)
+		if (current && mb->inflight_top > 0) {
+			for (i = 0; i < mb->inflight_top; i++)
+				if (mb->topq[i] == q) {
+					mb->topq[i] = mb->topq[mb->inflight_top - 1];
+					break;
+				}
 			mb->inflight_top--;
-		if (!current || row_index(mb, q->row) < 0)
+		}
+		if (!current)	/* rows outlive the requests of their session */
 			break;
 		if (r->status == POP3_OK) {
 			if (ui_msg_summarise(q->row, r->body, r->body_len, 0) < 0)
@@ -550,7 +567,8 @@ on_done(void *ctx, const struct pop3_reply *r)
 				set_notice(mb, "The server refused TOP (%s): headers show once a message is opened", r->text);
 			}
 		} else {
-			q->row->hdr = UI_HDR_NONE;	/* asked again after a reconnect */
+			/* withdrawn, or the session ended: asked again later */
+			q->row->hdr = UI_HDR_NONE;
 		}
 		break;
 	case POP3_RETR:
@@ -571,8 +589,9 @@ on_done(void *ctx, const struct pop3_reply *r)
 		}
 		if (row_index(mb, q->row) < 0)
 			break;
+		q->row->req_ = NULL;
 		if (q->row->cancelled || r->status != POP3_OK) {
-			if (!q->row->cancelled)
+			if (!q->row->cancelled && current && r->status != POP3_WITHDRAWN)
 				set_error(mb, "RETR %lu failed: %s", q->n,
 				    r->status == POP3_ERR_SERVER ? r->text : r->error);
 			q->row->body = UI_BODY_NONE;
@@ -699,7 +718,7 @@ submit_top(struct ui_mbox *mb, struct ui_msg *m)
 	if (submit(mb, q, &r) < 0)
 		return -1;
 	m->hdr = UI_HDR_QUEUED;
-	mb->inflight_top++;
+	mb->topq[mb->inflight_top++] = q;
 	return 0;
 }
 
@@ -740,6 +759,30 @@ ui_mbox_want(struct ui_mbox *mb, const size_t *rows, size_t nrows)
 	free(mb->want);
 	mb->want = nw;
 	mb->nwant = nrows;
+	/* When the rows now on screen still need headers and the window is
+	 * full of TOPs for rows elsewhere, the ones not sent yet are taken
+	 * back, so the screen's rows go first. */
+	if (mb->s && mb->conn == UI_CONN_UP && mb->inflight_top == UI_MBOX_WINDOW) {
+		size_t i, k, need = 0;
+		struct req *busy[UI_MBOX_WINDOW];
+		size_t nbusy = 0;
+
+		for (i = 0; i < nrows; i++)
+			if (rows[i] < mb->n && want_row(mb, mb->v[rows[i]]))
+				need = 1;
+		for (k = 0; need && k < mb->inflight_top; k++) {
+			int visible = 0;
+
+			for (i = 0; i < nrows && !visible; i++)
+				visible = rows[i] < mb->n && mb->v[rows[i]] == mb->topq[k]->row;
+			if (!visible)
+				busy[nbusy++] = mb->topq[k];
+		}
+		for (k = 0; k < nbusy; k++)
+			pop3_withdraw(mb->s, busy[k]);	/* on_done frees it */
+		if (nbusy)
+			mb->scan = 0;
+	}
 	pump(mb);
 }
 
@@ -810,6 +853,7 @@ session_drop(struct ui_mbox *mb)
 			mb->v[i]->loaded = 0;
 			mb->v[i]->cancelled = 0;
 		}
+		mb->v[i]->req_ = NULL;
 	}
 	mb->raw_dele = 0;	/* a closed session deletes nothing */
 	mb->listing = 0;
@@ -832,16 +876,15 @@ ui_mbox_connect(struct ui_mbox *mb)
 		set_error(mb, "out of memory");
 		return -1;
 	}
-	mb->conn = UI_CONN_CONNECTING;
-	changed(mb);
-	st = pop3_connect(mb->s);
+	st = pop3_connect_start(mb->s);
 	if (st != POP3_OK) {
 		set_error(mb, "%s", pop3_error(mb->s));
 		session_drop(mb);
 		changed(mb);
 		return -1;
 	}
-	mb->conn = UI_CONN_UP;
+	/* The login goes on in ui_mbox_run; the listing waits for it. */
+	mb->conn = UI_CONN_CONNECTING;
 	mb->no_top = 0;
 	list_clear(mb);
 	if (submit_simple(mb, POP3_STAT, 0, 0, 0, 0) < 0 ||
@@ -857,9 +900,9 @@ ui_mbox_connect(struct ui_mbox *mb)
 }
 
 enum ui_conn ui_mbox_conn(const struct ui_mbox *mb) { return mb->conn; }
-int ui_mbox_fd(const struct ui_mbox *mb) { return mb->s && mb->conn == UI_CONN_UP ? pop3_fd(mb->s) : -1; }
+int ui_mbox_fd(const struct ui_mbox *mb) { return mb->s && mb->conn != UI_CONN_DOWN ? pop3_fd(mb->s) : -1; }
 short ui_mbox_events(const struct ui_mbox *mb) { return mb->s ? pop3_events(mb->s) : 0; }
-int ui_mbox_timeout(const struct ui_mbox *mb) { return mb->s && mb->conn == UI_CONN_UP ? pop3_timeout_ms(mb->s) : -1; }
+int ui_mbox_timeout(const struct ui_mbox *mb) { return mb->s && mb->conn != UI_CONN_DOWN ? pop3_timeout_ms(mb->s) : -1; }
 int ui_mbox_tls(const struct ui_mbox *mb) { return mb->s && mb->conn == UI_CONN_UP && pop3_tls_active(mb->s); }
 
 void
@@ -867,22 +910,71 @@ ui_mbox_run(struct ui_mbox *mb)
 {
 	enum pop3_status st;
 
-	if (!mb->s || mb->conn != UI_CONN_UP)
+	if (!mb->s || mb->conn == UI_CONN_DOWN)
 		return;
 	st = pop3_run(mb->s);
+	if (st == POP3_OK && mb->conn == UI_CONN_CONNECTING && pop3_connected(mb->s)) {
+		char tls[80] = "";
+		struct pop3_tls_info ti;
+
+		mb->conn = UI_CONN_UP;
+		if (pop3_tls_info(mb->s, &ti) == 0)
+			snprintf(tls, sizeof tls, ", %s", ti.version);
+		set_notice(mb, "Connected (%s%s); press ? for help", pop3_auth_used(mb->s), tls);
+		pump(mb);
+		changed(mb);
+	}
 	if (st != POP3_OK || mb->conn == UI_CONN_DOWN) {
-		if (mb->conn != UI_CONN_DOWN)
-			set_notice(mb, "Connection lost (%s); marks are kept, pouch reconnects when it needs the server",
-			    pop3_error(mb->s));
+		if (mb->conn != UI_CONN_DOWN) {
+			struct pop3_reply r;
+
+			memset(&r, 0, sizeof r);
+			r.status = st;
+			r.error = pop3_error(mb->s);
+			conn_lost(mb, &r);
+		}
 		session_drop(mb);
 		changed(mb);
 	}
 }
 
+/* Blocks until the session is logged in and this session's listing is
+ * merged, serving the connection and calling the UI's tick (which draws,
+ * and cancels on Ctrl-C). 0, or -1 with the error set. */
+static int
+wait_listing(struct ui_mbox *mb)
+{
+	while (mb->s && mb->conn != UI_CONN_DOWN && (mb->conn != UI_CONN_UP || mb->listing)) {
+		struct pollfd p;
+		int t = pop3_timeout_ms(mb->s);
+
+		p.fd = pop3_fd(mb->s);
+		p.events = pop3_events(mb->s);
+		if (t < 0 || t > 100)
+			t = 100;
+		if (p.fd >= 0)
+			poll(&p, 1, t);
+		ui_mbox_run(mb);
+		if (mb->cfg.pop3.tick && mb->cfg.pop3.tick(mb->cfg.pop3.tick_ctx)) {
+			set_error(mb, "cancelled");
+			if (mb->s)
+				session_drop(mb);
+			return -1;
+		}
+	}
+	if (!mb->s || mb->conn != UI_CONN_UP) {
+		if (!*ui_mbox_error(mb))
+			set_error(mb, "the connection dropped");
+		return -1;
+	}
+	return 0;
+}
+
 int
 ui_mbox_idle(const struct ui_mbox *mb)
 {
-	return !mb->s || mb->conn != UI_CONN_UP || pop3_pending(mb->s) == 0;
+	return !mb->s || mb->conn == UI_CONN_DOWN ||
+	    (mb->conn == UI_CONN_UP && pop3_pending(mb->s) == 0);
 }
 
 int
@@ -903,22 +995,16 @@ ui_mbox_settled(const struct ui_mbox *mb)
 static int
 need_server(struct ui_mbox *mb)
 {
-	if (mb->conn == UI_CONN_UP)
+	if (mb->conn == UI_CONN_UP && !mb->listing)
 		return 0;
-	set_notice(mb, "Reconnecting...");
-	changed(mb);
-	if (ui_mbox_connect(mb) < 0)
-		return -1;
-	/* the listing must be merged before numbers mean anything */
-	if (pop3_wait(mb->s) != POP3_OK || mb->conn != UI_CONN_UP) {
-		set_error(mb, "%s", mb->s ? pop3_error(mb->s) : "the connection dropped");
-		if (mb->s)
-			session_drop(mb);
-		return -1;
+	if (mb->conn == UI_CONN_DOWN) {
+		set_notice(mb, "Reconnecting...");
+		changed(mb);
+		if (ui_mbox_connect(mb) < 0)
+			return -1;
 	}
-	free(mb->notice);
-	mb->notice = NULL;
-	return 0;
+	/* the listing must be merged before numbers mean anything */
+	return wait_listing(mb);
 }
 
 int
@@ -968,6 +1054,7 @@ ui_mbox_fetch(struct ui_mbox *mb, size_t i)
 	m->body = UI_BODY_LOADING;
 	m->loaded = 0;
 	m->cancelled = 0;
+	m->req_ = q;
 	changed(mb);
 	return 0;
 }
@@ -977,7 +1064,10 @@ ui_mbox_cancel(struct ui_mbox *mb, size_t i)
 {
 	struct ui_msg *m = ui_mbox_msg(mb, i);
 
-	if (m && m->body == UI_BODY_LOADING)
+	if (!m || m->body != UI_BODY_LOADING)
+		return;
+	/* not sent yet: taken back; else its bytes are read and dropped */
+	if (!(m->req_ && mb->s && pop3_withdraw(mb->s, m->req_) > 0))
 		m->cancelled = 1;
 }
 
@@ -1289,26 +1379,40 @@ ui_mbox_help(const struct ui_mbox *mb, const char *cmd)
 char *
 ui_mbox_info(const struct ui_mbox *mb)
 {
-	static const char *const caps[] = { "TOP", "UIDL", "USER", "SASL",
-	    "PIPELINING", "STLS", "RESP-CODES", "AUTH-RESP-CODE", "EXPIRE",
-	    "LOGIN-DELAY", "IMPLEMENTATION", "UTF8", "LANG" };
 	struct dbuf b;
-	size_t i;
+	struct pop3_tls_info ti;
+	char v[64];
+	const char *capa;
+	size_t clen;
 
 	dbuf_init(&b, 0);
 	dbuf_printf(&b, "Server: %s", mb->cfg.pop3.url ? mb->cfg.pop3.url : "");
 	if (!mb->s || mb->conn != UI_CONN_UP) {
-		dbuf_adds(&b, "\nNot connected.");
+		dbuf_printf(&b, "\nNot connected%s%s.", *ui_mbox_error(mb) ? ": " : "",
+		    ui_mbox_error(mb));
 		return dbuf_take(&b, NULL);
 	}
 	dbuf_printf(&b, "\nGreeting: +OK %s", pop3_greeting(mb->s));
-	dbuf_printf(&b, "\nTLS: %s", pop3_tls_active(mb->s) ? "on (certificate verified)" : "off (plain text)");
+	dbuf_printf(&b, "\nLogin method: %s", pop3_auth_used(mb->s));
+	if (pop3_tls_info(mb->s, &ti) == 0)
+		dbuf_printf(&b, "\nTLS: %s, %s (certificate verified)\nCertificate SHA-256:\n%s",
+		    ti.version, ti.cipher, ti.sha256);
+	else
+		dbuf_printf(&b, "\nTLS: %s", pop3_tls_active(mb->s) ? "on" : "off (plain text)");
 	dbuf_printf(&b, "\nPipelining: %s", pop3_pipelining(mb->s) ? "on" : "off");
-	dbuf_printf(&b, "\nLogin method: %s", mb->cfg.pop3.auth ? mb->cfg.pop3.auth : "the best offered");
-	dbuf_adds(&b, "\nCapabilities (CAPA):");
-	for (i = 0; i < sizeof caps / sizeof caps[0]; i++)
-		dbuf_printf(&b, "\n  %-16s %s", caps[i], pop3_has_capa(mb->s, caps[i]) ? "yes" : "-");
+	if (pop3_capa_value(mb->s, "EXPIRE", v, sizeof v))
+		dbuf_printf(&b, "\nEXPIRE %s: the server deletes messages %s", v,
+		    strcmp(v, "NEVER") == 0 ? "never" :
+		    strcmp(v, "0") == 0 ? "once they have been retrieved" : "that many days after retrieval");
+	if (pop3_capa_value(mb->s, "LOGIN-DELAY", v, sizeof v))
+		dbuf_printf(&b, "\nLOGIN-DELAY %s: at most one login every %s seconds", v, v);
 	dbuf_printf(&b, "\nMessages: %lu, %llu octets (STAT)", mb->stat_count, mb->stat_octets);
+	capa = pop3_capa(mb->s, &clen);
+	dbuf_adds(&b, "\n\nCAPA, as the server sent it after login:\n");
+	if (clen)
+		dbuf_add(&b, capa, clen);
+	else
+		dbuf_adds(&b, "(the server has no CAPA)\n");
 	return dbuf_take(&b, NULL);
 }
 

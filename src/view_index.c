@@ -451,7 +451,7 @@ index_request(struct ui *u, struct view *v, enum ui_req r)
 			return 1;
 		}
 		ix->layout--;	/* rebuild once the listing is in */
-		ui_message(u, 0, "Reconnected (%zu messages before); new mail appears at the end", before);
+		ui_message(u, 0, "Checking for new mail (%zu messages before); new mail appears at the end", before);
 		return 1;
 	}
 	default:

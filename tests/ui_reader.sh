@@ -342,4 +342,24 @@ KEYS
 reader help
 same help 1 help-index.txt
 
+# 10. The server screen over TLS: version, cipher, the certificate's
+# SHA-256 (as openssl computes it), the login method and CAPA.
+dovecot_stop
+dovecot_start --ssl --maildir "$t/Maildir" || exit 99
+printf '%s\n' "$DOVECOT_PASS" > "$pw"
+keys info <<'KEYS'
+i
+@dump
+q
+x
+KEYS
+POUCH_URL=$POUCH_URL_SSL reader info --cacert "$DOVECOT_CA"
+is "$rc" 0 "pop3s: exit 0"
+fp=$(openssl x509 -in "$DOVECOT_DIR/ssl/server.crt" -noout -fingerprint -sha256 | sed 's/^.*=//')
+screen info 1 | tr -d '\n' | grep -qF "Certificate SHA-256:$fp"
+ok $? "i shows the server certificate's SHA-256 (wrapped to the screen)"
+has info 1 "TLS: TLSv1.3, TLS_" "i shows the TLS version and cipher"
+has info 1 "Login method: PLAIN" "i shows the login method used"
+has info 1 "PIPELINING" "i shows the CAPA lines"
+
 done_testing

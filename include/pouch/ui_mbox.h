@@ -61,6 +61,7 @@ struct ui_msg {
 	size_t rawlen;
 	unsigned long long loaded;	/* octets of a RETR under way */
 	int cancelled;			/* its RETR's bytes are to be dropped */
+	void *req_;			/* private: the RETR under way */
 };
 
 enum ui_conn { UI_CONN_DOWN, UI_CONN_CONNECTING, UI_CONN_UP };
