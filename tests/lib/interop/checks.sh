@@ -8,6 +8,7 @@
 #   POP_USER PASS
 #   POUCH    the pouch binary; PYTHON3; top (the source tree)
 #   W        a scratch directory for this server
+#   MB       the Maildir the server was loaded with
 #   NOTES    a file for what is worth reading but is no check
 #   RESULTS  the file that gets one line per check:
 #            SERVER<TAB>CHECK<TAB>pass|FAIL|skip<TAB>REASON
@@ -201,13 +202,15 @@ interop_checks() {
 	for mode in pipelined "one at a time"; do
 		d=$W/o-$(echo "$mode" | tr -d ' ')
 		mkdir -p "$d"
+		t0=$(date +%s%N)
 		if [ "$mode" = pipelined ]; then
 			run --trace -o "$d" "$URL" retr "1-$count"
-			piped=$(grep -c -x '\*: pipelining on' "$err")
 		else
 			run --trace --no-pipelining -o "$d" "$URL" retr "1-$count"
-			piped=$(grep -c -x '\*: pipelining on' "$err")
 		fi
+		t1=$(date +%s%N)
+		piped=$(grep -c -x '\*: pipelining on' "$err")
+		printf '%s\tretr 1-%s -o DIR (%s): %s ms\n' "$SRV" "$count" "$mode" $(( (t1 - t0) / 1000000 )) >> "$NOTES"
 		bad=0 first=
 		n=1
 		while [ "$n" -le "$count" ]; do
@@ -234,6 +237,15 @@ interop_checks() {
 			result "retr -o ($mode)" FAIL "exit $rc; $bad files differ (first: $first; $(retr_diff_file "$d" "$first")); pipelining on: $piped; $(grep '^pouch:' "$err" | firstline /dev/stdin)"
 		fi
 	done
+
+	# --- a message with UTF-8 in its header fields (RFC 6532), from the
+	# one-at-a-time directory: as stored, unless the server changed it
+	r=$("$PYTHON3" "$top/tests/lib/interop/utf8check.py" "$MB" "$W/o-oneatatime" \
+		"$W/ref" 127.0.0.1 "$PORT" "$POP_USER" "$PASS" 2>&1)
+	case $r in
+	pass"	"*|FAIL"	"*|skip"	"*) result "utf-8 header" "${r%%	*}" "${r#*	}" ;;
+	*) result "utf-8 header" FAIL "utf8check.py: $(printf '%s' "$r" | tail -n 1)" ;;
+	esac
 
 	# --- CAPA
 	# In plain text, as poplib: after STLS a server lists no STLS.

@@ -9,9 +9,9 @@ must be byte for byte REF_A. Some servers make part of a message per
 session (Courier wraps a message that needs UTF8 in a new MIME part, with a
 boundary made of its PID and the time): then FILE must equal REF_A on every
 line where REF_A and REF_B agree; where they do not, FILE's line must have
-what they have in common around the part that varies (cut back to a
-non-alphanumeric character) and only letters, digits, '.', '_' and '-' in
-its place. Exit 0 when it does; 1 and the first difference on stdout
+what they have in common around the part that varies (both cut back to a
+character other than a letter, digit, '.', '_' or '-': a PID and a time
+may share digits by chance) and only such characters in its place. Exit 0 when it does; 1 and the first difference on stdout
 otherwise. Standard library only.
 """
 
@@ -22,9 +22,10 @@ import sys
 TOKEN = re.compile(rb"[A-Za-z0-9._-]*")
 
 
+
 def common_prefix(x, y):
     p = os.path.commonprefix([x, y])
-    while p and p[-1:].isalnum():
+    while p and TOKEN.fullmatch(p[-1:]):
         p = p[:-1]
     return p
 

@@ -68,8 +68,8 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)' "$port" 2>
 	# samemsg.py
 	sm() { "$PYTHON3" "$lib/samemsg.py" "$@" >/dev/null; echo $?; }
 	printf 'a\r\nb=_123-456\r\nc\r\n' > "$st/a"
-	printf 'a\r\nb=_789-012\r\nc\r\n' > "$st/b"
-	printf 'a\r\nb=_345-678\r\nc\r\n' > "$st/f1"
+	printf 'a\r\nb=_789-456\r\nc\r\n' > "$st/b"
+	printf 'a\r\nb=_345-678\r\nc\r\n' > "$st/f1"  # 456 in both refs, 678 here
 	printf 'a\r\nb=_345-678\r\nC\r\n' > "$st/f2"
 	printf 'a\r\nb=_3456-678\r\nc\r\n' > "$st/f3"
 	printf 'a\r\nB=_345-678\r\nc\r\n' > "$st/f4"
