@@ -4,8 +4,10 @@
 #   root_start NAME      an overlay of / (upper and work dirs on a tmpfs) in
 #                        a new mount namespace, with /dev, /proc and /sys
 #                        bound in and ROOT_DIR/share bound at /interop; a
-#                        holder process sits chrooted in it. Exports ROOT_DIR
-#                        (host temp dir), ROOT_SHARE, ROOT_HOLDER (its PID)
+#                        holder process sits chrooted in it while
+#                        ROOT_OWNER (default: this shell) lives. Exports
+#                        ROOT_DIR (host temp dir), ROOT_SHARE, ROOT_HOLDER
+#                        (its PID), ROOT_NS (its mount namespace)
 #   root_exec CMD...     run CMD inside (mount namespace and root of the
 #                        holder; the host's network and PIDs)
 #   root_stop            stop every PID listed in ROOT_SHARE/pids (one a
@@ -38,9 +40,22 @@ root_start() {
 		done
 		mkdir -p "$d/ovl/root/interop" &&
 		mount --bind "$d/share" "$d/ovl/root/interop" || exit 1
-		# The holder: the namespace lives as long as it does.
-		exec chroot "$d/ovl/root" /bin/sh -c "echo \$\$ > /interop/holder.pid; exec sleep 2147483647"
-	' root-holder "$ROOT_DIR" </dev/null >"$ROOT_DIR/holder.log" 2>&1 &
+		# The holder: the namespace lives as long as it does. Should
+		# its owner die without root_stop (kill -9), it ends every
+		# process of the namespace itself, and the mounts go.
+		exec chroot "$d/ovl/root" /bin/sh -c '\''
+			echo $$ > /interop/holder.pid
+			trap "exit 0" TERM
+			while kill -0 "$1" 2>/dev/null; do sleep 1; done
+			me=$(readlink /proc/$$/ns/mnt)
+			for p in /proc/[0-9]*; do
+				[ "${p#/proc/}" != $$ ] &&
+				[ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$me" ] &&
+				kill -KILL "${p#/proc/}" 2>/dev/null
+			done
+			exit 0
+		'\'' root-holder "$2"
+	' root-unshare "$ROOT_DIR" "${ROOT_OWNER:-$$}" </dev/null >"$ROOT_DIR/holder.log" 2>&1 &
 	ROOT_UNSHARE=$!
 	i=0
 	while [ ! -s "$ROOT_SHARE/holder.pid" ] && [ $i -lt 200 ]; do
@@ -91,7 +106,14 @@ root_stop() {
 		for p in $(sed '1!G;h;$!d' "$ROOT_SHARE/pids" 2>/dev/null); do
 			root_kill_wait "$p"
 		done
-		ROOT_LEFT=$(root_procs | grep -v -x "$ROOT_HOLDER" | tr '\n' ' ')
+		# (but the holder's own sleep)
+		ROOT_LEFT=
+		for p in $(root_procs); do
+			[ "$p" = "$ROOT_HOLDER" ] && continue
+			[ "$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = "$ROOT_HOLDER" ] &&
+				continue
+			ROOT_LEFT="$ROOT_LEFT$p "
+		done
 		# Whatever a daemon forked and left behind is ours too: it
 		# lives in our private namespace.
 		for p in $ROOT_LEFT; do

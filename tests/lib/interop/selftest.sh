@@ -65,6 +65,25 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)' "$port" 2>
 	host_state "$st/host1"
 	is "$(host_diff "$st/host0" "$st/host1")" "" "the host is unchanged: dpkg -l, /etc, users, mounts"
 
+	# An owner killed without root_stop: the holder ends the namespace.
+	sleep 2 &
+	owner=$!
+	ROOT_OWNER=$owner root_start selftest-owner
+	ok $? "root_start with an owner that dies (PID $owner)"
+	root_exec /bin/sh -c 'sleep 600 </dev/null >/dev/null 2>&1 & echo $! >> /interop/pids'
+	inner=$(cat "$ROOT_SHARE/pids")
+	kill -0 "$inner" 2>/dev/null
+	ok $? "a process inside (PID $inner)"
+	wait "$owner"
+	i=0
+	while [ -n "$(root_procs)" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	is "$(root_procs | tr '\n' ' ')" "" "the owner gone, no process is left in the namespace"
+	rm -rf "$ROOT_DIR"
+	ROOT_DIR= ROOT_HOLDER=
+
 	# samemsg.py
 	sm() { "$PYTHON3" "$lib/samemsg.py" "$@" >/dev/null; echo $?; }
 	printf 'a\r\nb=_123-456\r\nc\r\n' > "$st/a"
