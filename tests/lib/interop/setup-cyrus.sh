@@ -18,11 +18,13 @@ chown -R cyrus /etc/cyrus-ssl
 chmod 600 /etc/cyrus-ssl/server.key
 
 # Debian's imapd.conf, with: no minimum time between POP3 logins
-# (popminpoll), INBOX created by the first delivery, APOP allowed, the
-# certificate, and logging to a file rather than syslog.
-sed -i '/^popminpoll:/d; /^allowapop:/d; /^autocreate_post:/d' /etc/imapd.conf
+# (popminpoll), INBOX created by the first delivery, APOP allowed, header
+# fields in UTF-8 (RFC 6532) stored as they come rather than with each
+# 8-bit byte made an X (munge8bit), and the certificate.
+sed -i '/^popminpoll:/d; /^allowapop:/d; /^autocreate_post:/d; /^munge8bit:/d' /etc/imapd.conf
 cat >> /etc/imapd.conf <<EOC
 popminpoll: 0
+munge8bit: no
 allowapop: yes
 autocreate_post: yes
 admins: cyrus
