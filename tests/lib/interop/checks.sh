@@ -181,8 +181,14 @@ interop_checks() {
 	done
 	run --trace "$URL" "$@"
 	# the trace is in $err; stdout must be the messages, nothing else
-	cat $(seq 1 "$count" | sed "s|.*|$W/ref/&.eml|") > "$W/ref.all"
-	cat $(seq 1 "$count" | sed "s|.*|$W/ref2/&.eml|") > "$W/ref2.all"
+	: > "$W/ref.all"
+	: > "$W/ref2.all"
+	n=1
+	while [ "$n" -le "$count" ]; do
+		cat "$W/ref/$n.eml" >> "$W/ref.all"
+		cat "$W/ref2/$n.eml" >> "$W/ref2.all"
+		n=$((n + 1))
+	done
 	if [ $rc -eq 0 ] && same "$W/out" "$W/ref.all" "$W/ref2.all" >/dev/null; then
 		result "retr (stdout)" pass "retr 1 -- ... -- retr $count: $(wc -c < "$W/out" | tr -d ' ') octets, the same as poplib's"
 	else

@@ -22,7 +22,6 @@
 # but ROOT_SHARE.
 
 root_start() {
-	ROOT_NAME=$1
 	ROOT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pouch-interop-$1.XXXXXX") || return 1
 	ROOT_SHARE=$ROOT_DIR/share
 	mkdir -p "$ROOT_SHARE" "$ROOT_DIR/ovl" || return 1
@@ -125,5 +124,5 @@ root_stop() {
 		ROOT_REMAINING=$(root_procs | tr '\n' ' ')
 	fi
 	rm -rf "$ROOT_DIR"
-	ROOT_DIR= ROOT_HOLDER=
+	ROOT_DIR='' ROOT_HOLDER=''
 }

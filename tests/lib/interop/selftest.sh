@@ -82,7 +82,7 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)' "$port" 2>
 	done
 	is "$(root_procs | tr '\n' ' ')" "" "the owner gone, no process is left in the namespace"
 	rm -rf "$ROOT_DIR"
-	ROOT_DIR= ROOT_HOLDER=
+	ROOT_DIR='' ROOT_HOLDER=''
 
 	# samemsg.py
 	sm() { "$PYTHON3" "$lib/samemsg.py" "$@" >/dev/null; echo $?; }
