@@ -3,14 +3,17 @@
 
     maildir2mbox.py MAILDIR MBOX
 
-Each message gets a "From " line and a blank line after it; body lines that
-start with "From " are quoted as ">From " (mboxo, what popa3d reads), as
-Python's mailbox module writes them. Standard library only.
+Each message keeps its bytes (no parsing: Python's mailbox module would
+write them anew through the email package), with a "From " line before it
+and a blank line after it; a line that starts with "From " is quoted as
+">From " (mboxo, what popa3d reads). MBOX must not exist. Standard library
+only.
 """
 
-import mailbox
 import os
 import sys
+
+FROM_LINE = b"From pouch@localhost Mon Nov  2 09:00:00 2026\n"
 
 
 def main(argv):
@@ -18,18 +21,16 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     cur = os.path.join(argv[0], "cur")
-    box = mailbox.mbox(argv[1], create=True)
-    box.lock()
-    try:
+    with open(argv[1], "xb") as out:
         for name in sorted(os.listdir(cur)):
             with open(os.path.join(cur, name), "rb") as f:
-                msg = mailbox.mboxMessage(f.read())
-            msg.set_from("pouch@localhost", (2026, 11, 2, 9, 0, 0, 0, 306, 0))
-            box.add(msg)
-        box.flush()
-    finally:
-        box.unlock()
-        box.close()
+                data = f.read()
+            lines = data.split(b"\n")
+            lines = [b">" + x if x.startswith(b"From ") else x for x in lines]
+            data = b"\n".join(lines)
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            out.write(FROM_LINE + data + b"\n")
     return 0
 
 

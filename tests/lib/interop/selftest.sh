@@ -103,7 +103,7 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)' "$port" 2>
 
 	# maildir2mbox.py: order, From quoting, count
 	mkdir -p "$st/md/cur" "$st/md/new" "$st/md/tmp"
-	printf 'Subject: two\n\nFrom here on\nx\n' > "$st/md/cur/2:2,"
+	printf 'Subject: two\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nFrom here on\n--b--\n--c' > "$st/md/cur/2:2,"
 	printf 'Subject: one\n\nbody\n' > "$st/md/cur/1:2,"
 	"$PYTHON3" "$lib/maildir2mbox.py" "$st/md" "$st/mbox"
 	ok $? "maildir2mbox: exit 0"
@@ -112,5 +112,9 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)' "$port" 2>
 		"maildir2mbox: in file name order"
 	grep -q -x '>From here on' "$st/mbox"
 	ok $? "maildir2mbox: a body line 'From ' is quoted '>From '"
+	sed -n '/^Subject: two/,$p' "$st/mbox" > "$st/two"
+	printf 'Subject: two\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\n>From here on\n--b--\n--c\n\n' |
+		cmp -s - "$st/two"
+	ok $? "maildir2mbox: the bytes kept, a final newline added, then the blank line"
 	done_testing
 }
