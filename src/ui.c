@@ -406,6 +406,20 @@ status_line(struct ui *u, int y)
 	if (known < n && ui_mbox_conn(u->mb) == UI_CONN_UP)
 		snprintf(left + strlen(left), sizeof left - strlen(left),
 		    "headers %zu/%zu ", known, n);
+	for (i = 0; i < n; i++) {
+		struct ui_msg *m = ui_mbox_msg(u->mb, i);
+
+		if (m->body == UI_BODY_LOADING && !m->cancelled) {
+			char got[16], tot[16];
+
+			ui_human_size(m->loaded, got, sizeof got);
+			ui_human_size(m->size, tot, sizeof tot);
+			snprintf(left + strlen(left), sizeof left - strlen(left),
+			    "RETR %lu: %s/%s %d%% ", m->n, got, tot,
+			    m->size ? (int)(m->loaded * 100 / m->size > 100 ? 100 : m->loaded * 100 / m->size) : 0);
+			break;
+		}
+	}
 	if (u->top->ops->status) {
 		right[0] = ' ';
 		u->top->ops->status(u, u->top, right + 1, sizeof right - 1);
