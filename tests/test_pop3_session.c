@@ -1166,6 +1166,12 @@ test_connect_start(void)
 	ok(pop3_connected(s), "connect_start: connected after %d runs", loops);
 	is_int(ok_before, 0, "connect_start: no caller's reply before login");
 	is_str(pop3_auth_used(s), "USER", "connect_start: auth used");
+	{
+		struct pop3_tls_info ti;
+
+		ok(pop3_tls_info(s, &ti) == -1 && ti.version[0] == '\0',
+		    "connect_start: no TLS info in plain text");
+	}
 	ok(pop3_pipelining(s), "connect_start: CAPA read after login");
 	{
 		char v[16];

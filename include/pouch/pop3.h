@@ -76,9 +76,13 @@ struct pop3_opts {
 	const char *user;		/* overrides the URL's user when set */
 	const char *password;		/* or SASL bearer token for XOAUTH2/OAUTHBEARER */
 	const char *auth;		/* NULL: best the server offers (SASL, else APOP,
-					   else USER/PASS); or "USER", "APOP",
-					   "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-					   "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER" */
+					   else USER/PASS), DIGEST-MD5 (RFC 6331) only
+					   when nothing else is offered: should libcurl
+					   pick it, the connection is dropped before its
+					   challenge is answered and made again with the
+					   rest; or "USER", "APOP", "PLAIN", "LOGIN",
+					   "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
+					   "XOAUTH2", "OAUTHBEARER", "DIGEST-MD5" */
 	enum pop3_tls tls;
 	const char *cacert;		/* CA bundle file; NULL: the system's */
 	const char *pinned_pubkey;	/* CURLOPT_PINNEDPUBLICKEY syntax; NULL: none */
@@ -172,8 +176,9 @@ void pop3_free(struct pop3 *s);
 
 /* Connects, negotiates TLS, logs in, then reads CAPA. Blocks, calling tick.
  * Any status but POP3_OK leaves the session closed (pop3_error says why); it
- * can only be freed. The password is wiped from pouch's memory once sent;
- * what pouch keeps to mask echoes of it (below) is wiped once logged in. */
+ * can only be freed. The password (and what pouch keeps to mask echoes of
+ * it, see the trace above) is wiped from pouch's memory, and unset in
+ * libcurl, once the login is done or has failed. */
 enum pop3_status pop3_connect(struct pop3 *s);
 
 /*
