@@ -41,8 +41,9 @@ on_msg(void *p, const struct store_msg *m)
 	struct store_index_cb cb;
 	size_t torn;
 
-	if (!*m->file || strstr(m->file, "/.") || strstr(m->file, "..") ||
-	    strchr(m->file + 4, '/'))
+	/* A file stays one level inside new/ or cur/. */
+	if ((strncmp(m->file, "new/", 4) && strncmp(m->file, "cur/", 4)) ||
+	    m->file[4] == '.' || m->file[4] == '\0' || strchr(m->file + 4, '/'))
 		__builtin_trap();
 	dbuf_init(&b, 0);
 	if (dbuf_printf(&b, "pouch-store %d\n", STORE_INDEX_VERSION) < 0)

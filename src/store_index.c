@@ -160,7 +160,7 @@ parse_line(char *line, size_t len, int version, unsigned long ln,
 	char *f[MAX_FIELDS + 1];
 	size_t nf = 0, i;
 	char *p, *end = line + len;
-	long long v;
+	long long v, d;
 	struct store_msg m;
 
 	if (len < 2 || line[1] != '\t') {
@@ -198,12 +198,13 @@ parse_line(char *line, size_t len, int version, unsigned long ln,
 			cb->on_del(cb->ctx, f[0]);
 		return;
 	case 'L':
-		if (nf != 1 || num_parse(f[0], 0, &v) < 0) {
-			diag(cb, ln, "L: not a time");
+		if (nf != 2 || num_parse(f[0], 0, &v) < 0 || num_parse(f[1], 0, &d) < 0 ||
+		    d > 100L * 365 * 86400) {
+			diag(cb, ln, "L: not a time and a delay");
 			return;
 		}
 		if (cb->on_login)
-			cb->on_login(cb->ctx, (int64_t)v);
+			cb->on_login(cb->ctx, (int64_t)v, (long)d);
 		return;
 	case 'm':
 		break;
@@ -354,6 +355,7 @@ store_name_uid(const char *name)
 	const char *base, *u, *p;
 	size_t n = store_name_base(name, &base);
 	char *out, *o;
+	int c;
 
 	/* The last ",U=" of the base name: pouch writes it last. */
 	u = NULL;
@@ -373,8 +375,12 @@ store_name_uid(const char *name)
 				free(out);
 				return NULL;
 			}
-			*o++ = (char)(hex_digit((unsigned char)p[1]) * 16 +
-			    hex_digit((unsigned char)p[2]));
+			c = hex_digit((unsigned char)p[1]) * 16 + hex_digit((unsigned char)p[2]);
+			if (c < 0x21 || c > 0x7e) {
+				free(out);
+				return NULL;
+			}
+			*o++ = (char)c;
 			p += 2;
 		} else {
 			*o++ = *p;

@@ -51,6 +51,7 @@ struct store {
 	size_t ndiags;
 	size_t scan_added, scan_removed;
 	int64_t last_login;
+	long login_delay;
 	struct dbuf journal;	/* records not yet appended */
 	size_t jrecords;	/* records in the file past its snapshot */
 	int idxfd;		/* the index, O_APPEND, or -1 */
@@ -75,6 +76,11 @@ int store_journal_msg(struct store *st, const struct store_msg *m);
 /* Adds a diagnostic (printf-like). */
 void store_diagf(struct store *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Reconciles the index with what new/ and cur/ hold; migrate: summarise
+ * every file (an index of version 1). 0, or -1 with *err. */
+int store_scan(struct store *st, int migrate, char **err);
+/* Drops forgotten messages (file == NULL) and rebuilds both maps. */
+int store_msgs_compact(struct store *st);
 /* Reads and summarises DIR/FILE into m's summary fields (and size, and
  * t_download from its mtime); fsyncs it when fsync_it. 0, or -1 with *err. */
 int store_summarize_file(const struct store *st, const char *file,

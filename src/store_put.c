@@ -464,14 +464,15 @@ store_set_gone(struct store *st, const char *uid, int64_t when, char **err)
 }
 
 enum store_status
-store_set_last_login(struct store *st, int64_t when, char **err)
+store_set_last_login(struct store *st, int64_t when, long delay, char **err)
 {
 	if (st->readonly) {
 		*err = str_printf("%s: the store is open read-only", st->dir);
 		return STORE_READONLY;
 	}
 	st->last_login = when;
-	if (dbuf_printf(&st->journal, "L\t%lld\n", (long long)when) < 0) {
+	st->login_delay = delay;
+	if (dbuf_printf(&st->journal, "L\t%lld\t%ld\n", (long long)when, delay) < 0) {
 		*err = str_printf("out of memory");
 		return STORE_NOMEM;
 	}

@@ -51,9 +51,10 @@ p_del(void *ctx, const char *name)
 }
 
 static void
-p_login(void *ctx, int64_t when)
+p_login(void *ctx, int64_t when, long delay)
 {
 	(void)when;
+	(void)delay;
 	((struct seen *)ctx)->logins++;
 }
 
@@ -100,7 +101,8 @@ static const struct {
 	{ "size overflow", "pouch-store 2\nm\tnew/a\tx\t-\t99999999999999999999\t-\t1\t5\t7\t\t\t\n",
 	  2, 0, 0, 0, 1, 2, NULL },
 	{ "bad line between good ones",
-	  "pouch-store 2\nL\t5\ngarbage\nd\tname\n", 2, 0, 1, 1, 1, 3, NULL },
+	  "pouch-store 2\nL\t5\t0\ngarbage\nd\tname\n", 2, 0, 1, 1, 1, 3, NULL },
+	{ "L without a delay", "pouch-store 2\nL\t5\n", 2, 0, 0, 0, 1, 2, NULL },
 	{ "NUL in a record", "pouch-store 2\nd\tna\0me\n", 2, 0, 0, 0, 1, 2, NULL },
 	{ "torn last line ignored",
 	  "pouch-store 2\nd\tname\nm\tnew/a\tx\t-\t1", 2, 0, 1, 0, 0, 0, NULL },
@@ -108,7 +110,7 @@ static const struct {
 	{ "version 1 record with 11 fields",
 	  "pouch-store 1\nm\tnew/a\tx\t-\t10\t-\t1\t5\t7\t\t\t\n", 1, 0, 0, 0, 1, 2, NULL },
 	{ "d with a colon", "pouch-store 2\nd\tname:2,S\n", 2, 0, 0, 0, 1, 2, NULL },
-	{ "negative login", "pouch-store 2\nL\t-5\n", 2, 0, 0, 0, 1, 2, NULL },
+	{ "negative login", "pouch-store 2\nL\t-5\t0\n", 2, 0, 0, 0, 1, 2, NULL },
 	{ "unknown record", "pouch-store 2\nx\t1\n", 2, 0, 0, 0, 1, 2, NULL },
 };
 
@@ -385,7 +387,7 @@ test_store(void)
 	is_int(store_set_flags(st, "nope", STORE_F_READ, 0, &err), STORE_NOTFOUND, "unknown UIDL");
 	free(err);
 	err = NULL;
-	is_int(store_set_last_login(st, 777, &err), STORE_OK, "last login");
+	is_int(store_set_last_login(st, 777, 900, &err), STORE_OK, "last login");
 	close_ok(st, "first");
 
 	/* Reopen: everything kept. */
@@ -398,7 +400,12 @@ test_store(void)
 	ok(m && (m->flags & STORE_F_READ), "reopen: read flag kept");
 	m = store_find(st, "uid-3");
 	ok(m && (m->flags & STORE_F_DELETE) && m->t_gone == 12345, "reopen: mark and gone kept");
-	is_int(store_last_login(st), 777, "reopen: last login");
+	{
+		long delay = 0;
+
+		is_int(store_last_login(st, &delay), 777, "reopen: last login");
+		is_int(delay, 900, "reopen: its LOGIN-DELAY");
+	}
 	is_int(store_set_flags(st, "uid-1", 0, STORE_F_READ, &err), STORE_OK, "mark unread");
 	m = store_find(st, "uid-1");
 	ok(m && strcmp(m->file + strlen(m->file) - 3, ":2,") == 0, "unread: cur/NAME:2,");

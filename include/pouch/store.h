@@ -34,7 +34,7 @@
  *     pouch-store 2
  *     m <TAB-separated fields of one message>     (add or replace, by name)
  *     d <name>                                     (forget a message)
- *     L <unix time>                                (the last login: LOGIN-DELAY)
+ *     L <unix time> <seconds>                      (the last login, LOGIN-DELAY)
  * Records are appended (and fsynced once per landing or store_commit);
  * when the journal part outgrows the snapshot the file is rewritten
  * atomically (new file, fsync, rename, directory fsync). A torn last line
@@ -189,10 +189,11 @@ enum store_status store_set_flags(struct store *st, const char *uid,
 /* When a sync first missed it on the server (0: back on the server). */
 enum store_status store_set_gone(struct store *st, const char *uid,
     int64_t when, char **err);
-/* The last successful login (for LOGIN-DELAY); 0 when never. */
-int64_t store_last_login(const struct store *st);
+/* The last successful login and the LOGIN-DELAY (RFC 2449) the server
+ * announced then, in seconds (0: none); 0 when never. */
+int64_t store_last_login(const struct store *st, long *delay);
 enum store_status store_set_last_login(struct store *st, int64_t when,
-    char **err);
+    long delay, char **err);
 /* Writes and fsyncs what is journalled so far. */
 enum store_status store_commit(struct store *st, char **err);
 /* Rewrites the index atomically (the snapshot of what is in memory). */
@@ -212,7 +213,7 @@ void store_set_rewrite_always(struct store *st, int on);
 struct store_index_cb {
 	void (*on_msg)(void *ctx, const struct store_msg *m);	/* strings valid during the call */
 	void (*on_del)(void *ctx, const char *name);
-	void (*on_login)(void *ctx, int64_t when);
+	void (*on_login)(void *ctx, int64_t when, long delay);
 	void (*on_diag)(void *ctx, unsigned long line, const char *what);
 	void *ctx;
 };
