@@ -354,8 +354,11 @@ wait_all(struct sync *y)
 	if (st == POP3_ERR_CANCELLED && y->stop)
 		return;	/* our own stop: its failure is recorded */
 	y->res->pop3 = st;
-	fail(y, st == POP3_ERR_CANCELLED ? STORE_SYNC_CANCELLED : STORE_SYNC_SESSION,
-	    str_printf("%s", pop3_error(y->s) ? pop3_error(y->s) : pop3_status_name(st)));
+	if (st == POP3_ERR_CANCELLED)
+		fail(y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
+	else
+		fail(y, STORE_SYNC_SESSION, str_printf("%s", pop3_error(y->s) ?
+		    pop3_error(y->s) : pop3_status_name(st)));
 }
 
 static int
@@ -649,8 +652,10 @@ store_sync(const struct store_sync_cfg *cfg, struct store_sync_result *res, char
 	pst = pop3_connect(y.s);
 	if (pst != POP3_OK) {
 		res->pop3 = pst;
-		fail(&y, pst == POP3_ERR_CANCELLED ? STORE_SYNC_CANCELLED : STORE_SYNC_SESSION,
-		    str_printf("%s%s%s", pop3_error(y.s) ? pop3_error(y.s) : pop3_status_name(pst),
+		if (pst == POP3_ERR_CANCELLED)
+			fail(&y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
+		else
+			fail(&y, STORE_SYNC_SESSION, str_printf("%s%s%s", pop3_error(y.s) ? pop3_error(y.s) : pop3_status_name(pst),
 		    *pop3_server_text(y.s) ? "; the server said -ERR " : "", pop3_server_text(y.s)));
 		goto out;
 	}

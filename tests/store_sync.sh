@@ -176,7 +176,7 @@ dovecot_stop
 # by another sync. The points are lines of the sync's trace (spread over
 # login, listing, downloads and landings every 128 files) and, under
 # delete, the first DELE, QUIT and the commit's UIDL.
-"$PYTHON3" "$top_srcdir/scripts/gen-mailbox" --bulk 500 --avg-size 2000 "$t/big" >/dev/null ||
+"$PYTHON3" "$top_srcdir/scripts/gen-mailbox" --bulk 300 --avg-size 2000 "$t/big" >/dev/null ||
 	{ echo "Bail out! gen-mailbox failed"; exit 1; }
 dovecot_start --maildir "$t/big" || { echo "Bail out! dovecot_start failed"; exit 1; }
 U=$POUCH_URL
@@ -184,8 +184,9 @@ pc uidl > "$t/uidlB"
 pc sums > "$t/sumsB"
 nB=$(wc -l < "$t/uidlB")
 
-# killsync STORE LINE|PATTERN [OPTIONS]: a sync killed with SIGKILL once
-# its trace has LINE lines, or a line matching PATTERN (or when it ends).
+# killsync STORE LINE|PATTERN [OPTIONS]: a sync killed with SIGKILL ($SIG
+# when set) once its trace has LINE lines, or a line matching PATTERN (or
+# when it ends first); its exit status in $ksig_rc.
 killsync() {
 	s=$1 k=$2
 	shift 2
@@ -196,12 +197,39 @@ killsync() {
 	[0-9]*) while kill -0 "$kp" 2>/dev/null && [ "$(wc -l < "$t/ktrace")" -lt "$k" ]; do :; done ;;
 	*) while kill -0 "$kp" 2>/dev/null && ! grep -q "$k" "$t/ktrace"; do :; done ;;
 	esac
-	kill -9 "$kp" 2>/dev/null
+	kill -"${SIG:-9}" "$kp" 2>/dev/null
 	wait "$kp" 2>/dev/null
+	ksig_rc=$?
 }
 p --trace sync --store "$t/probe" "$U" 2>"$t/ptrace" >/dev/null
 lines=$(wc -l < "$t/ptrace")
 rm -rf "$t/probe"
+
+# --- Ctrl-C (SIGINT) in the middle: exit 130, what landed stays, the next
+# sync completes the store.
+S2="$t/interrupted"
+SIG=INT killsync "$S2" $((lines / 2))
+is "$ksig_rc" 130 "Ctrl-C: exit 130"
+grep -q "^pouch: sync: interrupted" "$t/ktrace" && grep -q "nothing was deleted" "$t/ktrace"
+ok $? "Ctrl-C: says so, and that nothing was deleted"
+p sync --store "$S2" "$U" 2>"$t/err"; rc=$?
+is "$rc:$(check "$S2" "$t/uidlB" "$t/sumsB")" "0:ok" "Ctrl-C: the next sync completes the store"
+
+# --- delete after N days, counted from the download
+p --trace sync --delete-after 1 --store "$S2" "$U" 2>"$t/trace"; rc=$?
+is "$rc:$(grep -c '^C: DELE' "$t/trace")" "0:0" "delete-after 1: nothing downloaded a day ago yet"
+old=$(($(date +%s) - 2 * 86400))
+awk -F'\t' -v OFS='\t' -v old="$old" '$1 == "m" && n < 10 { $8 = old; n++ } { print }' \
+	"$S2/.pouch-index" > "$t/idx" && cat "$t/idx" > "$S2/.pouch-index"
+p --trace sync --delete-after 1 --store "$S2" "$U" 2>"$t/trace"; rc=$?
+is "$rc:$(grep -c '^C: DELE' "$t/trace")" "0:10" "delete-after 1: the ten downloaded two days ago are deleted"
+is "$(pc stat | cut -d' ' -f1)" "$((nB - 10))" "delete-after 1: the server lost those ten"
+"$dump" "$S2" > "$t/dump"
+is "$(sed -n 's/^count //p' "$t/dump"):$(grep -c '^diag' "$t/dump")" "$nB:0" \
+	"delete-after 1: all still in the store"
+rm -rf "$S2"
+dovecot_reset_mailbox
+
 
 for policy in keep delete; do
 	bad=0 mid=0 i=0 states=
@@ -252,4 +280,95 @@ for policy in keep delete; do
 	[ "$mid" -ge 3 ]
 	ok $? "$policy: at least 3 kills fell between two landings ($mid)"
 done
+dovecot_stop
+
+# --- a connection dropped in the middle of RETR 2 (tests/lib/faultserver.py),
+# then a sync against a sound server: each message once, identical.
+FS="$top_srcdir/tests/lib/faultserver.py"
+# fs_start SCENARIO: a fault server; sets $fs_url and $fs_pid.
+fs_start() {
+	rm -f "$t/port"
+	"$PYTHON3" "$FS" --scenario "$1" --port-file "$t/port" --log "$t/fslog" --lifetime 30 </dev/null &
+	fs_pid=$!
+	i=0
+	while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	fs_url=pop3://u@127.0.0.1:$(cat "$t/port")
+}
+F2="$t/dropped"
+fs_start drop-mid-retr
+"$POUCH" --password-command 'echo x' sync --store "$F2" "$fs_url" 2>"$t/err"; rc=$?
+wait "$fs_pid"
+is "$rc" 5 "dropped connection: exit 5"
+grep -q "nothing was deleted" "$t/err"
+ok $? "dropped connection: nothing deleted"
+is "$(ls "$F2/new" | grep -c ',U=uid-2')" 0 "dropped connection: no partial message 2"
+fs_start normal
+"$POUCH" --password-command 'echo x' --trace sync --store "$F2" "$fs_url" 2>"$t/trace"; rc=$?
+wait "$fs_pid"
+is "$rc" 0 "then a sound server: exit 0"
+good=0
+for n in 1 2 3; do
+	f=$(ls "$F2/new" | grep ",U=uid-$n\$")
+	[ "$(echo "$f" | grep -c .)" = 1 ] &&
+		"$PYTHON3" "$FS" --scenario normal --print-message $n | cmp -s - "$F2/new/$f" &&
+		good=$((good + 1))
+done
+is "$good" 3 "then a sound server: each of the 3 messages once, byte for byte"
+
+# --- CAPA EXPIRE and LOGIN-DELAY (RFC 2449): a small server that offers them.
+cat > "$t/capa.py" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(5)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+log = open(sys.argv[2], "a")
+msg = b"From: a@example.org\r\nSubject: expiring\r\n\r\nbody\r\n"
+s.settimeout(20)
+for _ in range(int(sys.argv[3])):
+    try:
+        c, _a = s.accept()
+    except socket.timeout:
+        break
+    log.write("connection\n"); log.flush()
+    f = c.makefile("rb")
+    c.sendall(b"+OK ready\r\n")
+    for line in f:
+        cmd = line.strip().split(b" ")[0].upper()
+        if cmd == b"CAPA":
+            c.sendall(b"+OK\r\nUSER\r\nUIDL\r\nEXPIRE 30\r\nLOGIN-DELAY 900\r\n.\r\n")
+        elif cmd == b"UIDL":
+            c.sendall(b"+OK\r\n1 only-one\r\n.\r\n")
+        elif cmd == b"LIST":
+            c.sendall(b"+OK\r\n1 %d\r\n.\r\n" % len(msg))
+        elif cmd == b"RETR":
+            c.sendall(b"+OK\r\n" + msg + b".\r\n")
+        elif cmd == b"QUIT":
+            c.sendall(b"+OK bye\r\n")
+            break
+        else:
+            c.sendall(b"+OK\r\n")
+    c.close()
+EOF
+rm -f "$t/port"
+: > "$t/capalog"
+"$PYTHON3" "$t/capa.py" "$t/port" "$t/capalog" 2 </dev/null &
+cp_pid=$!
+i=0
+while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+C="$t/capa-store"
+"$POUCH" --password-command 'echo x' sync --store "$C" "pop3://u@127.0.0.1:$(cat "$t/port")" 2>"$t/err"; rc=$?
+is "$rc" 0 "EXPIRE, LOGIN-DELAY: the sync works"
+grep -q "the server deletes messages 30 days after retrieval (CAPA EXPIRE 30)" "$t/err"
+ok $? "EXPIRE 30 is shown"
+grep -q "the server allows one login every 900 s (CAPA LOGIN-DELAY 900)" "$t/err"
+ok $? "LOGIN-DELAY 900 is shown"
+"$POUCH" --password-command 'echo x' sync --store "$C" "pop3://u@127.0.0.1:$(cat "$t/port")" 2>"$t/err"; rc=$?
+is "$rc" 1 "LOGIN-DELAY: a second sync at once is refused (exit 1)"
+grep -q "allows one login every 900 s (CAPA LOGIN-DELAY); the last was [0-9]* s ago: try again in" "$t/err"
+ok $? "LOGIN-DELAY: says when to try again"
+is "$(grep -c connection "$t/capalog")" 1 "LOGIN-DELAY: no second connection was made"
+kill "$cp_pid" 2>/dev/null
+wait "$cp_pid" 2>/dev/null
 done_testing

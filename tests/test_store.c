@@ -13,6 +13,7 @@
 
 #include "tap.h"
 #include <pouch/store.h>
+#include <pouch/store_sync.h>
 #include <pouch/util.h>
 
 static char root[] = "/tmp/pouch-test-store.XXXXXX";
@@ -150,6 +151,36 @@ test_parse(void)
 
 		store_index_parse(t, strlen(t), &cb, &torn);
 		is_int(torn, 21, "a torn line's offset is reported");
+	}
+}
+
+/* ---- CAPA EXPIRE and LOGIN-DELAY ---- */
+
+static const struct {
+	const char *capa;
+	long expire, delay;
+} capa_cases[] = {
+	{ "USER\r\nUIDL\r\n", -1, 0 },
+	{ "EXPIRE 30\r\nLOGIN-DELAY 900\r\n", 30, 900 },
+	{ "expire never\r\n", -2, 0 },
+	{ "EXPIRE 0\r\n", 0, 0 },
+	{ "EXPIRE 5 USER\r\nLOGIN-DELAY 60 USER\r\n", 5, 60 },
+	{ "EXPIRE x\r\nLOGIN-DELAY -1\r\n", -1, 0 },
+	{ "LOGIN-DELAY 300", -1, 300 },
+};
+
+static void
+test_capa(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof capa_cases / sizeof capa_cases[0]; i++) {
+		long e, d;
+
+		store_sync_capa(capa_cases[i].capa, strlen(capa_cases[i].capa), &e, &d);
+		ok(e == capa_cases[i].expire && d == capa_cases[i].delay,
+		    "CAPA case %zu: EXPIRE %ld, LOGIN-DELAY %ld (got %ld %ld)", i,
+		    capa_cases[i].expire, capa_cases[i].delay, e, d);
 	}
 }
 
@@ -660,6 +691,7 @@ main(void)
 	}
 	test_parse();
 	test_names();
+	test_capa();
 	test_store();
 	cmd = str_printf("chmod -R u+w '%s' && rm -rf '%s'", root, root);
 	if (cmd && system(cmd) != 0)
