@@ -754,12 +754,22 @@ store_open(const char *dir, enum store_open_mode mode, struct store **out,
 	}
 	if (!st->readonly) {
 		tmp_clean(st);
-		if (st->scan_added && fsync_dir(st->dir) == 0) {
-			/* Files found by the scan may have been renamed
-			 * just before a crash: make their names durable
-			 * before anything relies on them. */
-			char *nd = str_printf("%s/new", dir), *cd = str_printf("%s/cur", dir);
+		if (st->scan_added) {
+			char *nd, *cd;
 
+			/* Files found by the scan may have been renamed
+			 * just before a crash, or written by another
+			 * client without fsync: make them and their names
+			 * durable before anything relies on them. One
+			 * syncfs costs less than an fsync per file (a
+			 * rebuild of 100,000 files). */
+			if (syncfs(st->lockfd) < 0) {
+				*err = str_printf("%s: syncfs failed: %s", dir, strerror(errno));
+				rc = STORE_ERR;
+				goto fail;
+			}
+			nd = str_printf("%s/new", dir);
+			cd = str_printf("%s/cur", dir);
 			if (nd)
 				(void)fsync_dir(nd);
 			if (cd)

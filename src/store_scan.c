@@ -229,7 +229,7 @@ store_scan(struct store *st, int migrate, char **err)
 		 * or put there by another client. */
 		memset(&m, 0, sizeof m);
 		if (store_summarize_file(st, f[i].file, &s, &m.size, &m.t_download,
-		    !st->readonly, &e) < 0) {
+		    0, &e) < 0) {
 			store_diagf(st, "%s", e ? e : "out of memory");
 			free(e);
 			continue;
