@@ -98,32 +98,49 @@ static size_t
 map_find(const struct store *st, const struct store_map *mp, int uid,
     const char *k, size_t kn)
 {
-	size_t i, mask;
+	size_t i, mask, h;
 
 	if (!mp->cap)
 		return (size_t)-1;
 	mask = mp->cap - 1;
-	for (i = hash(k, kn) & mask; mp->slot[i]; i = (i + 1) & mask) {
-		size_t idx = mp->slot[i] - 1, n;
-		const char *key = key_of(st, idx, uid, &n);
+	h = hash(k, kn);
+	for (i = h & mask; mp->slot[i].idx1; i = (i + 1) & mask) {
+		size_t idx = mp->slot[i].idx1 - 1, n;
+		const char *key;
 
+		if (mp->slot[i].hash != h)
+			continue;
+		key = key_of(st, idx, uid, &n);
 		if (key && n == kn && memcmp(key, k, kn) == 0)
 			return idx;
 	}
 	return (size_t)-1;
 }
 
+static void
+map_insert(struct store_map *mp, size_t idx1, size_t h)
+{
+	size_t i, mask = mp->cap - 1;
+
+	for (i = h & mask; mp->slot[i].idx1; i = (i + 1) & mask)
+		;
+	mp->slot[i].idx1 = idx1;
+	mp->slot[i].hash = h;
+	mp->n++;
+}
+
 static int
 map_put(struct store *st, struct store_map *mp, int uid, size_t idx)
 {
-	size_t i, mask, n;
+	size_t n;
 	const char *k = key_of(st, idx, uid, &n);
 
 	if (!k)
 		return 0;
 	if ((mp->n + 1) * 2 > mp->cap) {
 		size_t cap = mp->cap ? mp->cap * 2 : 1024, j;
-		size_t *old = mp->slot, oldcap = mp->cap;
+		struct store_slot *old = mp->slot;
+		size_t oldcap = mp->cap;
 
 		mp->slot = calloc(cap, sizeof *mp->slot);
 		if (!mp->slot) {
@@ -133,17 +150,11 @@ map_put(struct store *st, struct store_map *mp, int uid, size_t idx)
 		mp->cap = cap;
 		mp->n = 0;
 		for (j = 0; j < oldcap; j++)
-			if (old[j] && map_put(st, mp, uid, old[j] - 1) < 0) {
-				free(old);
-				return -1;
-			}
+			if (old[j].idx1)
+				map_insert(mp, old[j].idx1, old[j].hash);
 		free(old);
 	}
-	mask = mp->cap - 1;
-	for (i = hash(k, n) & mask; mp->slot[i]; i = (i + 1) & mask)
-		;
-	mp->slot[i] = idx + 1;
-	mp->n++;
+	map_insert(mp, idx + 1, hash(k, n));
 	return 0;
 }
 
@@ -165,6 +176,10 @@ store_msgs_compact(struct store *st)
 {
 	size_t i, o = 0;
 
+	for (i = 0; i < st->n && st->msgs[i].file; i++)
+		;
+	if (i == st->n)
+		return 0;	/* nothing forgotten: the maps stand */
 	for (i = 0; i < st->n; i++) {
 		if (!st->msgs[i].file) {
 			free(st->msgs[i].blk_);

@@ -21,9 +21,14 @@ struct store_sum {
 };
 
 /* A string -> index table (open addressing); the keys live in the
- * messages, the table holds index + 1. */
+ * messages, a slot holds index + 1 (0: empty) and the key's hash, so that
+ * probing and growing compare hashes, not names. */
+struct store_slot {
+	size_t idx1;
+	size_t hash;
+};
 struct store_map {
-	size_t *slot;
+	struct store_slot *slot;
 	size_t cap;	/* a power of two, or 0 */
 	size_t n;
 };

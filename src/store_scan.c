@@ -98,8 +98,7 @@ found_cmp(const void *a, const void *b)
 	return strcmp(((const struct found *)a)->file, ((const struct found *)b)->file);
 }
 
-/* Lists new/ and cur/ into *out (sorted by name, so that a rebuild is in
- * download order: names begin with the time). */
+/* Lists new/ and cur/ into *out, in directory order. */
 static int
 scan_list(struct store *st, struct found **out, size_t *nout, char **err)
 {
@@ -144,8 +143,6 @@ scan_list(struct store *st, struct found **out, size_t *nout, char **err)
 		}
 		closedir(d);
 	}
-	if (n)
-		qsort(f, n, sizeof *f, found_cmp);
 	*out = f;
 	*nout = n;
 	return 0;
@@ -162,7 +159,7 @@ int
 store_scan(struct store *st, int migrate, char **err)
 {
 	struct found *f = NULL;
-	size_t nf = 0, i, before = st->n;
+	size_t nf = 0, nu = 0, i, before = st->n;
 	unsigned char *seen = NULL;
 	int rc = -1;
 
@@ -171,25 +168,34 @@ store_scan(struct store *st, int migrate, char **err)
 	seen = calloc(before + 1, 1);
 	if (!seen)
 		goto nomem;
+	/* Pass 1, the files the index knows; those it does not are moved to
+	 * the front (f[0..nu)) for pass 2. */
 	for (i = 0; i < nf; i++) {
 		const char *base;
 		size_t bn = store_name_base(f[i].file, &base);
 		size_t k = store_by_name(st, base, bn);
 		struct store_msg m;
 		struct store_sum s;
-		char *e = NULL, *uid;
+		char *e = NULL;
 		int read = strncmp(f[i].file, "cur/", 4) == 0 && info_has(f[i].file, 'S');
 
-		if (k != (size_t)-1 && (k >= before || seen[k])) {
+		if (k == (size_t)-1) {
+			struct found tmp = f[nu];
+
+			f[nu++] = f[i];
+			f[i] = tmp;
+			continue;
+		}
+		if (seen[k]) {
 			store_diagf(st, "%s/%s: another file has the same name; left out",
 			    st->dir, f[i].file);
 			continue;
 		}
-		if (k != (size_t)-1) {
+		seen[k] = 1;
+		{
 			struct store_msg *old = &st->msgs[k];
 			int changed = 0;
 
-			seen[k] = 1;
 			m = *old;
 			if (strcmp(old->file, f[i].file) != 0) {
 				m.file = f[i].file;
@@ -223,6 +229,24 @@ store_scan(struct store *st, int migrate, char **err)
 			}
 			if (migrate)
 				store_sum_free(&s);
+		}
+	}
+	/* Pass 2, the files the index does not know, in name order (so a
+	 * rebuild is in download order: names begin with the time). */
+	if (nu)
+		qsort(f, nu, sizeof *f, found_cmp);
+	for (i = 0; i < nu; i++) {
+		const char *base;
+		size_t bn = store_name_base(f[i].file, &base);
+		size_t k = store_by_name(st, base, bn);
+		struct store_msg m;
+		struct store_sum s;
+		char *e = NULL, *uid;
+		int read = strncmp(f[i].file, "cur/", 4) == 0 && info_has(f[i].file, 'S');
+
+		if (k != (size_t)-1) {
+			store_diagf(st, "%s/%s: another file has the same name; left out",
+			    st->dir, f[i].file);
 			continue;
 		}
 		/* A file the index does not know: landed just before a crash,

@@ -511,6 +511,9 @@ test_store(void)
 				res = 'w';
 			store_close(s2, &e2);
 			free(e2);
+			/* The child's copies, so that Valgrind sees no leak. */
+			free(p);
+			free(dir);
 			if (write(fds[1], &res, 1) != 1)
 				_exit(1);
 			_exit(0);
@@ -575,9 +578,9 @@ test_store(void)
 	free(after);
 	{
 		struct stat sb;
+		long long size = stat(p, &sb) == 0 ? (long long)sb.st_size : -1;
 
-		ok(stat(p, &sb) == 0 && sb.st_size < 4096,
-		    "compacted: the index is a snapshot again (%lld bytes)", (long long)sb.st_size);
+		ok(size >= 0 && size < 4096, "compacted: the index is a snapshot again (%lld bytes)", size);
 	}
 	close_ok(st, "journal 2");
 
