@@ -117,7 +117,8 @@ progress(struct sync *y, int force)
 	y->last_progress = t;
 	p.done = y->done;
 	p.total = y->nrq;
-	p.bytes = y->done_bytes + (y->s ? pop3_body_progress(y->s) : 0);
+	/* The body being read, while one is (not the last one again). */
+	p.bytes = y->done_bytes + (y->s && y->done < y->nrq ? pop3_body_progress(y->s) : 0);
 	p.total_bytes = y->total_bytes;
 	p.elapsed_ms = t - y->t0;
 	y->cfg->progress(y->cfg->ctx, &p);

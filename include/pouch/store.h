@@ -37,7 +37,11 @@
  *     L <unix time> <seconds>                      (the last login, LOGIN-DELAY)
  * Records are appended (and fsynced once per landing or store_commit);
  * when the journal part outgrows the snapshot the file is rewritten
- * atomically (new file, fsync, rename, directory fsync). A torn last line
+ * atomically (new file, fsync, rename, directory fsync). Why a journal:
+ * one durable change (a flag, store_commit) measured 0.1-3 ms appended
+ * against 10-23 ms rewriting a 10,000-message index and 97-165 ms a
+ * 100,000-message one (bench/store/run), and reopening reads the same
+ * bytes either way. A torn last line
  * (a crash during an append) is dropped silently; any other bad line is
  * reported as "FILE:LINE: what" (store_diag) and skipped, and the Maildir
  * scan then restores the message it described (its flags from the name).
