@@ -90,7 +90,7 @@ static const char help_text[] =
 "  quit                 end the session (also done implicitly)\n"
 "\n"
 "sync downloads every message the local store lacks into a Maildir (default\n"
-"$XDG_DATA_HOME/pouch/USER@HOST:PORT, or --store DIR), resumable after an\n"
+"$XDG_DATA_HOME/pouch/USER@HOST%3APORT, or --store DIR), resumable after an\n"
 "interruption without duplicates; --delete deletes from the server what is\n"
 "safely stored, --delete-after DAYS what was downloaded DAYS ago or more\n"
 "(default: keep everything on the server).\n"
