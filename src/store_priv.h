@@ -1,5 +1,6 @@
 /*
- * store_priv.h: what src/store.c (open, index, scan), src/store_put.c
+ * store_priv.h: what src/store.c (open, lock, index file), src/store_msgs.c
+ * (the messages in memory), src/store_scan.c (the Maildir), src/store_put.c
  * (writing and landing messages, flags) and src/store_sum.c (the header
  * summary) share. Nobody else includes it.
  */
