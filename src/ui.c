@@ -527,6 +527,46 @@ normalise_key(int r, wint_t wc)
 	return (int)wc;
 }
 
+/* Headless, with POUCH_HEADLESS_TIMES=FILE (for bench/ui/run), in ms from
+ * the end of the login (the first call here): "screen", the index's first
+ * screen of rows (server order, from the top) all with headers, drawn;
+ * "settled", every header in, drawn; "key K draw", step K's key handled and
+ * redrawn; "key K settled", the server's answers in too and redrawn. Both
+ * "settled" lines give the longest the loop spent meanwhile between poll()
+ * returning and the screen redrawn (how long a key would have waited).
+ * The settle loop then draws when dirty, as the terminal's loop does.
+ * "login" is the wall clock (seconds since the epoch) at the first call. */
+static FILE *times_fp;
+static struct timespec times_t0, times_key, times_polled;
+static double times_stall;
+static int times_on, times_screen, times_pending;
+
+static double
+times_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static void
+times_pass(struct ui *u)
+{
+	struct timespec now;
+	size_t i, n = ui_mbox_count(u->mb), h = LINES > 3 ? (size_t)LINES - 3 : 0;
+
+	if (u->dirty)
+		draw(u);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (times_ms(&times_polled, &now) > times_stall)
+		times_stall = times_ms(&times_polled, &now);
+	for (i = 0; !times_screen && i < n && i < h; i++)
+		if (ui_mbox_msg(u->mb, i)->hdr != UI_HDR_KNOWN && ui_mbox_msg(u->mb, i)->hdr != UI_HDR_FAILED)
+			break;
+	if (!times_screen && n && (i == n || i == h)) {
+		times_screen = 1;
+		fprintf(times_fp, "screen %.2f\n", times_ms(&times_t0, &now));
+	}
+}
+
 static void
 net_step(struct ui *u, int wait_ms)
 {
@@ -547,6 +587,8 @@ net_step(struct ui *u, int wait_ms)
 		t = wait_ms;
 	rc = poll(p, (nfds_t)np, t);
 	(void)rc;
+	if (times_fp)
+		clock_gettime(CLOCK_MONOTONIC, &times_polled);
 	if (fd >= 0)
 		ui_mbox_run(u->mb);
 }
@@ -587,9 +629,23 @@ ui_getkey(struct ui *u)
 			struct timespec t0, t1;
 
 			clock_gettime(CLOCK_MONOTONIC, &t0);
+			if (!times_on++ && getenv("POUCH_HEADLESS_TIMES")) {
+				struct timespec wall;
+
+				times_fp = fopen(getenv("POUCH_HEADLESS_TIMES"), "w");
+				times_t0 = t0;
+				clock_gettime(CLOCK_REALTIME, &wall);
+				if (times_fp)
+					fprintf(times_fp, "login %lld.%09ld\n", (long long)wall.tv_sec, wall.tv_nsec);
+			}
+			if (times_fp && times_pending == 1)
+				fprintf(times_fp, "key %ld draw %.2f\n", stepi - 1, times_ms(&times_key, &t0));
+			times_stall = 0;
 			while (!ui_mbox_settled(u->mb) && !sig_caught) {
 				net_step(u, 100);
 				take_notice(u);
+				if (times_fp)
+					times_pass(u);
 				clock_gettime(CLOCK_MONOTONIC, &t1);
 				if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > SETTLE_MS)
 					break;
@@ -598,10 +654,22 @@ ui_getkey(struct ui *u)
 				return UI_KEY_SIG;
 			if (u->dirty)
 				draw(u);
+			if (times_fp && times_pending != 2) {
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				if (times_pending)
+					fprintf(times_fp, "key %ld settled %.2f stall %.2f\n", stepi - 1,
+					    times_ms(&times_key, &t1), times_stall);
+				else
+					fprintf(times_fp, "settled %.2f stall %.2f\n", times_ms(&times_t0, &t1), times_stall);
+				fflush(times_fp);
+				times_pending = 2;
+			}
 			if (stepi >= nsteps)
 				return UI_KEY_EOF;
 			switch (steps[stepi].kind) {
 			case UI_STEP_KEY:
+				clock_gettime(CLOCK_MONOTONIC, &times_key);
+				times_pending = 1;
 				return steps[stepi++].key;
 			case UI_STEP_DUMP:
 				dump_screen(u);
@@ -1271,6 +1339,9 @@ term_end(void)
 	free(steps);
 	steps = NULL;
 	nsteps = stepi = 0;
+	if (times_fp)
+		fclose(times_fp);
+	times_fp = NULL;
 }
 
 int
