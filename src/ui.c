@@ -42,6 +42,7 @@
 
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t sig_caught;
+static volatile sig_atomic_t child_running;	/* a viewer has the terminal */
 static struct termios saved_tio;
 static int saved_tio_ok;
 static char crash_reset[64];
@@ -61,6 +62,10 @@ on_signal(int sig)
 	int e = errno;
 	char c = (char)sig;
 
+	/* Ctrl-C typed at a viewer or a piped command is theirs (as system()
+	 * does); SIGTERM and SIGHUP still end pouch. */
+	if (sig == SIGINT && child_running)
+		return;
 	sig_caught = sig;
 	if (sig_pipe[1] >= 0)
 		(void)!write(sig_pipe[1], &c, 1);
@@ -385,7 +390,7 @@ static void
 status_line(struct ui *u, int y)
 {
 	char left[512], right[256] = "", sz[16];
-	size_t i, n = ui_mbox_count(u->mb), nnew = 0, known = ui_mbox_headers_known(u->mb);
+	size_t i, n = ui_mbox_count(u->mb), nnew = 0, nhidden = 0, known = ui_mbox_headers_known(u->mb);
 	const char *conn;
 	int wr;
 
@@ -394,6 +399,8 @@ status_line(struct ui *u, int y)
 
 		if (!m->read && !m->gone)
 			nnew++;
+		if (m->hidden)
+			nhidden++;
 	}
 	ui_human_size(ui_mbox_total_octets(u->mb), sz, sizeof sz);
 	switch (ui_mbox_conn(u->mb)) {
@@ -402,7 +409,7 @@ status_line(struct ui *u, int y)
 	default: conn = "offline"; break;
 	}
 	snprintf(left, sizeof left, "-- pouch: %s [%zu msgs, %zu new, %zu del, %s] %s ",
-	    u->o->account ? u->o->account : "", n, nnew, ui_mbox_marked(u->mb), sz, conn);
+	    u->o->account ? u->o->account : "", n - nhidden, nnew, ui_mbox_marked(u->mb), sz, conn);
 	if (known < n && ui_mbox_conn(u->mb) == UI_CONN_UP)
 		snprintf(left + strlen(left), sizeof left - strlen(left),
 		    "headers %zu/%zu ", known, n);
@@ -474,7 +481,7 @@ dump_screen(struct ui *u)
 		char line[4096];
 		size_t n = 0, keep = 0;
 
-		for (x = 0; x < COLS && n < sizeof line - 16; x++) {
+		for (x = 0; x < COLS && n < sizeof line - (CCHARW_MAX + 1) * MB_LEN_MAX; x++) {
 			cchar_t cc;
 			wchar_t wch[CCHARW_MAX + 1];
 			attr_t a;
@@ -485,7 +492,7 @@ dump_screen(struct ui *u)
 				break;
 			if (getcchar(&cc, wch, &a, &pair, NULL) == ERR)
 				continue;
-			for (k = 0; wch[k] && k < CCHARW_MAX; k++) {
+			for (k = 0; k < CCHARW_MAX && wch[k]; k++) {
 				char mb[MB_LEN_MAX];
 				mbstate_t st;
 				size_t m;
@@ -864,6 +871,8 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 		sigaction(SIGPIPE, &sa, NULL);
+		/* the viewer gets no descriptor of pouch's but 0, 1, 2: not the
+		 * POP3 connection, not libcurl's sockets, not the dump file */
 		if (data) {
 			dup2(in[0], STDIN_FILENO);
 			close(in[0]);
@@ -882,6 +891,14 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 			dup2(null, STDOUT_FILENO);
 			dup2(null, STDERR_FILENO);
 		}
+		{
+			int fd, maxfd = (int)sysconf(_SC_OPEN_MAX);
+
+			if (maxfd < 0 || maxfd > 65536)
+				maxfd = 65536;
+			for (fd = 3; fd < maxfd; fd++)
+				close(fd);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "pouch: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -892,6 +909,8 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		close(outp[1]);
 	if (pid > 0) {
 		size_t off = 0;
+
+		child_running = 1;
 
 		/* Feed and drain together, so neither side blocks on a full pipe. */
 		while ((data && in[1] >= 0) || (output && outp[0] >= 0)) {
@@ -937,6 +956,7 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		}
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+		child_running = 0;
 	} else {
 		ui_message(u, 1, "fork: %s", strerror(errno));
 	}
@@ -946,11 +966,22 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		close(outp[0]);
 	if (!output && !steps) {
 		if (wait && pid > 0) {
+			/* the command's output stays on screen until a key */
+			struct termios t, raw;
+			char c;
+
 			fputs("\n[press a key to return to pouch]", stdout);
 			fflush(stdout);
-			reset_prog_mode();
-			refresh();
-			(void)ui_getkey(u);
+			if (tcgetattr(STDIN_FILENO, &t) == 0) {
+				raw = t;
+				raw.c_lflag &= (tcflag_t)~(ICANON | ECHO);
+				raw.c_cc[VMIN] = 1;
+				raw.c_cc[VTIME] = 0;
+				tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+				while (read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR && !sig_caught)
+					;
+				tcsetattr(STDIN_FILENO, TCSANOW, &t);
+			}
 		}
 		reset_prog_mode();
 		clearok(stdscr, TRUE);
@@ -1144,11 +1175,29 @@ global_request(struct ui *u, enum ui_req r)
 	case REQ_COMMIT:
 		commit_now(u);
 		break;
-	case REQ_INTERRUPT:
-		/* Ctrl-C with nothing to cancel: leave, deleting nothing. */
+	case REQ_INTERRUPT: {
+		/* Ctrl-C with nothing to cancel: leave, deleting nothing, once
+		 * asked (as mutt asks); a SIGINT from elsewhere does not ask. */
+		int k = ui_ask(u, "Quit pouch, deleting nothing? ([y]es/no) ");
+
+		if (k != 'y' && k != '\n' && k != 3) {
+			ui_message(u, 0, "Not quitting");
+			break;
+		}
 		ui_mbox_close(u->mb);
 		u->quit = 1;
 		u->exit_code = EXIT_POUCH_CANCEL;
+		break;
+	}
+	case REQ_SUSPEND:
+		if (steps)
+			break;
+		def_prog_mode();
+		endwin();
+		raise(SIGTSTP);
+		reset_prog_mode();
+		clearok(stdscr, TRUE);
+		u->dirty = 1;
 		break;
 	default:
 		ui_message(u, 0, "Key not bound here (? or F1: help)");
@@ -1466,8 +1515,8 @@ out:
 		size_t marked = ui_mbox_marked(u.mb);
 
 		if (marked)
-			fprintf(stderr, "pouch: nothing was deleted; %zu marked message%s stay on the server\n",
-			    marked, marked == 1 ? "" : "s");
+			fprintf(stderr, "pouch: %zu message%s marked for deletion stay%s on the server\n",
+			    marked, marked == 1 ? "" : "s", marked == 1 ? "s" : "");
 	}
 	if (read_err)
 		fprintf(stderr, "pouch: saving the read state: %s\n", read_err);
