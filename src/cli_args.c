@@ -30,7 +30,7 @@ enum opt_id {
 	OPT_USER, OPT_PWCMD, OPT_NETRC, OPT_AUTH, OPT_TLS, OPT_CACERT,
 	OPT_PIN, OPT_TIMEOUT, OPT_NOPIPE, OPT_TRACE, OPT_OUTPUT, OPT_STATE,
 	OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_DELETE, OPT_DELETE_AFTER, OPT_STORE,
-	OPT_ACCOUNT, OPT_CONFIG, OPT_KEYS, OPT_DUMP, OPT_SIZE,
+	OPT_ACCOUNT, OPT_CONFIG, OPT_KEYS, OPT_DUMP, OPT_SIZE, OPT_OFFLINE,
 };
 
 static const struct {
@@ -62,6 +62,7 @@ static const struct {
 	{ "keys", 0, 1, OPT_KEYS },
 	{ "dump", 0, 1, OPT_DUMP },
 	{ "size", 0, 1, OPT_SIZE },
+	{ "offline", 0, 0, OPT_OFFLINE },
 };
 
 const char *
@@ -610,6 +611,7 @@ option_set(struct cli_args *a, enum opt_id id, const char *shown,
 	case OPT_QUIET: a->quiet = 1; break;
 	case OPT_HELP: case OPT_VERSION: break;
 	case OPT_ACCOUNT: a->account = val; break;
+	case OPT_OFFLINE: a->offline = 1; break;
 	case OPT_CONFIG: a->config_file = val; break;
 	case OPT_KEYS: a->keys_file = val; break;
 	case OPT_DUMP: a->dump_file = val; break;
@@ -782,8 +784,8 @@ cli_args_parse(struct cli_args *a, int argc, char **argv, char **err)
 		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 	if (stop != CLI_ARGS_OK)
 		return (enum cli_args_result)stop;
-	if (!a->sync && (a->sync_delete || a->sync_delete_after || a->store_dir)) {
-		*err = str_printf("--delete, --delete-after and --store go with sync only");
+	if (!a->sync && (a->sync_delete || a->sync_delete_after)) {
+		*err = str_printf("--delete and --delete-after go with sync only");
 		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 	}
 	if (a->sync)

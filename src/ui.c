@@ -31,6 +31,7 @@
 
 #include <pouch/cli.h>
 #include <pouch/conf.h>
+#include <pouch/store.h>
 #include <pouch/text.h>
 #include <pouch/ui.h>
 #include <pouch/ui_view.h>
@@ -1398,7 +1399,8 @@ ui_main(const struct ui_opts *o)
 {
 	struct ui u;
 	struct ui_mbox_cfg mc;
-	char *password = NULL, *read_err = NULL;
+	char *password = NULL, *read_err = NULL, *store_msg = NULL;
+	struct store *store = NULL;
 	int rc = 0, key;
 
 	memset(&u, 0, sizeof u);
@@ -1431,8 +1433,27 @@ ui_main(const struct ui_opts *o)
 		ui_keymap_free(u.km);
 		return EXIT_POUCH_USAGE;
 	}
+	if (o->store_dir) {
+		pid_t locker = 0;
+		char *err = NULL;
+
+		/* writable when free; read-only when another pouch holds it */
+		if (store_open(o->store_dir, STORE_OPEN_TRY, &store, &locker, &err) != STORE_OK) {
+			store_msg = str_printf("The local store %s could not be opened: %s",
+			    o->store_dir, err ? err : "");
+			store = NULL;
+		} else if (store_readonly(store)) {
+			store_msg = str_printf("The local store is in use by another pouch (PID %ld): "
+			    "read-only, nothing is stored and nothing deleted", (long)store_lock_pid(store));
+		} else if (store_diag(store, 0)) {
+			store_msg = str_printf("%s", store_diag(store, 0));
+		}
+		free(err);
+	}
 	memset(&mc, 0, sizeof mc);
 	mc.pop3 = o->pop3;
+	mc.store = store;
+	mc.offline = o->offline;
 	mc.pop3.tick = login_tick;
 	mc.changed = on_changed;
 	mc.ctx = &u;
@@ -1455,7 +1476,7 @@ ui_main(const struct ui_opts *o)
 		ui_keymap_free(u.km);
 		return EXIT_POUCH_LOCAL;
 	}
-	if (!o->password) {
+	if (!o->password && !o->offline) {
 		char prompt[300];
 		struct ui_mbox *nmb;
 
@@ -1482,8 +1503,12 @@ ui_main(const struct ui_opts *o)
 		ui_message(&u, 0, "Connecting to %s...", o->pop3.url ? o->pop3.url : "");
 	draw(&u);
 	/* The login goes on in the loop below; its outcome is a notice. */
-	if (ui_mbox_connect(u.mb) < 0)
+	if (o->offline)
+		ui_message(&u, 0, "Offline: %zu messages in the local store", ui_mbox_count(u.mb));
+	else if (ui_mbox_connect(u.mb) < 0)
 		ui_message(&u, 1, "%s (r: try again, q: quit)", ui_mbox_error(u.mb));
+	if (store_msg)
+		ui_message(&u, !store || store_readonly(store), "%s", store_msg);
 	while (!u.quit) {
 		key = ui_getkey(&u);
 		if (key == UI_KEY_SIG) {
@@ -1522,6 +1547,14 @@ out:
 		fprintf(stderr, "pouch: saving the read state: %s\n", read_err);
 	free(read_err);
 	ui_mbox_free(u.mb);
+	if (store) {
+		char *err = NULL;
+
+		if (store_close(store, &err) != STORE_OK)
+			fprintf(stderr, "pouch: closing the local store: %s\n", err ? err : "");
+		free(err);
+	}
+	free(store_msg);
 	ui_keymap_free(u.km);
 	str_wipe_free(password);
 	if (sig_caught)

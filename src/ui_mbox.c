@@ -4,6 +4,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <time.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <pouch/mime.h>
 #include <pouch/pop3.h>
 #include <pouch/pop3_marks.h>
+#include <pouch/store.h>
 #include <pouch/text.h>
 #include <pouch/ui_mbox.h>
 #include <pouch/util.h>
@@ -35,6 +38,7 @@ struct ui_mbox {
 	unsigned gen;			/* session generation: stale replies are dropped */
 	int have_rows;			/* a listing has been merged at least once */
 	int listing;			/* this session's LIST/UIDL not merged yet */
+	int listed;			/* a listing was merged, ever */
 	unsigned layout;		/* bumped when rows come, go or renumber */
 
 	struct ui_msg **v;		/* rows (pointers: stable across merges) */
@@ -219,6 +223,7 @@ msg_free(struct ui_msg *m)
 	free(m->from);
 	free(m->subject);
 	free(m->raw);
+	free(m->path_);
 	free(m);
 }
 
@@ -273,6 +278,7 @@ ui_msg_summarise(struct ui_msg *m, const char *buf, size_t len, int whole)
 
 size_t ui_mbox_count(const struct ui_mbox *mb) { return mb->n; }
 unsigned ui_mbox_layout(const struct ui_mbox *mb) { return mb->layout; }
+int ui_mbox_listed(const struct ui_mbox *mb) { return mb->listed; }
 
 struct ui_msg *
 ui_mbox_msg(struct ui_mbox *mb, size_t i)
@@ -415,16 +421,147 @@ merge_listing(struct ui_mbox *mb)
 		if (!m->gone)
 			continue;
 		m->marked = 0;
-		if (!m->raw)
+		if (!m->raw && !m->stored)
 			m->hidden = 1;
+		else if (m->stored && m->uid && mb->cfg.store && !store_readonly(mb->cfg.store)) {
+			const struct store_msg *sm = store_find(mb->cfg.store, m->uid);
+			char *err = NULL;
+
+			/* when it first went missing from the server */
+			if (sm && sm->t_gone == 0)
+				store_set_gone(mb->cfg.store, m->uid, (int64_t)time(NULL), &err);
+			free(err);
+		}
 	}
 	rc = 0;
 out:
 	free(old);
 	free(byuid);
+	mb->have_rows = 1;
+	mb->listed = 1;
 	mb->scan = 0;
 	mb->layout++;
 	return rc;
+}
+
+/* ---- the local store ---- */
+
+/* One row per message of the store, before any listing: readable at once
+ * and offline; the listing gives them their numbers (or marks them gone). */
+static int
+load_store_rows(struct ui_mbox *mb)
+{
+	size_t i, n = store_count(mb->cfg.store);
+
+	for (i = 0; i < n; i++) {
+		const struct store_msg *sm = store_get(mb->cfg.store, i);
+		struct ui_msg *m;
+
+		/* deleted from the server by the user: a backup, not mail */
+		if (sm->flags & STORE_F_DELETE)
+			continue;
+		m = calloc(1, sizeof *m);
+		if (!m || rows_push(mb, m) < 0) {
+			free(m);
+			return -1;
+		}
+		if (*sm->uid)
+			m->uid = strdup(sm->uid);
+		else
+			m->path_ = store_path(mb->cfg.store, sm);
+		m->from = *sm->from_name ? oneline(sm->from_name, strlen(sm->from_name)) :
+		    oneline(sm->from_addr, strlen(sm->from_addr));
+		m->subject = oneline(sm->subject, strlen(sm->subject));
+		if ((*sm->uid && !m->uid) || (!*sm->uid && !m->path_) || !m->from || !m->subject)
+			return -1;
+		m->has_date = sm->has_date;
+		m->date = sm->date;
+		m->size = sm->size;
+		m->attach = sm->attach;
+		m->read = (sm->flags & STORE_F_READ) != 0;
+		if (m->read && m->uid)
+			pop3_marks_set(mb->readset, m->uid, 1);
+		m->hdr = UI_HDR_KNOWN;
+		m->stored = 1;
+	}
+	mb->layout++;
+	return 0;
+}
+
+/* Reads a stored message into the row. 0, or -1 (the file is gone: the row
+ * is no longer stored). */
+static int
+load_from_store(struct ui_mbox *mb, struct ui_msg *m)
+{
+	const struct store_msg *sm = m->uid && mb->cfg.store ? store_find(mb->cfg.store, m->uid) : NULL;
+	char *path = m->path_ ? strdup(m->path_) : sm ? store_path(mb->cfg.store, sm) : NULL;
+	struct dbuf b;
+	char buf[65536];
+	ssize_t r;
+	int fd;
+
+	if (!path) {
+		m->stored = 0;
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd < 0) {
+		m->stored = 0;
+		return -1;
+	}
+	dbuf_init(&b, 0);
+	while ((r = read(fd, buf, sizeof buf)) > 0)
+		if (dbuf_add(&b, buf, (size_t)r) < 0)
+			break;
+	close(fd);
+	if (r != 0) {
+		dbuf_free(&b);
+		set_error(mb, "reading the stored message failed");
+		return -1;
+	}
+	m->raw = b.p ? dbuf_take(&b, &m->rawlen) : strdup("");
+	if (!m->raw)
+		return -1;
+	m->body = UI_BODY_DONE;
+	ui_msg_summarise(m, m->raw, m->rawlen, 1);
+	return 0;
+}
+
+/* Puts a fetched message into the store (tmp/, fsync, rename, index): after
+ * this it is durable, and readable offline. A read-only store or a failure
+ * leaves it unstored, with a notice; the message still shows. */
+static void
+store_message(struct ui_mbox *mb, struct ui_msg *m)
+{
+	struct store *st = mb->cfg.store;
+	struct store_put *p = NULL;
+	enum store_status rc;
+	char *err = NULL;
+
+	if (!st || store_readonly(st) || !m->uid || m->stored || !m->raw)
+		return;
+	rc = store_put_open(st, m->uid, &p, &err);
+	if (rc == STORE_EXISTS) {
+		m->stored = 1;
+		free(err);
+		return;
+	}
+	if (rc == STORE_OK)
+		rc = store_put_write(p, m->raw, m->rawlen, &err);
+	if (rc == STORE_OK) {
+		rc = store_put_close(p, &err);
+		p = NULL;
+		if (rc == STORE_OK)
+			rc = store_land(st, NULL, &err);
+	}
+	if (p)
+		store_put_abort(p);
+	if (rc == STORE_OK && store_durable(st, m->uid))
+		m->stored = 1;
+	else
+		set_notice(mb, "Not kept in the local store: %s", err ? err : store_status_name(rc));
+	free(err);
 }
 
 /* ---- requests ---- */
@@ -585,6 +722,7 @@ on_done(void *ctx, const struct pop3_reply *r)
 		}
 		q->row->body = UI_BODY_DONE;
 		ui_msg_summarise(q->row, q->row->raw, q->row->rawlen, 1);
+		store_message(mb, q->row);
 		break;
 	case POP3_DELE:
 		if (q->typed && current && r->status == POP3_OK) {
@@ -785,7 +923,8 @@ ui_mbox_new(const struct ui_mbox_cfg *cfg)
 	mb->trace = calloc(UI_MBOX_TRACE_MAX, sizeof *mb->trace);
 	if (cfg->password)
 		mb->password = strdup(cfg->password);
-	if (!mb->marks || !mb->readset || !mb->trace || (cfg->password && !mb->password)) {
+	if (!mb->marks || !mb->readset || !mb->trace || (cfg->password && !mb->password) ||
+	    (cfg->store && load_store_rows(mb) < 0)) {
 		ui_mbox_free(mb);
 		return NULL;
 	}
@@ -849,6 +988,10 @@ ui_mbox_connect(struct ui_mbox *mb)
 	struct pop3_opts o = mb->cfg.pop3;
 	enum pop3_status st;
 
+	if (mb->cfg.offline) {
+		set_error(mb, "offline (--offline): the local store only");
+		return -1;
+	}
 	if (mb->s)
 		session_drop(mb);
 	o.password = mb->password;
@@ -1001,12 +1144,17 @@ ui_mbox_fetch(struct ui_mbox *mb, size_t i)
 		return -1;
 	if (m->body == UI_BODY_DONE)
 		return 0;
+	if (m->stored && m->body == UI_BODY_NONE && load_from_store(mb, m) == 0) {
+		changed(mb);
+		return 0;
+	}
 	if (m->body == UI_BODY_LOADING) {
 		m->cancelled = 0;	/* asked for again before it ended */
 		return 0;
 	}
-	if (m->gone) {
-		set_error(mb, "message is no longer on the server");
+	if (m->gone || (!m->n && mb->cfg.offline)) {
+		set_error(mb, m->gone ? "message is no longer on the server, and not in the local store" :
+		    "offline, and the message is not in the local store");
 		return -1;
 	}
 	if (need_server(mb) < 0)
@@ -1064,6 +1212,15 @@ ui_mbox_set_read(struct ui_mbox *mb, size_t i)
 	m->read = 1;
 	if (m->uid)
 		pop3_marks_set(mb->readset, m->uid, 1);
+	if (m->stored && m->uid && mb->cfg.store && !store_readonly(mb->cfg.store)) {
+		const struct store_msg *sm = store_find(mb->cfg.store, m->uid);
+		char *err = NULL;
+
+		if (sm && !(sm->flags & STORE_F_READ) &&
+		    store_set_flags(mb->cfg.store, m->uid, STORE_F_READ, 0, &err) != STORE_OK)
+			set_notice(mb, "The read flag was not kept: %s", err ? err : "");
+		free(err);
+	}
 }
 
 static int
@@ -1196,13 +1353,14 @@ ui_mbox_marked(const struct ui_mbox *mb)
 	return pop3_marks_count(mb->marks);
 }
 
+/* A DELE goes out only for a message whose copy in the local store is
+ * durable (store_durable: in new/ or cur/, synced, indexed). */
 static int
 durable(void *ctx, const char *uid)
 {
-	/* The user marked it: the reader deletes what the user deleted. */
-	(void)ctx;
-	(void)uid;
-	return 1;
+	struct ui_mbox *mb = ctx;
+
+	return mb->cfg.store && uid && store_durable(mb->cfg.store, uid);
 }
 
 int
@@ -1232,6 +1390,29 @@ ui_mbox_commit(struct ui_mbox *mb, size_t *deleted)
 			return -1;
 		}
 	}
+	/* Nothing leaves the server before its copy here is durable: marked
+	 * messages not in the store yet are fetched (and stored) first. */
+	if (mb->cfg.store && !store_readonly(mb->cfg.store)) {
+		int fetched = 0;
+
+		for (i = 0; i < mb->n; i++) {
+			struct ui_msg *m = mb->v[i];
+
+			if (!m->marked || !m->uid || m->gone || m->stored)
+				continue;
+			if (m->body == UI_BODY_DONE)
+				store_message(mb, m);
+			else if (ui_mbox_fetch(mb, i) == 0)
+				fetched = 1;
+		}
+		if (fetched && (pop3_wait(mb->s) != POP3_OK || mb->conn != UI_CONN_UP)) {
+			set_error(mb, "fetching the marked messages failed: %s; nothing deleted",
+			    mb->s ? pop3_error(mb->s) : "the connection dropped");
+			if (mb->s)
+				session_drop(mb);
+			return -1;
+		}
+	}
 	memset(&res, 0, sizeof res);
 	st = pop3_marks_commit(mb->s, mb->marks, durable, mb, &res);
 	if (st != POP3_OK) {
@@ -1243,16 +1424,27 @@ ui_mbox_commit(struct ui_mbox *mb, size_t *deleted)
 		return -1;
 	}
 	*deleted = res.deleted;
+	if (res.kept)
+		set_notice(mb, "%zu marked message%s kept on the server: no durable copy in the local store%s",
+		    res.kept, res.kept == 1 ? "" : "s", !mb->cfg.store ? " (none is open)" :
+		    store_readonly(mb->cfg.store) ? " (it is read-only: another pouch holds it)" : "");
 	/* The session ended with QUIT. Rows no longer marked were deleted (or
 	 * were gone already): they leave the index (hidden, never freed). */
 	for (i = 0; i < mb->n; i++) {
 		struct ui_msg *m = mb->v[i];
 
 		if (m->marked && m->uid && !pop3_marks_has(mb->marks, m->uid)) {
+			char *err = NULL;
+
 			m->marked = 0;
 			m->gone = 1;
 			m->hidden = 1;
 			m->n = 0;
+			/* its copy stays in the store as a backup, flagged so that
+			 * the reader does not show it again */
+			if (m->stored && mb->cfg.store)
+				store_set_flags(mb->cfg.store, m->uid, STORE_F_DELETE, 0, &err);
+			free(err);
 		}
 	}
 	mb->layout++;

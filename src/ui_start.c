@@ -19,6 +19,7 @@
 
 #include <pouch/cli.h>
 #include <pouch/cli_args.h>
+#include <pouch/cli_sync.h>
 #include <pouch/conf.h>
 #include <pouch/lastrec.h>
 #include <pouch/netrc.h>
@@ -93,7 +94,7 @@ ui_start(const struct cli_args *a)
 	struct cli_url url;
 	struct ui_opts o;
 	char *path, *err = NULL, *user_buf = NULL, *password = NULL, *account = NULL;
-	char *read_state = NULL;
+	char *read_state = NULL, *store_dir = NULL;
 	const char *urls, *user, *pwcmd, *netrc;
 	int rc = EXIT_POUCH_USAGE, explicit = a->config_file != NULL;
 
@@ -198,7 +199,7 @@ ui_start(const struct cli_args *a)
 			goto out;
 		}
 	}
-	if (pwcmd && !password) {
+	if (pwcmd && !password && !a->offline) {
 		enum pass_status ps = pass_from_command(pwcmd, &password, &err);
 
 		if (ps != PASS_OK) {
@@ -230,6 +231,16 @@ ui_start(const struct cli_args *a)
 		free(lp);
 	}
 	o.read_state = read_state;
+	{
+		char *acct = str_printf("%s@%s:%u", user, url.host, url.port);
+
+		store_dir = a->store_dir ? strdup(a->store_dir) :
+		    conf_get(ca, "store") ? strdup(conf_get(ca, "store")) :
+		    acct ? cli_sync_store_dir(acct) : NULL;
+		free(acct);
+	}
+	o.store_dir = store_dir;
+	o.offline = a->offline;
 	o.pop3.user = user;
 	o.password = password;
 	o.account = account;
@@ -245,6 +256,7 @@ out:
 	free(user_buf);
 	free(account);
 	free(read_state);
+	free(store_dir);
 	cli_url_free(&url);
 	conf_free(conf);
 	free(path);

@@ -24,6 +24,7 @@ struct index {
 	size_t top;			/* first position on screen */
 	unsigned layout;		/* the mailbox layout order was built for */
 	int built;
+	int placed;			/* the cursor went to the first new message */
 	enum sort_key sort;
 	int reverse;
 	char *limit;
@@ -126,8 +127,11 @@ rebuild(struct ui *u, struct index *ix)
 					break;
 				}
 	}
-	if (!ix->built && ix->n) {
-		/* open on the first new message, as mutt does */
+	if (!ix->placed && ix->n &&
+	    (ui_mbox_listed(ix->mb) || u->o->offline)) {
+		/* open on the first new message, as mutt does, once the
+		 * server's listing (or the store alone) says which that is */
+		ix->placed = 1;
 		for (i = 0; i < ix->n; i++)
 			if (!ui_mbox_msg(ix->mb, ix->order[i])->read)
 				break;
@@ -143,7 +147,8 @@ rebuild(struct ui *u, struct index *ix)
 static void
 sync_layout(struct ui *u, struct index *ix)
 {
-	if (ix->layout != ui_mbox_layout(ix->mb) || (!ix->built && ui_mbox_count(ix->mb)))
+	if (ix->layout != ui_mbox_layout(ix->mb) || (!ix->built && ui_mbox_count(ix->mb)) ||
+	    (!ix->placed && ui_mbox_listed(ix->mb)))
 		rebuild(u, ix);
 }
 

@@ -260,6 +260,8 @@ KEYS
 reader dq
 is "$rc" 0 "d then q: exit 0"
 is "$(count)" 40 "d then q: one message fewer"
+store=$t/home/.local/share/pouch/alice@127.0.0.1%3A$DOVECOT_PORT
+is "$(ls "$store/new" "$store/cur" | grep -c ",U=$uid3")" 1 "d then q: the deleted message was stored first (a durable copy)"
 pc uidl | grep -q " $uid3\$"
 ok $((!$?)) "d then q: exactly message 3 ($uid3) is gone"
 dovecot_reset_mailbox
@@ -342,6 +344,40 @@ x
 KEYS
 reader help
 same help 1 help-index.txt
+
+# 10b. The local store: sync, then the reader with no server at all: every
+# message opens, every attachment saves the bytes --extract gives.
+XDG_DATA_HOME=$t/data HOME=$t/home "$POUCH" --password-command "cat '$pw'" sync --store "$t/S" "$POUCH_URL" >"$t/sync.out" 2>&1
+is "$?" 0 "sync into a store: exit 0"
+dovecot_stop
+mkdir -p "$t/dl2"
+printf 'download_dir = %s\n' "$t/dl2" > "$t/cfg/pouch/config"
+{
+	echo @dump
+	i=0
+	while [ $i -lt 41 ]; do
+		printf '<Enter>\nq\nv\nS\nq\nj\n'
+		i=$((i + 1))
+	done
+	echo @dump
+	echo x
+} > "$t/offline.keys"
+reader offline --offline --store "$t/S"
+is "$rc" 0 "offline: exit 0"
+has offline 1 "Offline: 41 messages in the local store" "offline: the store's 41 messages, no server"
+has offline 1 "Welcome to pouch" "offline: the index shows the stored headers"
+has offline 2 "[41 msgs, 0 new" "offline: every message opened (none new)"
+for f in "$t/S"/cur/* "$t/S"/new/*; do
+	[ -f "$f" ] || continue
+	d=$t/xs/$(basename "$f" | tr ':,' '__'); mkdir -p "$d"
+	"$POUCH" --extract "$d" "$f" >/dev/null 2>&1
+done
+( cd "$t/xs" && find . -type f -exec sha256sum {} + | cut -d' ' -f1 | sort ) > "$t/want.sums"
+( cd "$t/dl2" && find . -type f -exec sha256sum {} + | cut -d' ' -f1 | sort ) > "$t/got.sums"
+is "$(wc -l < "$t/got.sums" | tr -d ' ')" "$(wc -l < "$t/want.sums" | tr -d ' ')" "offline: S saved as many attachments as --extract finds"
+cmp -s "$t/want.sums" "$t/got.sums"
+ok $? "offline: and the same bytes"
+printf 'download_dir = %s\n' "$t/dl" > "$t/cfg/pouch/config"
 
 # 10. The server screen over TLS: version, cipher, the certificate's
 # SHA-256 (as openssl computes it), the login method and CAPA.

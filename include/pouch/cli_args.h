@@ -76,6 +76,7 @@ struct cli_args {
 	const char *keys_file;		/* --keys: headless, keys from a script */
 	const char *dump_file;		/* --dump: where the headless screens go */
 	int cols, rows;			/* --size COLSxROWS (headless) */
+	int offline;			/* --offline: the reader on the local store alone */
 };
 
 enum cli_args_result {

@@ -17,6 +17,8 @@ struct ui_opts {
 	const char *account;		/* shown in the status line */
 	const struct conf_account *conf;	/* the configuration's account, or NULL */
 	const char *read_state;		/* the read-state file (ui_mbox.h), or NULL */
+	const char *store_dir;		/* the account's local store (store.h), or NULL */
+	int offline;			/* do not connect: the store alone */
 	const char *keys_file;		/* headless: the key script (ui_req.h) */
 	const char *dump_file;		/* headless: where screens are dumped */
 	int cols, rows;			/* headless: the screen size */

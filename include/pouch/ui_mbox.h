@@ -21,11 +21,18 @@
  * is ready or its timeout passed; after every change the changed callback
  * runs (the caller redraws). Nothing here prints or draws.
  *
+ * The local store. With cfg->store, the rows start as the store's messages
+ * (readable offline; numbers come with the listing), a message opened is
+ * read from its file, and one fetched from the server is stored (when the
+ * store is writable) before it shows. Read flags go to the store.
+ *
  * Mail safety. DELE goes out only from ui_mbox_commit (through
  * pop3_marks_commit: fresh UIDL, DELE only for UIDs listed once, RSET if any
  * DELE is refused, then QUIT) or when the user types it at the POP3 prompt;
  * before a commit, such typed DELEs are undone with RSET so that exactly the
- * marks are deleted. A dropped connection keeps every mark (by UIDL); the
+ * marks are deleted. A mark whose message has no durable copy in the local
+ * store is fetched and stored first; without a writable store it is kept,
+ * not deleted. A dropped connection keeps every mark (by UIDL); the
  * session is never ended with QUIT except by ui_mbox_commit and
  * ui_mbox_close.
  */
@@ -66,6 +73,8 @@ struct ui_msg {
 	unsigned long long loaded;	/* octets of a RETR under way */
 	int cancelled;			/* its RETR's bytes are to be dropped */
 	void *req_;			/* private: the RETR under way */
+	int stored;			/* a durable copy is in the local store */
+	char *path_;			/* private: the store file of a row without UIDL */
 };
 
 enum ui_conn { UI_CONN_DOWN, UI_CONN_CONNECTING, UI_CONN_UP };
@@ -77,9 +86,13 @@ struct ui_trace_line {
 
 typedef void (*ui_mbox_changed_fn)(void *ctx);
 
+struct store;
+
 struct ui_mbox_cfg {
 	struct pop3_opts pop3;		/* url, user, auth, tls, ...; trace set here */
 	const char *password;		/* copied; wiped on free */
+	struct store *store;		/* the local store (the caller's; may be read-only), or NULL */
+	int offline;			/* never connect */
 	ui_mbox_changed_fn changed;
 	void *ctx;
 };
@@ -107,6 +120,8 @@ int ui_mbox_idle(const struct ui_mbox *mb);
 int ui_mbox_settled(const struct ui_mbox *mb);
 
 size_t ui_mbox_count(const struct ui_mbox *mb);
+/* Nonzero once a server listing has been merged into the rows. */
+int ui_mbox_listed(const struct ui_mbox *mb);
 /* Changes whenever rows are added, removed or renumbered. */
 unsigned ui_mbox_layout(const struct ui_mbox *mb);
 struct ui_msg *ui_mbox_msg(struct ui_mbox *mb, size_t i);
