@@ -279,41 +279,27 @@ lastrec_format(const struct lastrec *r, size_t *len)
 enum lastrec_status
 lastrec_load(struct lastrec *r, const char *path, char **err)
 {
-	struct dbuf b;
-	char chunk[65536];
 	enum lastrec_status st;
-	ssize_t n;
-	int fd;
+	char *text;
+	size_t len;
 
 	*err = NULL;
 	lastrec_clear(r);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
+	if (file_read_all(path, LASTREC_MAX_FILE, FILE_NOFOLLOW, &text, &len) < 0) {
 		if (errno == ENOENT)
 			return LASTREC_OK;
-		*err = str_printf("%s: %s", path, strerror(errno));
-		return LASTREC_ERR;
-	}
-	dbuf_init(&b, LASTREC_MAX_FILE);
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*err = str_printf("%s: %s", path, strerror(errno));
-			dbuf_free(&b);
-			close(fd);
-			return LASTREC_ERR;
+		if (errno == ENOMEM)
+			return LASTREC_NOMEM;
+		if (errno == EFBIG) {
+			*err = str_printf("%s: larger than %lu bytes", path, LASTREC_MAX_FILE);
+			return *err ? LASTREC_CORRUPT : LASTREC_NOMEM;
 		}
-		if (dbuf_add(&b, chunk, (size_t)n) < 0) {
-			*err = str_printf("%s: larger than %lu bytes, or out of memory",
-			    path, LASTREC_MAX_FILE);
-			close(fd);
-			return LASTREC_CORRUPT;
-		}
+		*err = str_printf("%s: %s", path, errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
+		return *err ? LASTREC_ERR : LASTREC_NOMEM;
 	}
-	close(fd);
-	st = lastrec_parse(r, b.p ? b.p : "", b.len, err);
-	dbuf_free(&b);
+	st = lastrec_parse(r, text, len, err);
+	free(text);
 	return st;
 }
 
@@ -353,67 +339,21 @@ make_parents(const char *path, char **err)
 enum lastrec_status
 lastrec_save(const struct lastrec *r, const char *path, char **err)
 {
-	char *text, *tmp, *dir, *slash;
-	size_t len, off = 0;
-	int fd;
+	char *text;
+	size_t len;
+	int rc;
 
 	*err = NULL;
 	if (make_parents(path, err) < 0)
 		return *err ? LASTREC_ERR : LASTREC_NOMEM;
 	text = lastrec_format(r, &len);
-	tmp = str_printf("%s.XXXXXX", path);
-	if (!text || !tmp) {
-		free(text);
-		free(tmp);
+	if (!text)
 		return LASTREC_NOMEM;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		*err = str_printf("%s: %s", tmp, strerror(errno));
-		goto fail_nofd;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			*err = str_printf("%s: write failed: %s", tmp, strerror(errno));
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0) {
-		*err = str_printf("%s: fsync failed: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		*err = str_printf("%s: close failed: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		*err = str_printf("%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	dir = strdup(path);
-	if (dir && (slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		(void)fsync_dir(*dir ? dir : "/");
-	}
-	free(dir);
+	rc = file_write_atomic(path, text, len, err);
 	free(text);
-	free(tmp);
+	if (rc < 0)
+		return *err ? LASTREC_ERR : LASTREC_NOMEM;
 	return LASTREC_OK;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-fail_nofd:
-	free(text);
-	free(tmp);
-	return LASTREC_ERR;
 }
 
 char *
