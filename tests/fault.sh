@@ -760,4 +760,53 @@ for mech in XOAUTH2 OAUTHBEARER; do
 	case_end
 done
 
+# ---------------------------------------------------------------------------
+# Issue 9 item 6: the netrc login counts whatever gives the password. With
+# --password-command and a URL without user@, pouch logs in as the netrc
+# entry's login (from --netrc-file, or from $HOME/.netrc), not as $USER; the
+# password is the command's, not the netrc file's.
+
+for how in netrc-file home; do
+	start_server normal
+	case_begin "netrc login with --password-command ($how)"
+	printf 'machine 127.0.0.1 login netrc-user password from-netrc\n' >"$dir/.netrc"
+	chmod 600 "$dir/.netrc"
+	if [ "$how" = netrc-file ]; then nf="--netrc-file $dir/.netrc"; else nf=; fi
+	# shellcheck disable=SC2086
+	HOME=$dir USER=env-user timeout 60 "$POUCH" --tls none --password-command 'echo from-command' \
+		$nf --state-dir "$tmp/state" --timeout 5 "pop3://127.0.0.1:$port" stat \
+		>"$dir/out" 2>"$dir/err" </dev/null
+	rc=$?
+	out=$dir/out
+	err=$dir/err
+	is "$rc" 0 "$what: exit 0"
+	is "$(sent | grep -E '^(USER|PASS) ')" "USER netrc-user
+PASS from-command" "$what: USER from netrc, PASS from the command"
+	case_end
+done
+
+start_server normal
+case_begin "netrc: -u wins over the netrc login; \$USER only without either"
+printf 'machine 127.0.0.1 login netrc-user password from-netrc\n' >"$dir/.netrc"
+chmod 600 "$dir/.netrc"
+HOME=$dir USER=env-user timeout 60 "$POUCH" --tls none -u cli-user \
+	--password-command 'echo from-command' --state-dir "$tmp/state" --timeout 5 \
+	"pop3://127.0.0.1:$port" stat >"$dir/out" 2>"$dir/err" </dev/null
+rc=$?
+err=$dir/err
+is "$rc" 0 "$what: exit 0"
+is "$(sent | grep -E '^USER ')" "USER cli-user" "$what: USER from -u"
+case_end
+
+start_server normal
+case_begin "no netrc entry: \$USER"
+HOME=$dir USER=env-user timeout 60 "$POUCH" --tls none \
+	--password-command 'echo from-command' --state-dir "$tmp/state" --timeout 5 \
+	"pop3://127.0.0.1:$port" stat >"$dir/out" 2>"$dir/err" </dev/null
+rc=$?
+err=$dir/err
+is "$rc" 0 "$what: exit 0"
+is "$(sent | grep -E '^USER ')" "USER env-user" "$what: USER from \$USER"
+case_end
+
 done_testing
