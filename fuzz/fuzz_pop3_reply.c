@@ -25,7 +25,7 @@ lines(const char *p, size_t n)
 		pop3_parse_last(p + off, len - off, &v);
 		pop3_parse_list(p, len, &v, &ull);
 		if (pop3_parse_uidl(p, len, &v, &off, &ulen) == 0 &&
-		    (off + ulen > len || ulen == 0 || ulen > POP3_UID_MAX))
+		    (off + ulen > len || ulen == 0))
 			abort();
 		p += take;
 		n -= take;

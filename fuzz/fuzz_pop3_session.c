@@ -50,7 +50,7 @@ on_done(void *ctx, const struct pop3_reply *r)
 			list_size2 = r->items[i].size;
 		if (r->cmd == POP3_UIDL && (!r->items[i].uid ||
 		    strlen(r->items[i].uid) == 0 ||
-		    strlen(r->items[i].uid) > POP3_UID_MAX))
+		    strlen(r->items[i].uid) > POP3_STATUS_MAX))
 			abort();
 	}
 	if (r->body && r->body_len != r->body_octets)

@@ -248,7 +248,10 @@ pop3_parse_uidl(const char *line, size_t len, unsigned long *n, size_t *uid,
 	while (i < len && (unsigned char)line[i] >= 0x21 &&
 	    (unsigned char)line[i] <= 0x7e)
 		i++;
-	if (i == start || i - start > POP3_UID_MAX || !field_end(line, len, i))
+	/* Longer than RFC 1939's 70 octets is not an error here: the line's
+	 * own cap bounds it, and what a UID is good for is the caller's call
+	 * (issue 9 item 5: it costs that message its UIDL features only). */
+	if (i == start || !field_end(line, len, i))
 		return -1;
 	*n = v;
 	*uid = start;
