@@ -22,6 +22,7 @@ struct lastrec {
 	size_t n, cap;
 	int sorted;		/* sorted and without duplicates */
 	unsigned long max;
+	char *anchor;		/* the UIDL of message max, when known */
 	int nolast;
 };
 
@@ -53,6 +54,8 @@ lastrec_clear(struct lastrec *r)
 	r->n = r->cap = 0;
 	r->sorted = 1;
 	r->max = 0;
+	free(r->anchor);
+	r->anchor = NULL;
 	r->nolast = 0;
 }
 
@@ -170,6 +173,24 @@ lastrec_set_max(struct lastrec *r, unsigned long max)
 	r->max = max;
 }
 
+const char *
+lastrec_anchor(const struct lastrec *r)
+{
+	return r->anchor;
+}
+
+int
+lastrec_set_anchor(struct lastrec *r, const char *uid)
+{
+	char *copy = NULL;
+
+	if (uid && (!lastrec_uid_valid(uid) || !(copy = strdup(uid))))
+		return -1;
+	free(r->anchor);
+	r->anchor = copy;
+	return 0;
+}
+
 int
 lastrec_nolast(const struct lastrec *r)
 {
@@ -235,6 +256,17 @@ lastrec_parse(struct lastrec *r, const char *text, size_t len, char **err)
 				return corrupt(r, err, line, "bad max line");
 			r->max = (unsigned long)v;
 			seen_max = 1;
+		} else if (n >= 8 && memcmp(p, "max-uid ", 8) == 0 && !r->anchor) {
+			if (n - 8 > LASTREC_UID_MAX)
+				return corrupt(r, err, line, "a UIDL longer than 70 characters");
+			memcpy(buf, p + 8, n - 8);
+			buf[n - 8] = '\0';
+			if (!lastrec_uid_valid(buf))
+				return corrupt(r, err, line, "a UIDL with a character outside 0x21..0x7E");
+			if (lastrec_set_anchor(r, buf) < 0) {
+				lastrec_clear(r);
+				return LASTREC_NOMEM;
+			}
 		} else if (n == 14 && memcmp(p, "server-last no", 14) == 0) {
 			r->nolast = 1;
 		} else if (n >= 4 && memcmp(p, "uid ", 4) == 0) {
@@ -266,8 +298,12 @@ lastrec_format(const struct lastrec *r, size_t *len)
 
 	ensure_sorted(r);
 	dbuf_init(&b, 0);
-	if (dbuf_printf(&b, "%s\naccount %s\nmax %lu\n%s", LASTREC_MAGIC, r->account,
-	    r->max, r->nolast ? "server-last no\n" : "") < 0)
+	if (dbuf_printf(&b, "%s\naccount %s\nmax %lu\n", LASTREC_MAGIC, r->account,
+	    r->max) < 0)
+		return NULL;
+	if (r->anchor && dbuf_printf(&b, "max-uid %s\n", r->anchor) < 0)
+		return NULL;
+	if (r->nolast && dbuf_adds(&b, "server-last no\n") < 0)
 		return NULL;
 	for (i = 0; i < r->n; i++)
 		if (dbuf_adds(&b, "uid ") < 0 || dbuf_adds(&b, r->uids[i]) < 0 ||

@@ -5,20 +5,23 @@
  * Per account (user@host:port) one file in the state directory holds the
  * UIDLs of the messages retrieved with RETR in committed sessions (QUIT
  * answered +OK), the highest message number so retrieved (renumbered as
- * committed deletions renumber the mailbox), for servers without UIDL, and
- * whether the server answered LAST with -ERR once ("server-last no"): only
- * then does pouch spend a UIDL on sessions that retrieve. The file:
+ * committed deletions renumber the mailbox), the UIDL of that message when
+ * it was known ("max-uid": so the number follows the message when another
+ * client deletes some), and whether the server answered LAST with -ERR once
+ * ("server-last no"): only then does pouch spend a UIDL on sessions that
+ * retrieve. How these answer LAST: sess_last.c. The file:
  *
  *     pouch-last 1
  *     account alice@mail.example.org:995
  *     max 7
+ *     max-uid 1f2e3d...
  *     server-last no
  *     uid 1f2e3d...
  *     uid ...
  *
  * Owns: struct lastrec (the set, kept sorted), the file's name and format.
  *
- * Who may include it: src/cli*.c and tests/test_cli_units.c.
+ * Who may include it: src/sess*.c, src/cli*.c and tests/test_cli_units.c.
  *
  * The file is hostile input: capped (LASTREC_MAX_FILE), every line checked
  * (a UIDL is 1 to 70 characters 0x21..0x7E, RFC 1939 section 7), and a
@@ -87,6 +90,10 @@ size_t lastrec_prune(struct lastrec *r, int (*keep)(void *ctx, const char *uid),
 size_t lastrec_count(const struct lastrec *r);
 unsigned long lastrec_max(const struct lastrec *r);
 void lastrec_set_max(struct lastrec *r, unsigned long max);
+/* The UIDL of message max, or NULL. set: 0, or -1 (out of memory, or an
+ * invalid UIDL: then nothing changes); NULL clears it. */
+const char *lastrec_anchor(const struct lastrec *r);
+int lastrec_set_anchor(struct lastrec *r, const char *uid);
 /* Nonzero once the server answered LAST with -ERR. */
 int lastrec_nolast(const struct lastrec *r);
 void lastrec_set_nolast(struct lastrec *r, int nolast);

@@ -1,0 +1,507 @@
+/*
+ * sess_last.c: what a session keeps from its replies (see sess.h): LIST
+ * sizes for the RETR integrity check, the UIDL map, what was retrieved and
+ * deleted since the last RSET; and LAST answered from pouch's record.
+ *
+ * LAST (RFC 1460) is the highest message number retrieved, kept between
+ * sessions, so that a script that fetches "everything after LAST" fetches
+ * nothing twice and misses nothing: never below a retrieval still on the
+ * server, never above what was retrieved. RSET resets it to its value at
+ * the start of the session.
+ *
+ * The record keeps that number (max), renumbered at each commit by the
+ * session's own deletions, which makes it exact as long as pouch is the
+ * only one deleting; the UIDL of that message (max-uid), so that it
+ * follows the message when something else deletes; and the UIDLs of every
+ * message retrieved, so that when the max-uid message is gone the highest
+ * of the others still on the server answers. A UIDL that pouch cannot keep
+ * (over 70 characters, a blank in it, or listed for two messages) costs
+ * that message its share of this, never the session (issue 9 items 2, 5).
+ * Retrievals join the record only after QUIT +OK.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <pouch/util.h>
+
+#include "sess_priv.h"
+
+static int
+size_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const struct sess_size *)a)->n, y = ((const struct sess_size *)b)->n;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+uid_n_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const struct sess_uid *)a)->n, y = ((const struct sess_uid *)b)->n;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+uid_str_cmp(const void *a, const void *b)
+{
+	const struct sess_uid *x = *(struct sess_uid *const *)a, *y = *(struct sess_uid *const *)b;
+	int c = strcmp(x->uid, y->uid);
+
+	return c ? c : x->n < y->n ? -1 : x->n > y->n;
+}
+
+static int
+ul_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+unsigned long long
+sess_size(const struct sess *s, unsigned long n)
+{
+	struct sess_size key = { n, 0 }, *z;
+
+	if (!s->nsizes)
+		return 0;
+	z = bsearch(&key, s->sizes, s->nsizes, sizeof *z, size_cmp);
+	return z ? z->size : 0;
+}
+
+size_t
+sess_ndeleted(const struct sess *s)
+{
+	return s->ndele;
+}
+
+int
+sess_keep_list(struct sess *s, const struct pop3_reply *r, int has_n)
+{
+	struct sess_size *ns;
+	size_t i;
+
+	if (has_n) {
+		/* LIST n: one more known size. */
+		if (r->nitems != 1 || sess_size(s, r->items[0].n))
+			return 0;
+		ns = realloc(s->sizes, (s->nsizes + 1) * sizeof *ns);
+		if (!ns)
+			return -1;
+		s->sizes = ns;
+		ns[s->nsizes].n = r->items[0].n;
+		ns[s->nsizes].size = r->items[0].size;
+		s->nsizes++;
+	} else {
+		ns = malloc((r->nitems ? r->nitems : 1) * sizeof *ns);
+		if (!ns)
+			return -1;
+		for (i = 0; i < r->nitems; i++) {
+			ns[i].n = r->items[i].n;
+			ns[i].size = r->items[i].size;
+		}
+		free(s->sizes);
+		s->sizes = ns;
+		s->nsizes = r->nitems;
+		s->full_list = 1;
+	}
+	qsort(s->sizes, s->nsizes, sizeof *s->sizes, size_cmp);
+	return 0;
+}
+
+static void
+uids_free(struct sess *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nuids; i++)
+		free(s->uids[i].uid);
+	free(s->uids);
+	free(s->byuid);
+	s->uids = NULL;
+	s->byuid = NULL;
+	s->nuids = 0;
+}
+
+int
+sess_keep_uidl(struct sess *s, const struct pop3_reply *r)
+{
+	struct sess_uid *nu, **by;
+	size_t i, k;
+
+	nu = calloc(r->nitems ? r->nitems : 1, sizeof *nu);
+	by = calloc(r->nitems ? r->nitems : 1, sizeof *by);
+	if (!nu || !by)
+		goto nomem;
+	for (i = 0; i < r->nitems; i++) {
+		nu[i].n = r->items[i].n;
+		nu[i].uid = strdup(r->items[i].uid ? r->items[i].uid : "");
+		if (!nu[i].uid)
+			goto nomem;
+		nu[i].ok = lastrec_uid_valid(nu[i].uid);
+	}
+	qsort(nu, r->nitems, sizeof *nu, uid_n_cmp);
+	for (i = 0; i < r->nitems; i++)
+		by[i] = &nu[i];
+	qsort(by, r->nitems, sizeof *by, uid_str_cmp);
+	/* A UIDL listed for two messages names neither. */
+	for (i = 0; i < r->nitems; i = k) {
+		for (k = i + 1; k < r->nitems && strcmp(by[k]->uid, by[i]->uid) == 0; k++)
+			;
+		if (k - i > 1)
+			while (i < k)
+				by[i++]->ok = 0;
+	}
+	uids_free(s);
+	s->uids = nu;
+	s->byuid = by;
+	s->nuids = r->nitems;
+	s->uidl_state = 1;
+	return 0;
+nomem:
+	if (nu)
+		for (i = 0; i < r->nitems; i++)
+			free(nu[i].uid);
+	free(nu);
+	free(by);
+	return -1;
+}
+
+/* The UIDL of message n when pouch can keep it, else NULL. */
+static const char *
+uid_of(const struct sess *s, unsigned long n)
+{
+	struct sess_uid key = { n, NULL, 0 }, *u;
+
+	if (!s->nuids)
+		return NULL;
+	u = bsearch(&key, s->uids, s->nuids, sizeof *u, uid_n_cmp);
+	return u && u->ok ? u->uid : NULL;
+}
+
+/* Where uid is in this session's listing: its number; 0 when it is not
+ * listed; -1 when it is listed but names no one message. */
+static long long
+pos_of(const struct sess *s, const char *uid)
+{
+	size_t lo = 0, hi = s->nuids, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(s->byuid[mid]->uid, uid);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == s->nuids || strcmp(s->byuid[lo]->uid, uid) != 0)
+		return 0;
+	return s->byuid[lo]->ok ? (long long)s->byuid[lo]->n : -1;
+}
+
+static void
+load_record(struct sess *s)
+{
+	char *path, *err = NULL;
+	enum lastrec_status st;
+
+	if (s->rec_loaded)
+		return;
+	s->rec_loaded = 1;
+	s->rec_before_uidl = !s->uidl_sent;
+	s->rec = lastrec_new(s->o.account ? s->o.account : "");
+	if (!s->rec || !s->o.state_dir)
+		return;
+	path = lastrec_path(s->o.state_dir, s->o.account ? s->o.account : "");
+	if (!path)
+		return;
+	st = lastrec_load(s->rec, path, &err);
+	if (st != LASTREC_OK)
+		sess_warn(s, "ignoring the LAST record %s: %s", path, err ? err : "out of memory");
+	free(err);
+	free(path);
+}
+
+int
+sess_want_uidl(struct sess *s)
+{
+	if (s->uidl_state != 0 || s->uidl_sent == 1 || !s->o.state_dir)
+		return 0;
+	load_record(s);
+	return s->rec && lastrec_nolast(s->rec);
+}
+
+static int
+push(unsigned long **v, size_t *n, size_t *cap, unsigned long x)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		unsigned long *nv = realloc(*v, nc * sizeof *nv);
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+int
+sess_retrieved(struct sess *s, unsigned long n)
+{
+	return push(&s->retr, &s->nretr, &s->capretr, n);
+}
+
+int
+sess_deleted(struct sess *s, unsigned long n)
+{
+	return push(&s->dele, &s->ndele, &s->capdele, n);
+}
+
+void
+sess_rset_done(struct sess *s)
+{
+	/* UIDL leaves out deleted messages: after RSET they are back. */
+	if (s->ndele && s->uidl_state == 1) {
+		uids_free(s);
+		s->uidl_state = 0;
+	}
+	s->nretr = 0;
+	s->ndele = 0;
+}
+
+void
+sess_record_nolast(struct sess *s)
+{
+	load_record(s);
+	if (s->rec && !lastrec_nolast(s->rec)) {
+		/* From now on sessions that retrieve keep UIDLs. */
+		lastrec_set_nolast(s->rec, 1);
+		s->rec_changed = 1;
+	}
+}
+
+/* The record's LAST in this session's numbering. */
+static unsigned long
+record_base(const struct sess *s, const struct lastrec *rec)
+{
+	unsigned long upos = 0;
+	const char *anchor;
+	long long k;
+	size_t i;
+
+	if (!rec)
+		return 0;
+	if (s->uidl_state != 1)
+		return lastrec_max(rec);
+	for (i = 0; i < s->nuids; i++)
+		if (s->uids[i].ok && s->uids[i].n > upos && lastrec_has(rec, s->uids[i].uid))
+			upos = s->uids[i].n;
+	anchor = lastrec_anchor(rec);
+	k = anchor ? pos_of(s, anchor) : -1;
+	if (k > 0)		/* the message at max is still there: where it is now */
+		return (unsigned long)k > upos ? (unsigned long)k : upos;
+	if (k == 0)		/* it is gone: the highest retrieval that is not */
+		return upos;
+	/* No max-uid (recorded without UIDL), or one that names no single
+	 * message now: the number, as recorded. */
+	return lastrec_max(rec) > upos ? lastrec_max(rec) : upos;
+}
+
+static unsigned long
+retr_max(const struct sess *s)
+{
+	unsigned long best = 0;
+	size_t i;
+
+	for (i = 0; i < s->nretr; i++)
+		if (s->retr[i] > best)
+			best = s->retr[i];
+	return best;
+}
+
+unsigned long
+sess_last_local(struct sess *s)
+{
+	unsigned long base, t = retr_max(s);
+
+	load_record(s);
+	base = record_base(s, s->rec);
+	return base > t ? base : t;
+}
+
+/* What is still on the server after QUIT: listed by UIDL, not deleted. */
+struct live {
+	const struct lastrec *before;	/* the record before this session's UIDL */
+	char **sorted;
+	size_t n;
+};
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+live_keep(void *ctx, const char *uid)
+{
+	struct live *l = ctx;
+
+	/* A UIDL this session's list could not know (retrieved by another
+	 * session that committed meanwhile) stays. */
+	if (!lastrec_has(l->before, uid))
+		return 1;
+	return bsearch(&uid, l->sorted, l->n, sizeof *l->sorted, str_cmp) != NULL;
+}
+
+static int
+deleted(const struct sess *s, unsigned long n)
+{
+	return s->ndele && bsearch(&n, s->dele, s->ndele, sizeof *s->dele, ul_cmp);
+}
+
+/* Drops from the record the UIDLs that were in it before this session
+ * listed the mailbox (before) and are gone now: deleted before the list,
+ * or by this session. dele is sorted. */
+static size_t
+prune_record(struct sess *s, const struct lastrec *before)
+{
+	struct live l;
+	size_t i, gone;
+
+	l.before = before;
+	l.n = 0;
+	l.sorted = malloc((s->nuids ? s->nuids : 1) * sizeof *l.sorted);
+	if (!l.sorted)
+		return 0;
+	for (i = 0; i < s->nuids; i++)
+		if (!deleted(s, s->uids[i].n))
+			l.sorted[l.n++] = s->uids[i].uid;
+	qsort(l.sorted, l.n, sizeof *l.sorted, str_cmp);
+	gone = lastrec_prune(s->rec, live_keep, &l);
+	free(l.sorted);
+	return gone;
+}
+
+/* Merges this session into the record: its retrievals, the new max and
+ * max-uid after its deletions. dele is sorted. */
+static void
+merge(struct sess *s, const struct lastrec *before)
+{
+	struct lastrec *rec = s->rec;
+	unsigned long top, m, below = 0, old = lastrec_max(rec);
+	const char *anchor = lastrec_anchor(rec);
+	int foreign = 0;
+	size_t i;
+
+	top = record_base(s, rec);
+	/* Another session committed, meanwhile, a max-uid this one's listing
+	 * cannot know (new mail it retrieved): its max stands unless this
+	 * one goes higher. */
+	if (s->uidl_state == 1 && anchor && pos_of(s, anchor) == 0 && old > top &&
+	    (!before || !lastrec_anchor(before) || strcmp(lastrec_anchor(before), anchor) != 0)) {
+		top = old;
+		foreign = 1;
+	}
+	if (retr_max(s) > top) {
+		top = retr_max(s);
+		foreign = 0;
+	}
+	for (i = 0; i < s->nretr; i++) {
+		const char *uid = uid_of(s, s->retr[i]);
+
+		if (uid && !lastrec_has(rec, uid))
+			(void)lastrec_add(rec, uid);	/* out of memory: one UIDL less */
+	}
+	/* The committed deletions renumber the mailbox: the highest message
+	 * retrieved that stays moves down by the deletions below it. */
+	m = top;
+	while (m > 0 && deleted(s, m))
+		m--;
+	for (i = 0; i < s->ndele; i++)
+		if (s->dele[i] < m)
+			below++;
+	if (foreign && m == top)
+		;	/* the other session's max-uid still names it */
+	else if (s->uidl_state == 1) {
+		if (lastrec_set_anchor(rec, m ? uid_of(s, m) : NULL) < 0)
+			lastrec_set_anchor(rec, NULL);
+	} else if (m != old) {
+		/* Without a listing, the max-uid names the message only while
+		 * the same message stays the highest. */
+		lastrec_set_anchor(rec, NULL);
+	}
+	lastrec_set_max(rec, m - below);
+}
+
+void
+sess_last_commit(struct sess *s)
+{
+	char *path, *err = NULL;
+	int lockfd;
+	struct lastrec *before = NULL;
+
+	if (!s->nretr && !s->ndele && !s->rec_changed)
+		return;
+	if (!s->o.state_dir) {
+		s->res.record_no_state = s->nretr > 0;
+		return;
+	}
+	path = lastrec_path(s->o.state_dir, s->o.account ? s->o.account : "");
+	if (!path)
+		return;
+	/* Load, merge and save under the lock, from the record as it is now
+	 * on disk: another pouch on this account may have committed since
+	 * this session read it. What this session adds is a delta: the
+	 * server's -ERR to LAST, its retrievals and its deletions. */
+	lockfd = lastrec_lock(path, LASTREC_LOCK_WAIT_MS, &err);
+	if (lockfd < 0) {
+		s->record_error = str_printf("the LAST record was not saved: %s",
+		    err ? err : "out of memory");
+		free(err);
+		free(path);
+		return;
+	}
+	/* The record as read before this session's UIDL, if it was: what
+	 * pruning may drop is limited to it. */
+	before = s->rec_loaded && s->rec_before_uidl ? s->rec : NULL;
+	if (!before)
+		lastrec_free(s->rec);
+	s->rec = NULL;
+	s->rec_loaded = 0;
+	load_record(s);
+	if (!s->rec)
+		goto out;
+	if (s->rec_changed)
+		lastrec_set_nolast(s->rec, 1);
+	if (s->ndele)
+		qsort(s->dele, s->ndele, sizeof *s->dele, ul_cmp);
+	if (s->uidl_state == 1 && before)
+		prune_record(s, before);
+	merge(s, before);
+	if (lastrec_save(s->rec, path, &err) != LASTREC_OK)
+		s->record_error = str_printf("the LAST record was not saved: %s",
+		    err ? err : "out of memory");
+out:
+	lastrec_free(before);
+	lastrec_unlock(lockfd);
+	free(err);
+	free(path);
+}
+
+void
+sess_last_free(struct sess *s)
+{
+	uids_free(s);
+	free(s->sizes);
+	free(s->retr);
+	free(s->dele);
+	lastrec_free(s->rec);
+	s->sizes = NULL;
+	s->retr = s->dele = NULL;
+	s->rec = NULL;
+}
