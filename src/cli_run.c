@@ -557,11 +557,14 @@ connect_failed(struct run *run)
 		fputs("pouch: interrupted; nothing was deleted\n", stderr);
 		return;
 	}
-	if (f->status == SESS_ERR_AUTH)
+	if (f->status == SESS_ERR_AUTH) {
 		fputs("pouch: login failed: ", stderr);
-	else
-		fprintf(stderr, "pouch: %s:%u: %s: ", a->u.host, a->u.port,
+	} else {
+		fputs("pouch: ", stderr);
+		cli_escape_puts(stderr, a->u.host);
+		fprintf(stderr, ":%u: %s: ", a->u.port,
 		    f->status == SESS_ERR_NET ? "cannot connect" : status_word(f->status));
+	}
 	cli_escape_puts(stderr, f->text);
 	if (f->server_text && *f->server_text) {
 		fputs("; server said: -ERR ", stderr);

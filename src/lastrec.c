@@ -21,8 +21,8 @@ struct lastrec {
 	char **uids;
 	size_t n, cap;
 	int sorted;		/* sorted and without duplicates */
-	unsigned long max;
-	char *anchor;		/* the UIDL of message max, when known */
+	unsigned long *nums;	/* sorted, without duplicates */
+	size_t nnums, capnums;
 	int nolast;
 };
 
@@ -53,9 +53,9 @@ lastrec_clear(struct lastrec *r)
 	r->uids = NULL;
 	r->n = r->cap = 0;
 	r->sorted = 1;
-	r->max = 0;
-	free(r->anchor);
-	r->anchor = NULL;
+	free(r->nums);
+	r->nums = NULL;
+	r->nnums = r->capnums = 0;
 	r->nolast = 0;
 }
 
@@ -164,31 +164,56 @@ lastrec_count(const struct lastrec *r)
 unsigned long
 lastrec_max(const struct lastrec *r)
 {
-	return r->max;
-}
-
-void
-lastrec_set_max(struct lastrec *r, unsigned long max)
-{
-	r->max = max;
-}
-
-const char *
-lastrec_anchor(const struct lastrec *r)
-{
-	return r->anchor;
+	return r->nnums ? r->nums[r->nnums - 1] : 0;
 }
 
 int
-lastrec_set_anchor(struct lastrec *r, const char *uid)
+lastrec_num_add(struct lastrec *r, unsigned long n)
 {
-	char *copy = NULL;
+	size_t lo = 0, hi = r->nnums, mid;
 
-	if (uid && (!lastrec_uid_valid(uid) || !(copy = strdup(uid))))
+	if (n == 0)
 		return -1;
-	free(r->anchor);
-	r->anchor = copy;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->nums[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < r->nnums && r->nums[lo] == n)
+		return 0;
+	if (r->nnums == r->capnums) {
+		size_t nc = r->capnums ? r->capnums * 2 : 16;
+		unsigned long *nv = realloc(r->nums, nc * sizeof *nv);
+
+		if (!nv)
+			return -1;
+		r->nums = nv;
+		r->capnums = nc;
+	}
+	memmove(r->nums + lo + 1, r->nums + lo, (r->nnums - lo) * sizeof *r->nums);
+	r->nums[lo] = n;
+	r->nnums++;
 	return 0;
+}
+
+size_t
+lastrec_num_count(const struct lastrec *r)
+{
+	return r->nnums;
+}
+
+unsigned long
+lastrec_num_get(const struct lastrec *r, size_t i)
+{
+	return i < r->nnums ? r->nums[i] : 0;
+}
+
+void
+lastrec_num_clear(struct lastrec *r)
+{
+	r->nnums = 0;
 }
 
 int
@@ -241,29 +266,26 @@ lastrec_parse(struct lastrec *r, const char *text, size_t len, char **err)
 			    n - 8 != strlen(r->account) ||
 			    memcmp(p + 8, r->account, n - 8) != 0)
 				return corrupt(r, err, line, "the record is for another account");
-		} else if (n >= 4 && memcmp(p, "max ", 4) == 0 && !seen_max) {
+		} else if ((n >= 4 && memcmp(p, "num ", 4) == 0) ||
+		    (n >= 4 && memcmp(p, "max ", 4) == 0 && !seen_max)) {
+			/* "max N" is how pouch-last 1 files from before "num"
+			 * kept the highest number retrieved: one number. */
 			unsigned long long v = 0;
 			size_t i;
+			int is_max = p[1] == 'a';
 
 			if (n == 4 || n > 4 + 10)
-				return corrupt(r, err, line, "bad max line");
+				return corrupt(r, err, line, is_max ? "bad max line" : "bad num line");
 			for (i = 4; i < n; i++) {
 				if (p[i] < '0' || p[i] > '9')
-					return corrupt(r, err, line, "bad max line");
+					return corrupt(r, err, line, is_max ? "bad max line" : "bad num line");
 				v = v * 10 + (unsigned)(p[i] - '0');
 			}
-			if (v > 4294967295ULL)
-				return corrupt(r, err, line, "bad max line");
-			r->max = (unsigned long)v;
-			seen_max = 1;
-		} else if (n >= 8 && memcmp(p, "max-uid ", 8) == 0 && !r->anchor) {
-			if (n - 8 > LASTREC_UID_MAX)
-				return corrupt(r, err, line, "a UIDL longer than 70 characters");
-			memcpy(buf, p + 8, n - 8);
-			buf[n - 8] = '\0';
-			if (!lastrec_uid_valid(buf))
-				return corrupt(r, err, line, "a UIDL with a character outside 0x21..0x7E");
-			if (lastrec_set_anchor(r, buf) < 0) {
+			if (v > 4294967295ULL || (!is_max && v == 0))
+				return corrupt(r, err, line, is_max ? "bad max line" : "bad num line");
+			if (is_max)
+				seen_max = 1;
+			if (v && lastrec_num_add(r, (unsigned long)v) < 0) {
 				lastrec_clear(r);
 				return LASTREC_NOMEM;
 			}
@@ -298,13 +320,13 @@ lastrec_format(const struct lastrec *r, size_t *len)
 
 	ensure_sorted(r);
 	dbuf_init(&b, 0);
-	if (dbuf_printf(&b, "%s\naccount %s\nmax %lu\n", LASTREC_MAGIC, r->account,
-	    r->max) < 0)
-		return NULL;
-	if (r->anchor && dbuf_printf(&b, "max-uid %s\n", r->anchor) < 0)
+	if (dbuf_printf(&b, "%s\naccount %s\n", LASTREC_MAGIC, r->account) < 0)
 		return NULL;
 	if (r->nolast && dbuf_adds(&b, "server-last no\n") < 0)
 		return NULL;
+	for (i = 0; i < r->nnums; i++)
+		if (dbuf_printf(&b, "num %lu\n", r->nums[i]) < 0)
+			return NULL;
 	for (i = 0; i < r->n; i++)
 		if (dbuf_adds(&b, "uid ") < 0 || dbuf_adds(&b, r->uids[i]) < 0 ||
 		    dbuf_addc(&b, '\n') < 0)

@@ -9,15 +9,17 @@
  * server, never above what was retrieved. RSET resets it to its value at
  * the start of the session.
  *
- * The record keeps that number (max), renumbered at each commit by the
- * session's own deletions, which makes it exact as long as pouch is the
- * only one deleting; the UIDL of that message (max-uid), so that it
- * follows the message when something else deletes; and the UIDLs of every
- * message retrieved, so that when the max-uid message is gone the highest
- * of the others still on the server answers. A UIDL that pouch cannot keep
- * (over 70 characters, a blank in it, or listed for two messages) costs
- * that message its share of this, never the session (issue 9 items 2, 5).
- * Retrievals join the record only after QUIT +OK.
+ * The record keeps every message retrieved in a committed session: by its
+ * UIDL when this session's listing gives it one that names it alone, else
+ * by its number, renumbered at each commit by the session's own deletions
+ * (exact as long as pouch is the only one deleting; a UIDL also survives
+ * deletions by others). A number whose message later shows a usable UIDL
+ * becomes that UIDL; a recorded UIDL that comes to name two messages (new
+ * mail with the same one) becomes the number of the first of them, which
+ * is the older. A UIDL pouch cannot keep (over 70 characters, a blank in
+ * it, listed for two messages) costs that message its UIDL, never the
+ * session, and never makes LAST count another message (issue 9 items 2,
+ * 5). Retrievals join the record only after QUIT +OK.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -180,27 +182,6 @@ uid_of(const struct sess *s, unsigned long n)
 	return u && u->ok ? u->uid : NULL;
 }
 
-/* Where uid is in this session's listing: its number; 0 when it is not
- * listed; -1 when it is listed but names no one message. */
-static long long
-pos_of(const struct sess *s, const char *uid)
-{
-	size_t lo = 0, hi = s->nuids, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(s->byuid[mid]->uid, uid);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == s->nuids || strcmp(s->byuid[lo]->uid, uid) != 0)
-		return 0;
-	return s->byuid[lo]->ok ? (long long)s->byuid[lo]->n : -1;
-}
-
 static void
 load_record(struct sess *s)
 {
@@ -284,31 +265,30 @@ sess_record_nolast(struct sess *s)
 	}
 }
 
-/* The record's LAST in this session's numbering. */
+/* The record's LAST in this session's numbering: its highest number, and
+ * the highest message whose UIDL it holds (the first of those that share
+ * it). Without this session's UIDL map the UIDLs cannot be placed. */
 static unsigned long
-record_base(const struct sess *s, const struct lastrec *rec)
+record_last(const struct sess *s, const struct lastrec *rec)
 {
-	unsigned long upos = 0;
-	const char *anchor;
-	long long k;
-	size_t i;
+	unsigned long best;
+	size_t i, k;
 
 	if (!rec)
 		return 0;
+	best = lastrec_max(rec);
 	if (s->uidl_state != 1)
-		return lastrec_max(rec);
-	for (i = 0; i < s->nuids; i++)
-		if (s->uids[i].ok && s->uids[i].n > upos && lastrec_has(rec, s->uids[i].uid))
-			upos = s->uids[i].n;
-	anchor = lastrec_anchor(rec);
-	k = anchor ? pos_of(s, anchor) : -1;
-	if (k > 0)		/* the message at max is still there: where it is now */
-		return (unsigned long)k > upos ? (unsigned long)k : upos;
-	if (k == 0)		/* it is gone: the highest retrieval that is not */
-		return upos;
-	/* No max-uid (recorded without UIDL), or one that names no single
-	 * message now: the number, as recorded. */
-	return lastrec_max(rec) > upos ? lastrec_max(rec) : upos;
+		return best;
+	for (i = 0; i < s->nuids; i = k) {
+		unsigned long low = s->byuid[i]->n;
+
+		for (k = i + 1; k < s->nuids && strcmp(s->byuid[k]->uid, s->byuid[i]->uid) == 0; k++)
+			if (s->byuid[k]->n < low)
+				low = s->byuid[k]->n;
+		if (low > best && lastrec_has(rec, s->byuid[i]->uid))
+			best = low;
+	}
+	return best;
 }
 
 static unsigned long
@@ -329,12 +309,13 @@ sess_last_local(struct sess *s)
 	unsigned long base, t = retr_max(s);
 
 	load_record(s);
-	base = record_base(s, s->rec);
+	base = record_last(s, s->rec);
 	return base > t ? base : t;
 }
 
 /* What is still on the server after QUIT: listed by UIDL, not deleted. */
 struct live {
+	struct sess *s;
 	const struct lastrec *before;	/* the record before this session's UIDL */
 	char **sorted;
 	size_t n;
@@ -347,95 +328,113 @@ str_cmp(const void *a, const void *b)
 }
 
 static int
-live_keep(void *ctx, const char *uid)
-{
-	struct live *l = ctx;
-
-	/* A UIDL this session's list could not know (retrieved by another
-	 * session that committed meanwhile) stays. */
-	if (!lastrec_has(l->before, uid))
-		return 1;
-	return bsearch(&uid, l->sorted, l->n, sizeof *l->sorted, str_cmp) != NULL;
-}
-
-static int
 deleted(const struct sess *s, unsigned long n)
 {
 	return s->ndele && bsearch(&n, s->dele, s->ndele, sizeof *s->dele, ul_cmp);
 }
 
+/* The first message listed with uid, and how many are: 0 when none. */
+static size_t
+listed(const struct sess *s, const char *uid, unsigned long *first)
+{
+	size_t lo = 0, hi = s->nuids, mid, k;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(s->byuid[mid]->uid, uid) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = 0;
+	for (k = lo; k < s->nuids && strcmp(s->byuid[k]->uid, uid) == 0; k++)
+		if (!*first || s->byuid[k]->n < *first)
+			*first = s->byuid[k]->n;
+	return k - lo;
+}
+
+static int
+live_keep(void *ctx, const char *uid)
+{
+	struct live *l = ctx;
+	unsigned long first;
+
+	/* A UIDL this session's list could not know (retrieved by another
+	 * session that committed meanwhile) stays. */
+	if (l->before && !lastrec_has(l->before, uid))
+		return 1;
+	/* One that names two messages now becomes the first one's number. */
+	if (listed(l->s, uid, &first) > 1) {
+		(void)lastrec_num_add(l->s->rec, first);
+		return 0;
+	}
+	return l->before == NULL ||
+	    bsearch(&uid, l->sorted, l->n, sizeof *l->sorted, str_cmp) != NULL;
+}
+
 /* Drops from the record the UIDLs that were in it before this session
  * listed the mailbox (before) and are gone now: deleted before the list,
- * or by this session. dele is sorted. */
-static size_t
+ * or by this session; turns the ones listed twice into numbers. dele is
+ * sorted. */
+static void
 prune_record(struct sess *s, const struct lastrec *before)
 {
 	struct live l;
-	size_t i, gone;
+	size_t i;
 
+	l.s = s;
 	l.before = before;
 	l.n = 0;
 	l.sorted = malloc((s->nuids ? s->nuids : 1) * sizeof *l.sorted);
 	if (!l.sorted)
-		return 0;
+		return;
 	for (i = 0; i < s->nuids; i++)
 		if (!deleted(s, s->uids[i].n))
 			l.sorted[l.n++] = s->uids[i].uid;
 	qsort(l.sorted, l.n, sizeof *l.sorted, str_cmp);
-	gone = lastrec_prune(s->rec, live_keep, &l);
+	(void)lastrec_prune(s->rec, live_keep, &l);
 	free(l.sorted);
-	return gone;
 }
 
-/* Merges this session into the record: its retrievals, the new max and
- * max-uid after its deletions. dele is sorted. */
+/* Merges this session into the record (the one on disk now, s->rec):
+ * numbers with a usable UIDL become UIDLs, this session's retrievals join,
+ * and the numbers follow this session's deletions. dele is sorted. */
 static void
-merge(struct sess *s, const struct lastrec *before)
+merge(struct sess *s)
 {
 	struct lastrec *rec = s->rec;
-	unsigned long top, m, below = 0, old = lastrec_max(rec);
-	const char *anchor = lastrec_anchor(rec);
-	int foreign = 0;
-	size_t i;
+	unsigned long *nums, top = 0, n, below;
+	size_t i, nn = lastrec_num_count(rec), d;
+	const char *uid;
 
-	top = record_base(s, rec);
-	/* Another session committed, meanwhile, a max-uid this one's listing
-	 * cannot know (new mail it retrieved): its max stands unless this
-	 * one goes higher. */
-	if (s->uidl_state == 1 && anchor && pos_of(s, anchor) == 0 && old > top &&
-	    (!before || !lastrec_anchor(before) || strcmp(lastrec_anchor(before), anchor) != 0)) {
-		top = old;
-		foreign = 1;
-	}
-	if (retr_max(s) > top) {
-		top = retr_max(s);
-		foreign = 0;
-	}
-	for (i = 0; i < s->nretr; i++) {
-		const char *uid = uid_of(s, s->retr[i]);
-
-		if (uid && !lastrec_has(rec, uid))
-			(void)lastrec_add(rec, uid);	/* out of memory: one UIDL less */
-	}
-	/* The committed deletions renumber the mailbox: the highest message
-	 * retrieved that stays moves down by the deletions below it. */
-	m = top;
-	while (m > 0 && deleted(s, m))
-		m--;
-	for (i = 0; i < s->ndele; i++)
-		if (s->dele[i] < m)
+	nums = malloc((nn + s->nretr + 1) * sizeof *nums);
+	if (!nums)
+		return;		/* out of memory: the record stays as it was */
+	for (i = 0; i < nn; i++)
+		nums[i] = lastrec_num_get(rec, i);
+	for (i = 0; i < s->nretr; i++)
+		nums[nn++] = s->retr[i];
+	if (s->uidl_state == 1)
+		for (i = 0; i < s->nuids; i++)
+			if (s->uids[i].n > top)
+				top = s->uids[i].n;
+	lastrec_num_clear(rec);
+	for (i = 0; i < nn; i++) {
+		n = nums[i];
+		if (deleted(s, n))
+			continue;
+		uid = s->uidl_state == 1 ? uid_of(s, n) : NULL;
+		if (uid && (lastrec_has(rec, uid) || lastrec_add(rec, uid) == 0))
+			continue;
+		/* Past the end of this session's listing: gone, whoever
+		 * deleted it. */
+		if (s->uidl_state == 1 && n > top)
+			continue;
+		for (below = 0, d = 0; d < s->ndele && s->dele[d] < n; d++)
 			below++;
-	if (foreign && m == top)
-		;	/* the other session's max-uid still names it */
-	else if (s->uidl_state == 1) {
-		if (lastrec_set_anchor(rec, m ? uid_of(s, m) : NULL) < 0)
-			lastrec_set_anchor(rec, NULL);
-	} else if (m != old) {
-		/* Without a listing, the max-uid names the message only while
-		 * the same message stays the highest. */
-		lastrec_set_anchor(rec, NULL);
+		(void)lastrec_num_add(rec, n - below);	/* out of memory: one less */
 	}
-	lastrec_set_max(rec, m - below);
+	free(nums);
 }
 
 void
@@ -480,9 +479,9 @@ sess_last_commit(struct sess *s)
 		lastrec_set_nolast(s->rec, 1);
 	if (s->ndele)
 		qsort(s->dele, s->ndele, sizeof *s->dele, ul_cmp);
-	if (s->uidl_state == 1 && before)
+	if (s->uidl_state == 1)
 		prune_record(s, before);
-	merge(s, before);
+	merge(s);
 	if (lastrec_save(s->rec, path, &err) != LASTREC_OK)
 		s->record_error = str_printf("the LAST record was not saved: %s",
 		    err ? err : "out of memory");

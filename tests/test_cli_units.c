@@ -408,6 +408,9 @@ test_lastrec(void)
 		"pouch-last 1\naccount a@h:110\nuid \n",
 		"pouch-last 1\naccount a@h:110\nmax x\n",
 		"pouch-last 1\naccount a@h:110\nmax 99999999999\n",
+		"pouch-last 1\naccount a@h:110\nnum 0\n",
+		"pouch-last 1\naccount a@h:110\nnum -1\n",
+		"pouch-last 1\naccount a@h:110\nnum 4294967296\n",
 		"pouch-last 1\naccount a@h:110\nuid abc",
 		"pouch-last 1\naccount a@h:110\nrm -rf /\n",
 		"pouch-last 1\r\naccount a@h:110\r\n",
@@ -425,12 +428,24 @@ test_lastrec(void)
 	ok(lastrec_has(r, "aa") && lastrec_has(r, "mm") && lastrec_has(r, "zz") &&
 	    !lastrec_has(r, "bb"), "membership");
 	is_int(lastrec_count(r), 3, "duplicates kept once");
-	lastrec_set_max(r, 7);
+	ok(lastrec_num_add(r, 7) == 0 && lastrec_num_add(r, 2) == 0 && lastrec_num_add(r, 7) == 0 &&
+	    lastrec_num_add(r, 0) < 0, "numbers added (0 refused)");
+	ok(lastrec_num_count(r) == 2 && lastrec_num_get(r, 0) == 2 && lastrec_num_get(r, 1) == 7 &&
+	    lastrec_max(r) == 7, "numbers kept sorted, once each; max is the highest");
 	lastrec_set_nolast(r, 1);
 	text = lastrec_format(r, &len);
-	is_str(text, "pouch-last 1\naccount a@h:110\nmax 7\nserver-last no\nuid aa\nuid mm\nuid zz\n",
-	    "record format");
+	is_str(text, "pouch-last 1\naccount a@h:110\nserver-last no\nnum 2\nnum 7\n"
+	    "uid aa\nuid mm\nuid zz\n", "record format");
 	free(text);
+	r2 = lastrec_new("a@h:110");
+	text = "pouch-last 1\naccount a@h:110\nmax 5\nuid x\n";
+	ok(r2 && lastrec_parse(r2, text, strlen(text), &err) == LASTREC_OK &&
+	    lastrec_num_count(r2) == 1 && lastrec_max(r2) == 5 && lastrec_has(r2, "x"),
+	    "an older record's max N reads as num N");
+	text = "pouch-last 1\naccount a@h:110\nmax 0\n";
+	ok(r2 && lastrec_parse(r2, text, strlen(text), &err) == LASTREC_OK &&
+	    lastrec_num_count(r2) == 0, "and max 0 as no number");
+	lastrec_free(r2);
 
 	path = lastrec_path(dir, "a@h:110");
 	ok(path && strstr(path, "/last-a@h%3A110"), "record path escapes the account (%s)",
@@ -450,7 +465,7 @@ test_lastrec(void)
 	r2 = lastrec_new("a@h:110");
 	is_int(lastrec_load(r2, path, &err), LASTREC_OK, "record loaded");
 	ok(lastrec_count(r2) == 3 && lastrec_has(r2, "mm") && lastrec_max(r2) == 7 &&
-	    lastrec_nolast(r2), "round trip");
+	    lastrec_num_count(r2) == 2 && lastrec_nolast(r2), "round trip");
 	lastrec_free(r2);
 	r2 = lastrec_new("other@h:110");
 	free(err);
