@@ -227,7 +227,7 @@ aux_done(struct sreq *q, const struct pop3_reply *r)
 		break;
 	case POP3_LAST:
 		if (r->status == POP3_OK) {
-			if (q->on_last)
+			if (q->on_last && !s->failed)
 				q->on_last(q->last_ctx, r->count, 0, NULL);
 			return;
 		}

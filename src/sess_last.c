@@ -440,7 +440,8 @@ merge(struct sess *s)
 void
 sess_last_commit(struct sess *s)
 {
-	char *path, *err = NULL;
+	char *path, *err = NULL, *old = NULL, *new = NULL;
+	size_t oldlen = 0, newlen = 0;
 	int lockfd;
 	struct lastrec *before = NULL;
 
@@ -475,6 +476,7 @@ sess_last_commit(struct sess *s)
 	load_record(s);
 	if (!s->rec)
 		goto out;
+	old = lastrec_format(s->rec, &oldlen);
 	if (s->rec_changed)
 		lastrec_set_nolast(s->rec, 1);
 	if (s->ndele)
@@ -482,10 +484,16 @@ sess_last_commit(struct sess *s)
 	if (s->uidl_state == 1)
 		prune_record(s, before);
 	merge(s);
+	new = lastrec_format(s->rec, &newlen);
+	/* Unchanged (a DELE with nothing recorded): no write. */
+	if (old && new && oldlen == newlen && memcmp(old, new, oldlen) == 0)
+		goto out;
 	if (lastrec_save(s->rec, path, &err) != LASTREC_OK)
 		s->record_error = str_printf("the LAST record was not saved: %s",
 		    err ? err : "out of memory");
 out:
+	free(old);
+	free(new);
 	lastrec_free(before);
 	lastrec_unlock(lockfd);
 	free(err);

@@ -121,9 +121,10 @@ struct sess *sess_new(const struct sess_opts *o);
 void sess_free(struct sess *s);
 struct pop3 *sess_pop3(const struct sess *s);
 
-/* pop3_connect. On failure the session is over (sess_failure says why,
- * with label "login" for POP3_ERR_AUTH and "connect" otherwise); only
- * sess_free remains. */
+/* pop3_connect. On failure the session is over: sess_failure says why
+ * (label "login" for SESS_ERR_AUTH, else "connect"; text is pouch's, and
+ * server_text the server's -ERR, or ""), on_fail and on_end are not called,
+ * and only sess_free remains. */
 enum sess_status sess_connect(struct sess *s);
 
 /*
@@ -155,8 +156,11 @@ enum sess_status sess_submit(struct sess *s, const struct sess_req *r);
 void sess_expect_retr(struct sess *s, size_t n);
 
 /* LAST: the server's answer, or, when it answers -ERR, pouch's record's
- * (with the UIDL it needs queued first). on_last gets the number,
- * from_record, and the server's -ERR text when from_record. */
+ * (with the UIDL it needs queued first, so commands queued after LAST may
+ * complete before on_last). on_last gets the number, from_record, and the
+ * server's -ERR text when from_record; it is not called after a failure.
+ * From the record, LAST is the highest message number of a retrieval in a
+ * committed session or in this one since RSET (sess_last.c says how). */
 enum sess_status sess_last(struct sess *s,
     void (*on_last)(void *ctx, unsigned long n, int from_record, const char *server_text),
     void *ctx);
