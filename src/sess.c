@@ -515,6 +515,38 @@ sess_wait(struct sess *s)
 	return s->failed ? s->fail.status : SESS_OK;
 }
 
+/* The marks' DELEs and QUIT (pop3_marks_commit), in place of QUIT. */
+static void
+end_marks(struct sess *s)
+{
+	enum pop3_status st;
+	const char *err;
+
+	sess_marks_predict(s);
+	st = pop3_marks_commit(s->p, s->o.marks, s->o.durable, s->o.cbs.ctx, &s->res.marks);
+	err = pop3_error(s->p) ? pop3_error(s->p) : pop3_status_name(st);
+	s->end = END_DONE;
+	if (st == POP3_OK) {
+		sess_marks_done(s);
+		s->res.status = SESS_OK;
+		sess_last_commit(s);
+		return;
+	}
+	if (pop3_fd(s->p) >= 0) {
+		/* UIDL refused, or a DELE and then RSET refused: no QUIT went
+		 * out, and none may (it would commit the DELEs): closed
+		 * without one. */
+		fail_set(s, (enum sess_status)st, "marks", err, NULL);
+		return;
+	}
+	/* QUIT went out and got no +OK, or the connection went while the
+	 * DELEs did: whether anything was deleted is unknown. */
+	s->conn_gone = 1;
+	s->res.status = (enum sess_status)st;
+	s->quit_error = strdup(err);
+	s->res.deletions_unknown = 1;
+}
+
 /* The end proceeds when nothing of the caller's is pending any more. */
 static void
 end_step(struct sess *s)
@@ -523,7 +555,11 @@ end_step(struct sess *s)
 		if (!s->failed && s->o.cbs.sync && s->o.cbs.sync(s->o.cbs.ctx) != 0)
 			fail_set(s, SESS_ERR_LOCAL, "sync", "the messages could not be "
 			    "made durable", NULL);
-		if (!s->failed) {
+		if (!s->failed && !s->conn_gone && s->o.marks && pop3_marks_count(s->o.marks))
+			end_marks(s);
+		if (s->end == END_DONE) {
+			/* the marks' commit ended it */
+		} else if (!s->failed) {
 			s->end = sess_submit_aux(s, POP3_QUIT, 0, 0, NULL) == SESS_OK ?
 			    END_QUIT : END_DONE;
 			if (s->end == END_DONE)

@@ -426,6 +426,8 @@ merge(struct sess *s)
 		uid = s->uidl_state == 1 ? uid_of(s, n) : NULL;
 		if (uid && (lastrec_has(rec, uid) || lastrec_add(rec, uid) == 0))
 			continue;
+		if (s->marks_unsure)
+			continue;	/* where it is now is unknown */
 		/* Past the end of this session's listing: gone, whoever
 		 * deleted it. */
 		if (s->uidl_state == 1 && n > top)
@@ -445,7 +447,7 @@ sess_last_commit(struct sess *s)
 	int lockfd;
 	struct lastrec *before = NULL;
 
-	if (!s->nretr && !s->ndele && !s->rec_changed)
+	if (!s->nretr && !s->ndele && !s->rec_changed && !s->marks_unsure)
 		return;
 	if (!s->o.state_dir) {
 		s->res.record_no_state = s->nretr > 0;
@@ -500,6 +502,53 @@ out:
 	free(path);
 }
 
+/* The numbers the marks will delete if all goes well: those this
+ * session's listing gives one message, whose copy is durable, and which
+ * no DELE of the session hit already. Known only with a listing that is
+ * still true (none is after a DELE: UIDL leaves those out). */
+void
+sess_marks_predict(struct sess *s)
+{
+	const struct pop3_marks *m = s->o.marks;
+	const char *uid;
+	unsigned long first;
+	size_t i;
+
+	free(s->mark_n);
+	s->mark_n = NULL;
+	s->nmark_n = 0;
+	if (s->uidl_state != 1)
+		return;
+	if (s->ndele)
+		qsort(s->dele, s->ndele, sizeof *s->dele, ul_cmp);
+	s->mark_n = malloc((pop3_marks_count(m) + 1) * sizeof *s->mark_n);
+	if (!s->mark_n)
+		return;
+	for (i = 0; (uid = pop3_marks_get(m, i)) != NULL; i++)
+		if (listed(s, uid, &first) == 1 && !deleted(s, first) &&
+		    (!s->o.durable || s->o.durable(s->o.cbs.ctx, uid)))
+			s->mark_n[s->nmark_n++] = first;
+}
+
+/* The commit went through: when it deleted what was predicted, those
+ * numbers join the session's deletions; else the record's numbers past
+ * the first mark cannot be placed and are dropped (a number too high
+ * would make LAST skip mail; one dropped only costs a fetch again). */
+void
+sess_marks_done(struct sess *s)
+{
+	size_t i;
+
+	if (!s->res.marks.deleted)
+		return;
+	if (s->mark_n && s->nmark_n == s->res.marks.deleted) {
+		for (i = 0; i < s->nmark_n; i++)
+			(void)sess_deleted(s, s->mark_n[i]);
+		return;
+	}
+	s->marks_unsure = 1;
+}
+
 void
 sess_last_free(struct sess *s)
 {
@@ -507,7 +556,9 @@ sess_last_free(struct sess *s)
 	free(s->sizes);
 	free(s->retr);
 	free(s->dele);
+	free(s->mark_n);
 	lastrec_free(s->rec);
+	s->mark_n = NULL;
 	s->sizes = NULL;
 	s->retr = s->dele = NULL;
 	s->rec = NULL;

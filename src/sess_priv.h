@@ -75,6 +75,9 @@ struct sess {
 	size_t nretr, capretr;
 	unsigned long *dele;		/* deleted since the last RSET */
 	size_t ndele, capdele;
+	unsigned long *mark_n;		/* the marks' numbers, predicted before their commit */
+	size_t nmark_n;
+	int marks_unsure;		/* the marks deleted messages that cannot be placed */
 	struct lastrec *rec;		/* loaded when first needed */
 	int rec_loaded;
 	int rec_changed;		/* learned something besides retrievals */
@@ -97,6 +100,10 @@ void sess_rset_done(struct sess *s);
 void sess_record_nolast(struct sess *s);
 unsigned long sess_last_local(struct sess *s);
 void sess_last_commit(struct sess *s);
+/* Before and after pop3_marks_commit: which numbers its DELEs hit, so
+ * that the record's numbers follow them. */
+void sess_marks_predict(struct sess *s);
+void sess_marks_done(struct sess *s);
 void sess_last_free(struct sess *s);
 
 #endif

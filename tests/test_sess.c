@@ -624,6 +624,111 @@ failing_session(const char *name, unsigned long n, int (*data)(void *, const cha
 	is_int(box.n, before, "%s: nothing deleted", name);
 }
 
+/* ---- deletion marks at the end ------------------------------------------ */
+
+static int
+durable_but(void *ctx, const char *uid)
+{
+	(void)ctx;
+	return strcmp(uid, "not-durable") != 0;
+}
+
+static void
+set_box(const char *const *uids, int n)
+{
+	int i;
+
+	pthread_mutex_lock(&box.mu);
+	for (i = 0; i < n; i++) {
+		box.m[i].id = next_id++;
+		snprintf(box.m[i].uid, sizeof box.m[i].uid, "%s", uids[i]);
+	}
+	box.n = n;
+	box.has_uidl = 1;
+	box.last_ok = 0;
+	pthread_mutex_unlock(&box.mu);
+}
+
+/* One session on the state directory: LAST, RETR of retr (if any), the
+ * marks; returns LAST's answer (from the record). */
+static unsigned long
+marks_session(const char *state, unsigned long retr, struct pop3_marks *m)
+{
+	struct sess_opts o;
+	struct sess_req r;
+	struct sess *s;
+	char url[64];
+	struct t *t = &T;
+
+	memset(t, 0, sizeof *t);
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", box.port);
+	memset(&o, 0, sizeof o);
+	o.pop3.url = url;
+	o.pop3.password = "x";
+	o.pop3.tls = POP3_TLS_NONE;
+	o.account = "m@127.0.0.1:110";
+	o.state_dir = state;
+	o.cbs.on_end = keep_end;
+	o.marks = m;
+	o.durable = durable_but;
+	end_calls = 0;
+	memset(&last_end, 0, sizeof last_end);
+	s = sess_new(&o);
+	if (!s || sess_connect(s) != SESS_OK) {
+		sess_free(s);
+		return (unsigned long)-1;
+	}
+	t->s = s;
+	sess_last(s, cb_last, t);
+	sess_wait(s);
+	if (retr) {
+		memset(&r, 0, sizeof r);
+		r.cmd = POP3_RETR;
+		r.n = retr;
+		sess_submit(s, &r);
+		sess_wait(s);
+	}
+	sess_finish(s);
+	sess_free(s);
+	return t->last_got ? t->last : (unsigned long)-2;
+}
+
+static void
+test_marks(void)
+{
+	static const char *const uids[] = { "u1", "u2", "not-durable", "u3", "dup", "dup" };
+	char state[] = "/tmp/pouch-marks.XXXXXX", cmd[128];
+	struct pop3_marks *m = pop3_marks_new();
+	unsigned long last;
+
+	if (!mkdtemp(state) || !m) {
+		ok(0, "marks: setup");
+		return;
+	}
+	set_box(uids, 6);
+	pop3_marks_set(m, "u2", 1);
+	pop3_marks_set(m, "not-durable", 1);
+	pop3_marks_set(m, "u3", 1);
+	/* Message 5 shares its UID with 6: the record keeps its number. */
+	last = marks_session(state, 5, m);
+	is_int(last, 0, "marks: LAST before any retrieval: 0");
+	ok(end_calls == 1 && last_end.status == SESS_OK && !last_end.abandoned,
+	    "marks: the end went through");
+	ok(last_end.marks.deleted == 2 && last_end.marks.kept == 1 && last_end.marks.gone == 0,
+	    "marks: 2 deleted, the one without a durable copy kept (%zu %zu %zu)",
+	    last_end.marks.deleted, last_end.marks.kept, last_end.marks.gone);
+	is_int(box.n, 4, "marks: the server holds 4 messages");
+	ok(pop3_marks_count(m) == 1 && pop3_marks_has(m, "not-durable"),
+	    "marks: only the kept mark is left");
+	/* Message 5 is now 3: the record's number followed the marks. */
+	last = marks_session(state, 0, NULL);
+	is_int(last, 3, "marks: LAST after the marks' deletions: 3 (was 5)");
+	pop3_marks_free(m);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
+	if (system(cmd) != 0)
+		note("could not remove %s", state);
+}
+
 int
 main(void)
 {
@@ -641,6 +746,7 @@ main(void)
 	failing_session("on_data fails", 1, data_fails, SESS_ERR_LOCAL, "RETR 1", 0, 0);
 	/* A -ERR: RSET, then QUIT. */
 	failing_session("RETR 9 refused", 9, NULL, SESS_ERR_SERVER, "RETR 9", 1, 1);
+	test_marks();
 	run("UIDL", 1, 0, 60, 1);
 	run("no UIDL", 0, 0, 60, 2);
 	run("UIDL with duplicate UIDs", 1, 1, 60, 3);

@@ -18,6 +18,12 @@
  * caller through the callbacks of its requests and of struct sess_cbs;
  * the LAST record's file is the only file this module writes.
  *
+ * Deletion marks (the reader's d, kept by UIDL across sessions) join the
+ * end through sess_opts.marks: after sync, pop3_marks_commit sends UIDL,
+ * the DELEs of the marks whose copy is durable, and QUIT, in place of the
+ * plain QUIT. For now that step blocks (bounded by the reply timeout),
+ * until the engine's non-blocking marks commit lands.
+ *
  * Two ways to drive it. Blocking (the command line): sess_connect, submit,
  * sess_wait where an answer is needed, sess_finish. Stepwise (a poll loop):
  * submit, poll pop3_fd(sess_pop3(s)) for pop3_events(), call sess_run, and
@@ -50,6 +56,7 @@
 #include <stddef.h>
 
 #include <pouch/pop3.h>
+#include <pouch/pop3_marks.h>
 
 /* pop3_status's values, and one more: the caller's side failed. */
 enum sess_status {
@@ -87,6 +94,7 @@ struct sess_end {
 	const char *quit_error;	/* pouch's text when QUIT failed otherwise, or NULL */
 	const char *record_error;	/* the LAST record could not be saved (a warning), or NULL */
 	int record_no_state;	/* retrievals not recorded: there is no state directory */
+	struct pop3_commit marks;	/* with sess_opts.marks: what the commit did */
 };
 
 struct sess_cbs {
@@ -110,6 +118,14 @@ struct sess_opts {
 	const char *account;	/* user@host:port: the LAST record's key */
 	const char *state_dir;	/* where the LAST record lives; NULL: none kept */
 	struct sess_cbs cbs;
+	/* Deletion marks committed at a clean end (borrowed; NULL: none).
+	 * durable(cbs.ctx, uid) says whether the local copy is safe (see
+	 * pop3_marks.h for the rules). A refused UIDL or DELE ends the session
+	 * without QUIT, or with RSET and QUIT (nothing deleted either way);
+	 * a -ERR to QUIT, or a connection lost after the DELEs went out, sets
+	 * deletions_unknown. */
+	struct pop3_marks *marks;
+	pop3_durable_fn durable;
 };
 
 struct sess;
