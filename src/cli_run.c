@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,12 +48,10 @@ struct req {
 	int has_n;
 	unsigned long n, lines;
 	int to_stdout;		/* RETR, TOP: stream the body to stdout */
-	int out_started;	/* to_stdout: the body has begun */
-	long long out_start;	/* to_stdout: stdout's offset before the body, -1 unseekable */
-	unsigned long long out_bytes;	/* to_stdout: octets handed to stdout */
+	struct stdout_part out;	/* to_stdout: what went there */
 	const char *dir;	/* RETR -o DIR */
-	struct outfile out;
-	int out_open;
+	struct outfile file;
+	int file_open;
 };
 
 static int
@@ -209,62 +206,29 @@ stdout_failed(struct run *run, const char *label, int err)
 	free(what);
 }
 
-/* Where the body about to go to stdout will start, when it can be cut off
- * again: stdout is a regular file, pouch writes at its end (O_APPEND, or the
- * offset is the size), and stderr is not the same file. Else -1. */
-static long long
-stdout_offset(void)
-{
-	struct stat st, se;
-	off_t off;
-	int fl;
-
-	if (fflush(stdout) != 0 || fstat(STDOUT_FILENO, &st) < 0 || !S_ISREG(st.st_mode))
-		return -1;
-	if (fstat(STDERR_FILENO, &se) == 0 && se.st_dev == st.st_dev && se.st_ino == st.st_ino)
-		return -1;	/* 2>&1: an error line would be cut too */
-	fl = fcntl(STDOUT_FILENO, F_GETFL);
-	if (fl < 0)
-		return -1;
-	off = (fl & O_APPEND) ? st.st_size : lseek(STDOUT_FILENO, 0, SEEK_CUR);
-	if (off < 0 || off != st.st_size)
-		return -1;	/* "1<>file": what lies beyond is not pouch's */
-	return (long long)off;
-}
-
-/* A RETR or TOP to stdout failed after part of its body went out. On a
- * regular file ("retr 3 > msg.eml", "retr 3 >> mbox") the part is cut off
- * again, so the file never ends in a partial message, provided the file
- * still ends within what pouch wrote; on a pipe or a terminal it cannot
- * be, and stderr says so. */
+/* A RETR or TOP to stdout failed after part of its body went out: cut
+ * off again when stdout is a file that allows it (cli_out.h), else
+ * stderr says how much of a partial message went out. */
 static void
 stdout_unwind(struct run *run, struct req *q)
 {
 	char label[64], *what;
-	struct stat st;
-	int cut = 0;
+	unsigned long long bytes = q->out.bytes;
+	int cut;
 
-	if (!q->to_stdout || !q->out_started || !q->out_bytes)
+	if (!q->to_stdout)
+		return;
+	cut = stdout_part_undo(&q->out);
+	if (cut < 0)
 		return;
 	req_label(q, label, sizeof label);
-	if (q->out_start >= 0) {
-		clearerr(stdout);
-		(void)fflush(stdout);
-		/* Whatever stdio could not write is dropped with the rest. */
-		__fpurge(stdout);
-		if (fstat(STDOUT_FILENO, &st) == 0 && st.st_size >= q->out_start &&
-		    (unsigned long long)(st.st_size - q->out_start) <= q->out_bytes)
-			cut = ftruncate(STDOUT_FILENO, (off_t)q->out_start) == 0 &&
-			    fseeko(stdout, (off_t)q->out_start, SEEK_SET) == 0;
-	}
 	if (cut)
 		what = str_printf("%s: the partial message was cut from standard output", label);
 	else
 		what = str_printf("%s: standard output got a partial message (%llu octets)",
-		    label, q->out_bytes);
+		    label, bytes);
 	say(run, NULL, what ? what : "out of memory");
 	free(what);
-	q->out_bytes = 0;
 }
 
 /* The body as it arrives. Nonzero: a local failure (reported with
@@ -279,26 +243,21 @@ on_data(void *ctx, const char *p, size_t n)
 
 	req_label(q, label, sizeof label);
 	if (q->to_stdout) {
-		if (!q->out_started) {
-			q->out_started = 1;
-			q->out_start = stdout_offset();
-		}
-		q->out_bytes += n;
-		if (fwrite(p, 1, n, stdout) != n) {
+		if (stdout_part_write(&q->out, p, n) < 0) {
 			stdout_failed(run, label, errno);
 			return 1;
 		}
 		return 0;
 	}
-	if (!q->out_open) {
-		if (outfile_open(&q->out, q->dir, q->n, &err) != OUTFILE_OK) {
+	if (!q->file_open) {
+		if (outfile_open(&q->file, q->dir, q->n, &err) != OUTFILE_OK) {
 			sess_fail(run->s, SESS_ERR_LOCAL, label, err ? err : "out of memory");
 			free(err);
 			return 1;
 		}
-		q->out_open = 1;
+		q->file_open = 1;
 	}
-	if (outfile_write(&q->out, p, n, &err) != OUTFILE_OK) {
+	if (outfile_write(&q->file, p, n, &err) != OUTFILE_OK) {
 		sess_fail(run->s, SESS_ERR_LOCAL, label, err ? err : "write failed");
 		free(err);
 		return 1;
@@ -358,9 +317,9 @@ retr_done(struct req *q, const struct pop3_reply *r)
 		free(what);
 	}
 	if (r->status != POP3_OK || sess_failure(run->s)) {
-		if (q->out_open)
-			outfile_abort(&q->out);
-		q->out_open = 0;
+		if (q->file_open)
+			outfile_abort(&q->file);
+		q->file_open = 0;
 		stdout_unwind(run, q);
 		return 0;
 	}
@@ -374,14 +333,14 @@ retr_done(struct req *q, const struct pop3_reply *r)
 		}
 		return 0;
 	}
-	if (!q->out_open) {
+	if (!q->file_open) {
 		/* An empty message: no data came, the file is still owed. */
-		if (outfile_open(&q->out, q->dir, q->n, &err) != OUTFILE_OK)
+		if (outfile_open(&q->file, q->dir, q->n, &err) != OUTFILE_OK)
 			goto fail;
-		q->out_open = 1;
+		q->file_open = 1;
 	}
-	os = outbatch_add(&run->batch, &q->out, &err);
-	q->out_open = 0;
+	os = outbatch_add(&run->batch, &q->file, &err);
+	q->file_open = 0;
 	if (os == OUTFILE_OK && outbatch_full(&run->batch))
 		os = outbatch_land(&run->batch, &err);
 	if (os == OUTFILE_OK)
@@ -432,8 +391,8 @@ on_done(void *ctx, const struct pop3_reply *r)
 		rc = 1;
 	}
 out:
-	if (q->out_open)
-		outfile_abort(&q->out);
+	if (q->file_open)
+		outfile_abort(&q->file);
 	free(q);
 	return rc;
 }
