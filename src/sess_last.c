@@ -144,6 +144,10 @@ sess_keep_uidl(struct sess *s, const struct pop3_reply *r)
 		nu[i].ok = lastrec_uid_valid(nu[i].uid);
 	}
 	qsort(nu, r->nitems, sizeof *nu, uid_n_cmp);
+	/* A number listed twice (with two UIDs) has none pouch can trust. */
+	for (i = 1; i < r->nitems; i++)
+		if (nu[i].n == nu[i - 1].n)
+			nu[i].ok = nu[i - 1].ok = 0;
 	for (i = 0; i < r->nitems; i++)
 		by[i] = &nu[i];
 	qsort(by, r->nitems, sizeof *by, uid_str_cmp);

@@ -895,7 +895,7 @@ case_end
 # messages their UIDL bookkeeping, never the session, and never make LAST
 # count a message that was not retrieved.
 
-for scen in dup-uid spaced-uid long-uid; do
+for scen in dup-uid spaced-uid long-uid dup-number; do
 	start_server "$scen" --connections 5
 	case_begin "$scen: last, retr 1, last, retr 3, last"
 	st=$tmp/state-$scen

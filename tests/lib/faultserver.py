@@ -471,6 +471,17 @@ class DupUid(LongUid):
         return "same" if n in (1, 2) else "uid-%d" % n
 
 
+class DupNumber(LongUid):
+    """LAST unknown; UIDL lists message 1 twice, with two UIDs"""
+
+    def do_UIDL(self, arg):
+        if arg:
+            return LongUid.do_UIDL(self, arg)
+        body = b"1 uid-1x" + self.eol + b"".join(
+            b"%d uid-%d" % (n, n) + self.eol for n in self.live())
+        self.multi("+OK", body)
+
+
 class EndlessRetr(Session):
     """RETR 1 never ends: body lines as fast as the client reads, until it leaves ("# sent N KiB" at the end)"""
 
@@ -743,6 +754,7 @@ SCENARIOS = {
     "long-uid": LongUid,
     "spaced-uid": SpacedUid,
     "dup-uid": DupUid,
+    "dup-number": DupNumber,
     "endless-retr": EndlessRetr,
     "hostile-text": HostileText,
     "stls-refused": StlsRefused,
