@@ -28,8 +28,9 @@
  * sess_wait where an answer is needed, sess_finish. Stepwise (a poll loop):
  * submit, poll pop3_fd(sess_pop3(s)) for pop3_events(), call sess_run, and
  * start the end with sess_end; every callback then comes from inside
- * sess_run, and sess_ended says when it is over. Only sess_connect blocks
- * (until pop3_connect_start lands in pop3.h: then it gets a stepwise twin).
+ * sess_run, and sess_ended says when it is over. Only sess_connect and the
+ * marks' commit block (until pop3_connect_start and the engine's
+ * non-blocking marks commit land: then they get stepwise twins).
  *
  * The order of calls, for each request: on_data (RETR, TOP) zero or more
  * times as the body arrives, then on_done exactly once, in the order of
@@ -45,9 +46,12 @@
  *    after it, the bodies of replies still in flight are dropped (on_data
  *    is not called again) and the end sends RSET, then QUIT only when RSET
  *    was accepted; when the connection is gone, nothing at all.
- *  - A nonzero return from on_data is a local failure (the caller could not
- *    write: a full disk, EPIPE): the connection is closed at once without
- *    QUIT (issue 9 item 3: no more bytes are read for nothing).
+ *  - A local failure (a nonzero return from on_data or on_done, or
+ *    sess_fail with SESS_ERR_LOCAL: the caller could not write, a full
+ *    disk, EPIPE) and an interrupt (SESS_ERR_CANCELLED) end the session
+ *    without RSET or QUIT; after a local failure the connection is closed
+ *    at the next byte of body, so nothing more is read for nothing (issue 9
+ *    item 3).
  *  - The LAST record is written only after QUIT was answered +OK.
  */
 #ifndef POUCH_SESS_H
