@@ -41,26 +41,23 @@ must_counted(const char *s, size_t n, const char *plain)
 		__builtin_trap();
 }
 
+/* Sanitized text holds nothing of the one unsafe set (utf8_unsafe_cp)
+ * but the LF and TAB its flags keep. */
 static void
 must_safe(const char *s, size_t n, int flags)
 {
-	size_t i;
+	size_t i, k, bad;
+	uint32_t cp;
 
 	if (!s)
 		return;
 	must_utf8(s, n);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == 0x7f || (c < 0x20 && !(c == '\n' && (flags & TEXT_KEEP_LF)) &&
-		    !(c == '\t' && (flags & TEXT_KEEP_TAB))))
+	for (i = 0; i < n; i += k) {
+		k = utf8_next(s + i, n - i, &cp, &bad);
+		if (k == 0)
 			__builtin_trap();
-		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] <= 0x9f)
-			__builtin_trap();
-		if (c == 0xe2 && i + 2 < n && (((unsigned char)s[i + 1] == 0x80 &&
-		    (unsigned char)s[i + 2] >= 0xaa && (unsigned char)s[i + 2] <= 0xae) ||
-		    ((unsigned char)s[i + 1] == 0x81 &&
-		    (unsigned char)s[i + 2] >= 0xa6 && (unsigned char)s[i + 2] <= 0xa9)))
+		if (utf8_unsafe_cp(cp) && !(cp == '\n' && (flags & TEXT_KEEP_LF)) &&
+		    !(cp == '\t' && (flags & TEXT_KEEP_TAB)))
 			__builtin_trap();
 	}
 }
@@ -131,6 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		must_str(r);
 		free(r);
 		free(mime_hdr_param(v, n, "boundary"));
+		(void)mime_hdr_params_unsep(v, n);
 		free(mime_hdr_param_raw(v, n, "name"));
 		break;
 	case 6:

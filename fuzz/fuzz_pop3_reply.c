@@ -25,7 +25,7 @@ lines(const char *p, size_t n)
 		pop3_parse_last(p + off, len - off, &v);
 		pop3_parse_list(p, len, &v, &ull);
 		if (pop3_parse_uidl(p, len, &v, &off, &ulen) == 0 &&
-		    (off + ulen > len || ulen == 0))
+		    (off + ulen > len || ulen == 0 || ulen > POP3_UID_MAX))
 			abort();
 		p += take;
 		n -= take;
@@ -53,12 +53,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	chunked = malloc(n + 1);
 	if (!one || !chunked)
 		abort();
-	pop3_body_init(&b, cap);
+	pop3_body_init(&b, cap, data[0] & 0x80 ? POP3_BODY_CRLF : 0);
 	rc1 = pop3_body_feed(&b, in, n, one, &ol1, &used1);
 	if (ol1 > used1 || used1 > n)
 		abort();
 
-	pop3_body_init(&b, cap);
+	pop3_body_init(&b, cap, data[0] & 0x80 ? POP3_BODY_CRLF : 0);
 	while (pos < n) {
 		size_t k = n - pos < step ? n - pos : step, ol, used;
 

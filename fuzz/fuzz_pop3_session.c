@@ -30,6 +30,20 @@ on_data(void *ctx, const char *p, size_t n)
 	return data_stop && ++data_calls >= data_stop;
 }
 
+/* on_item: the items of the streamed listings, checked as they come */
+static size_t items_seen;
+
+static int
+on_item(void *ctx, const struct pop3_item *it)
+{
+	(void)ctx;
+	if (it->n == 0 || (it->uid && (strlen(it->uid) == 0 ||
+	    strlen(it->uid) > POP3_UID_MAX)))
+		abort();
+	items_seen++;
+	return 0;
+}
+
 static void
 on_done(void *ctx, const struct pop3_reply *r)
 {
@@ -41,8 +55,14 @@ on_done(void *ctx, const struct pop3_reply *r)
 		abort();
 	if (r->status != POP3_OK && !r->error)
 		abort();
-	if (r->nitems && !r->items)
-		abort();
+	if (r->nitems && !r->items) {
+		/* streamed: on_item saw each one */
+		if (r->nitems != items_seen)
+			abort();
+		items_seen = 0;
+		return;
+	}
+	items_seen = 0;
 	for (i = 0; i < r->nitems; i++) {
 		if (r->items[i].n == 0)
 			abort();
@@ -50,7 +70,7 @@ on_done(void *ctx, const struct pop3_reply *r)
 			list_size2 = r->items[i].size;
 		if (r->cmd == POP3_UIDL && (!r->items[i].uid ||
 		    strlen(r->items[i].uid) == 0 ||
-		    strlen(r->items[i].uid) > POP3_STATUS_MAX))
+		    strlen(r->items[i].uid) > POP3_UID_MAX))
 			abort();
 	}
 	if (r->body && r->body_len != r->body_octets)
@@ -78,6 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct { enum pop3_cmd cmd; unsigned long n; int stream; } reqs[] = {
 		{ POP3_STAT, 0, 0 }, { POP3_LIST, 0, 0 }, { POP3_LIST, 2, 0 },
 		{ POP3_UIDL, 0, 0 }, { POP3_UIDL, 3, 0 }, { POP3_RETR, 1, 0 },
+		{ POP3_LIST, 0, 1 }, { POP3_UIDL, 0, 1 },	/* on_item */
 		{ POP3_RETR, 2, 1 }, { POP3_TOP, 1, 1 }, { POP3_TOP, 2, 0 },
 		{ POP3_CAPA, 0, 0 }, { POP3_LAST, 0, 0 }, { POP3_DELE, 1, 0 },
 		{ POP3_NOOP, 0, 0 }, { POP3_RSET, 0, 0 }, { POP3_QUIT, 0, 0 },
@@ -97,9 +118,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!s)
 		return 0;
 	s->state = P_UP;
+	s->crlf = (data[1] & 0x40) != 0;	/* a session that has seen CRLF */
 	s->pipelining = 1;
 	s->window = 64;
 	done_count = 0;
+	items_seen = 0;
 	list_size2 = 0;
 	data_calls = 0;
 	streamed = 0;
@@ -113,6 +136,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r.cmd == POP3_RETR && r.n == 2 && (data[2] & 1))
 			r.expect_sizep = &list_size2;
 		r.on_data = reqs[i].stream ? on_data : NULL;
+		if (r.cmd == POP3_LIST || r.cmd == POP3_UIDL)
+			r.on_item = reqs[i].stream ? on_item : NULL;
 		r.on_done = on_done;
 		r.ctx = (void *)(uintptr_t)i;
 		if (pop3_submit(s, &r) != POP3_OK)

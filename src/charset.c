@@ -285,6 +285,19 @@ utf8_next(const char *str, size_t len, uint32_t *cp, size_t *bad)
 }
 
 int
+utf8_unsafe_cp(uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return 1;	/* C0, DEL, C1 */
+	if (cp < 0x61c)
+		return 0;	/* the common case: Latin, Greek, Cyrillic, ... */
+	return cp == 0x061c ||	/* ARABIC LETTER MARK */
+	    cp == 0x200e || cp == 0x200f ||	/* LRM, RLM */
+	    (cp >= 0x2028 && cp <= 0x202e) ||	/* LS, PS, embeddings, overrides */
+	    (cp >= 0x2066 && cp <= 0x2069);	/* isolates */
+}
+
+int
 utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

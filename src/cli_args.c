@@ -23,13 +23,14 @@ static const char *const verb_names[] = {
 
 static const char *const auth_names[] = {
 	"USER", "APOP", "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-	"SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER",
+	"SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "DIGEST-MD5",
 };
 
 enum opt_id {
 	OPT_USER, OPT_PWCMD, OPT_NETRC, OPT_AUTH, OPT_TLS, OPT_CACERT,
 	OPT_PIN, OPT_TIMEOUT, OPT_NOPIPE, OPT_TRACE, OPT_OUTPUT, OPT_STATE,
 	OPT_QUIET, OPT_HELP, OPT_VERSION,
+	OPT_ACCOUNT, OPT_CONFIG, OPT_KEYS, OPT_DUMP, OPT_SIZE,
 };
 
 static const struct {
@@ -53,6 +54,11 @@ static const struct {
 	{ "quiet", 'q', 0, OPT_QUIET },
 	{ "help", 'h', 0, OPT_HELP },
 	{ "version", 'V', 0, OPT_VERSION },
+	{ "account", 'a', 1, OPT_ACCOUNT },
+	{ "config", 0, 1, OPT_CONFIG },
+	{ "keys", 0, 1, OPT_KEYS },
+	{ "dump", 0, 1, OPT_DUMP },
+	{ "size", 0, 1, OPT_SIZE },
 };
 
 const char *
@@ -570,7 +576,8 @@ option_set(struct cli_args *a, enum opt_id id, const char *shown,
 			}
 		}
 		*err = str_printf("%s: unknown mechanism '%s' (USER, APOP, PLAIN, LOGIN, "
-		    "CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256, XOAUTH2, OAUTHBEARER)", shown, val);
+		    "CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256, XOAUTH2, OAUTHBEARER, DIGEST-MD5)",
+		    shown, val);
 		return -1;
 	case OPT_TLS:
 		if (strcmp(val, "auto") == 0)
@@ -599,6 +606,22 @@ option_set(struct cli_args *a, enum opt_id id, const char *shown,
 	case OPT_STATE: a->state_dir = val; break;
 	case OPT_QUIET: a->quiet = 1; break;
 	case OPT_HELP: case OPT_VERSION: break;
+	case OPT_ACCOUNT: a->account = val; break;
+	case OPT_CONFIG: a->config_file = val; break;
+	case OPT_KEYS: a->keys_file = val; break;
+	case OPT_DUMP: a->dump_file = val; break;
+	case OPT_SIZE: {
+		int c, r, n = 0;
+
+		if (sscanf(val, "%dx%d%n", &c, &r, &n) != 2 || val[n] || c < 10 || c > 1000 ||
+		    r < 4 || r > 1000) {
+			*err = str_printf("%s: COLSxROWS, from 10x4 to 1000x1000", shown);
+			return -1;
+		}
+		a->cols = c;
+		a->rows = r;
+		break;
+	}
 	}
 	if ((id == OPT_OUTPUT || id == OPT_STATE || id == OPT_CACERT ||
 	    id == OPT_PIN || id == OPT_NETRC || id == OPT_PWCMD) && !*val) {
@@ -721,18 +744,18 @@ cli_args_parse(struct cli_args *a, int argc, char **argv, char **err)
 		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 	if (stop != CLI_ARGS_OK)
 		return (enum cli_args_result)stop;
-	if (i >= argc) {
-		*err = str_printf("no URL given (pouch [OPTIONS] URL COMMAND [ARGS] [-- COMMAND [ARGS]]...)");
+	if (i >= argc)
+		return CLI_ARGS_OK;	/* no URL: the reader, on an account of the configuration */
+	if (a->account) {
+		*err = str_printf("give either -a ACCOUNT or a URL, not both");
 		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 	}
 	a->url = argv[i];
 	if (cli_url_parse(a->url, &a->u, err) < 0)
 		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 	i++;
-	if (i >= argc) {
-		*err = str_printf("no command given after the URL");
-		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
-	}
+	if (i >= argc)
+		return CLI_ARGS_OK;	/* no command: the reader */
 	/* Every "--" separates two commands; count them to size the array. */
 	k = 1;
 	for (start = i; start < argc; start++)

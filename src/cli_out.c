@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -12,47 +13,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pouch/charset.h>
 #include <pouch/cli_out.h>
 
-/* Length of the valid UTF-8 sequence at p (2..4), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n, unsigned long *cp)
-{
-	size_t len, i;
-	unsigned long c;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
+/* Shows p[0..n) with pouch's one unsafe set (utf8_unsafe_cp, charset.h)
+ * neutralised: C0 controls but TAB in caret notation, DEL as ^?, and the
+ * other members (C1, bidi controls and marks, line and paragraph
+ * separators) byte by byte as \xNN, like bytes that are not UTF-8. */
 int
 cli_escape(struct dbuf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len, k;
-	unsigned long cp;
+	size_t i = 0, len, bad, k;
+	uint32_t cp;
 
 	while (i < n) {
 		unsigned char c = p[i];
@@ -66,13 +39,13 @@ cli_escape(struct dbuf *b, const char *s, size_t n)
 			    dbuf_addc(b, c == 0x7f ? '?' : (char)(c + 0x40)) < 0)
 				return -1;
 			i++;
-		} else if ((len = utf8_len(p + i, n - i, &cp)) && cp > 0x9f) {
+		} else if ((len = utf8_next(s + i, n - i, &cp, &bad)) &&
+		    !utf8_unsafe_cp(cp)) {
 			if (dbuf_add(b, p + i, len) < 0)
 				return -1;
 			i += len;
 		} else {
-			/* A C1 control is escaped byte by byte, like a stray byte. */
-			len = len ? len : 1;
+			len = len ? len : bad;
 			for (k = 0; k < len; k++)
 				if (dbuf_printf(b, "\\x%02x", p[i + k]) < 0)
 					return -1;

@@ -67,6 +67,7 @@ exit_for(enum sess_status st)
 	case SESS_ERR_CANCELLED: return EXIT_POUCH_CANCEL;
 	case SESS_ERR_USAGE: return EXIT_POUCH_USAGE;
 	case SESS_ERR_NOMEM: case SESS_ERR_LOCAL: return EXIT_POUCH_LOCAL;
+	case SESS_WITHDRAWN: break;	/* the command line withdraws nothing */
 	}
 	return EXIT_POUCH_PROTO;
 }

@@ -1,17 +1,23 @@
 /*
  * main.c: picks the entry point. The offline MIME commands (--dump-mime,
- * --extract) live in src/cli_mime.c; everything else, the POP3 command line
- * and (later) the full-screen reader, in src/cli.c.
+ * --extract) live in src/cli_mime.c; a URL followed by COMMANDs is the POP3
+ * command line (src/cli.c); a URL alone, an account (-a NAME) or nothing at
+ * all opens the full-screen reader (src/ui_start.c).
  */
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pouch/cli.h>
+#include <pouch/cli_args.h>
+#include <pouch/ui_start.h>
 
 int
 main(int argc, char **argv)
 {
-	int i;
+	struct cli_args a;
+	char *err = NULL;
+	int i, rc;
 
 	setlocale(LC_ALL, "");
 	for (i = 1; i < argc; i++) {
@@ -21,5 +27,13 @@ main(int argc, char **argv)
 		    strcmp(argv[i], "--extract") == 0)
 			return cli_mime_main(argc, argv);
 	}
+	/* The command line reports its own usage errors, help and version. */
+	if (cli_args_parse(&a, argc, argv, &err) == CLI_ARGS_OK && a.ncmds == 0) {
+		rc = ui_start(&a);
+		cli_args_free(&a);
+		return rc;
+	}
+	free(err);
+	cli_args_free(&a);
 	return cli_main(argc, argv);
 }

@@ -40,13 +40,15 @@ mime_diag_str(unsigned bit)
 		{ MIME_DIAG_NO_CLOSE, "multipart has no close delimiter" },
 		{ MIME_DIAG_OUTER_CLOSE, "multipart ended by an enclosing delimiter" },
 		{ MIME_DIAG_HDR_NO_BLANK, "header block not ended by a blank line" },
-		{ MIME_DIAG_HDR_BAD_LINE, "a line in the header block is not a field" },
+		{ MIME_DIAG_HDR_LOST_FOLD, "a header line without its indentation; read as a fold" },
 		{ MIME_DIAG_DEPTH, "nesting limit reached; the rest is one part" },
 		{ MIME_DIAG_PARTS, "part limit reached; the rest is one part" },
 		{ MIME_DIAG_SIZE, "decoding budget spent; encapsulated message kept as one part" },
 		{ MIME_DIAG_MBOX_FROM, "an mbox From line was skipped" },
 		{ MIME_DIAG_8BIT_HDR, "raw 8-bit bytes in the header block" },
 		{ MIME_DIAG_EMPTY_PART, "two delimiter lines in a row" },
+		{ MIME_DIAG_HDR_STRAY_LINE, "header block ended by a line that is not a field; read as body" },
+		{ MIME_DIAG_PARAM_NO_SEMI, "a parameter without the ';' before it" },
 	};
 	size_t i;
 
@@ -130,28 +132,55 @@ is_blank_line(const char *p, const char *le)
 	return p == le || (le - p == 1 && *p == '\r');
 }
 
-/* Splits [s, e) into a header block and a body. The body starts after the
- * blank line; without one the whole region is header and the body is
- * empty (as mblaze and GMime read it). A line that is neither a field nor
- * a continuation stays in the header block, ignored, and flagged. */
+/* The start of the line after the one that ends at le. */
+static const char *
+next_line(const char *le, const char *e)
+{
+	return le < e ? le + 1 : e;
+}
+
+/*
+ * Splits [s, e) into a header block and a body (mime-dump/1, "Where a
+ * header block ends"). The block ends at the first empty line, which
+ * belongs to neither side. A line that is neither a field nor a
+ * continuation is a fold that lost its indentation when a field came
+ * before it and a field follows it (a parameter such as name="x.zip" on
+ * a line of its own keeps counting); any other such line starts the body
+ * and is not consumed, so a bounce's "Message removed" or a preamble
+ * written straight after the header stays text. Without an empty line or
+ * a stray line the whole region is header and the body is empty.
+ */
 static void
 split_header(struct mime_part *part, const char *s, const char *e)
 {
 	const char *p = s;
+	int fields = 0;
 
 	part->hdr = s;
 	while (p < e) {
-		const char *le = line_end(p, e);
+		const char *le = line_end(p, e), *n;
 
 		if (is_blank_line(p, le)) {
 			part->hdrlen = (size_t)(p - s);
-			part->body = le < e ? le + 1 : e;
+			part->body = next_line(le, e);
 			part->bodylen = (size_t)(e - part->body);
 			return;
 		}
-		if (!is_wsp(*p) && !is_field_line(p, le))
-			part->diag |= MIME_DIAG_HDR_BAD_LINE;
-		p = le < e ? le + 1 : e;
+		if (is_field_line(p, le)) {
+			fields = 1;
+		} else if (!is_wsp(*p)) {
+			n = next_line(le, e);
+			if (fields && n < e && is_field_line(n, line_end(n, e))) {
+				part->diag |= MIME_DIAG_HDR_LOST_FOLD;
+			} else {
+				part->diag |= MIME_DIAG_HDR_STRAY_LINE;
+				part->hdrlen = (size_t)(p - s);
+				part->body = p;
+				part->bodylen = (size_t)(e - p);
+				return;
+			}
+		}
+		p = next_line(le, e);
 	}
 	if (s < e)
 		part->diag |= MIME_DIAG_HDR_NO_BLANK;
@@ -160,34 +189,75 @@ split_header(struct mime_part *part, const char *s, const char *e)
 	part->bodylen = 0;
 }
 
+/* Where the field line at p has its colon (is_field_line holds). */
+static const char *
+field_colon(const char *p, const char *le)
+{
+	const char *q = p;
+
+	while (q < le && *q != ':')
+		q++;
+	return q;
+}
+
+int
+mime_header_next(const char *hdr, size_t hdrlen, size_t *pos,
+    struct mime_field *f)
+{
+	const char *p = hdr + *pos, *e = hdr + hdrlen, *le, *c, *ve, *n;
+
+	/* Lines before the first field (continuations of nothing) and
+	 * lines past a blank one are skipped. */
+	while (p < e) {
+		le = line_end(p, e);
+		if (is_blank_line(p, le)) {
+			*pos = hdrlen;
+			return 0;
+		}
+		if (is_field_line(p, le))
+			break;
+		p = next_line(le, e);
+	}
+	if (p >= e) {
+		*pos = hdrlen;
+		return 0;
+	}
+	c = field_colon(p, le);
+	f->name = p;
+	f->name_len = (size_t)(c - p);
+	while (f->name_len && is_wsp(p[f->name_len - 1]))
+		f->name_len--;
+	/* The value runs over continuation lines and over lines that lost
+	 * their indentation (split_header kept those in the block only when
+	 * a field follows them), up to the next field or blank line. */
+	ve = le;
+	for (n = next_line(le, e); n < e; n = next_line(le, e)) {
+		le = line_end(n, e);
+		if (is_blank_line(n, le) ||
+		    (!is_wsp(*n) && is_field_line(n, le)))
+			break;
+		ve = le;
+	}
+	if (ve > c + 1 && ve[-1] == '\r')
+		ve--;
+	f->value = c + 1;
+	f->value_len = ve > c ? (size_t)(ve - (c + 1)) : 0;
+	*pos = (size_t)(next_line(ve < e && *ve == '\r' ? ve + 1 : ve, e) - hdr);
+	return 1;
+}
+
 const char *
 mime_header_get(const char *hdr, size_t hdrlen, const char *name,
     size_t *vlen)
 {
-	const char *p = hdr, *e = hdr + hdrlen;
-	size_t nlen = strlen(name);
+	struct mime_field f;
+	size_t pos = 0, nlen = strlen(name);
 
-	while (p < e) {
-		const char *le = line_end(p, e), *q, *ve;
-
-		if (!is_wsp(*p) && (size_t)(le - p) > nlen &&
-		    strncasecmp(p, name, nlen) == 0) {
-			q = p + nlen;
-			while (q < le && is_wsp(*q))
-				q++;
-			if (q < le && *q == ':') {
-				/* The value runs over continuation lines. */
-				ve = le;
-				while (ve < e && ve + 1 < e && is_wsp(ve[1]))
-					ve = line_end(ve + 1, e);
-				if (ve > q + 1 && ve[-1] == '\r')
-					ve--;
-				*vlen = (size_t)(ve - (q + 1));
-				return q + 1;
-			}
+	while (mime_header_next(hdr, hdrlen, &pos, &f))
+		if (f.name_len == nlen && strncasecmp(f.name, name, nlen) == 0) {
+			*vlen = f.value_len;
+			return f.value;
 		}
-		p = le < e ? le + 1 : e;
-	}
 	*vlen = 0;
 	return NULL;
 }
@@ -268,12 +338,16 @@ parse_fields(struct ctx *c, struct mime_part *part, const char *deftype)
 			part->type = strdup("text/plain");
 		}
 		part->charset = mime_hdr_charset(ct, ctl);
+		if (mime_hdr_params_unsep(ct, ctl))
+			part->diag |= MIME_DIAG_PARAM_NO_SEMI;
 	} else {
 		part->type = strdup(deftype);
 	}
 	note_oom(c, part->type);
 	if (cd) {
 		part->disposition = mime_hdr_disposition(cd, cdl);
+		if (mime_hdr_params_unsep(cd, cdl))
+			part->diag |= MIME_DIAG_PARAM_NO_SEMI;
 		part->filename = mime_hdr_param_n(cd, cdl, "filename",
 		    &part->filename_len);
 	}

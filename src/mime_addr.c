@@ -21,6 +21,7 @@ struct mbox {
 	struct dbuf angle;	/* inside <>, whitespace and comments dropped */
 	struct dbuf bare;	/* words outside <>, no whitespace */
 	int saw_angle, in_angle, gap;
+	int glued;		/* began right after an angle-addr, no comma */
 };
 
 struct list {
@@ -34,7 +35,7 @@ mbox_reset(struct mbox *m)
 	dbuf_reset(&m->phrase);
 	dbuf_reset(&m->angle);
 	dbuf_reset(&m->bare);
-	m->saw_angle = m->in_angle = m->gap = 0;
+	m->saw_angle = m->in_angle = m->gap = m->glued = 0;
 }
 
 static void
@@ -107,6 +108,10 @@ mbox_end(struct mbox *m, struct list *l)
 	 * different address. So there is none; the display name stays. */
 	if (memchr(a, '\0', alen))
 		alen = 0;
+	/* Words after an angle-addr that hold no address are not a second
+	 * mailbox, only trailing text ("<bob@x> Bob"). */
+	if (m->glued && !m->saw_angle && !memchr(a, '@', alen))
+		alen = 0;
 	if (charset_append_fix_utf8(&addr, a, alen) < 0)
 		goto fail;
 	if (addr.len == 0 && name.len == 0) {
@@ -163,6 +168,16 @@ scan(const char *s, size_t len, struct mbox *m, struct list *l)
 			i = lex_comment_end(s, len, i);
 			m->gap = 1;
 			continue;
+		}
+		/* A word or an angle-addr after a closed angle-addr starts
+		 * the next mailbox: the comma between them is missing
+		 * ("Bob <b@x> Bobby <bb@x>"), and merging them would drop
+		 * an address. */
+		if (m->saw_angle && !m->in_angle && c != '>' && c != ',' &&
+		    c != ';') {
+			if (mbox_end(m, l) < 0)
+				return -1;
+			m->glued = 1;
 		}
 		if (c == '"') {
 			e = lex_quoted_end(s, len, i);

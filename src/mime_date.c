@@ -221,7 +221,9 @@ parse_zone(struct cur *c, int *off)
 			v = v * 100 + mm;
 			nd = 4;
 		}
-		if (v < 0 || nd != 4 || v % 100 > 59)
+		/* No zone is 24 hours or more away ("-3000"): such a date
+		 * is unknown, not a wrong time. */
+		if (v < 0 || nd != 4 || v / 100 > 23 || v % 100 > 59)
 			return -1;
 		*off = sign * (int)(v / 100 * 60 + v % 100);
 		return 0;

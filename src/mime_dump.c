@@ -47,28 +47,26 @@ jw_s(struct jw *w, const char *s)
 }
 
 /* The length of a character JSON output escapes as \uXXXX at s (n bytes
- * left), its code point in *cp; 0 for any other. Beyond what JSON needs
- * (C0, '"', '\\'), DEL, C1 controls, U+2028/2029 and bidi overrides are
- * escaped too, so a dump printed on a terminal cannot drive it or reorder
- * what it shows. */
+ * left, valid UTF-8), its code point in *cp; 0 for any other. Beyond what
+ * JSON needs (C0, '"', '\\'), the whole set of utf8_unsafe_cp is escaped,
+ * so a dump printed on a terminal cannot drive it or reorder what it
+ * shows. (Only the short strings of a dump pass here, so each non-ASCII
+ * byte may be looked at.) */
 static size_t
 needs_escape(const unsigned char *s, size_t n, unsigned *cp)
 {
-	if (s[0] < 0x20 || s[0] == 0x7f) {
+	uint32_t c;
+	size_t k, bad;
+
+	if (s[0] < 0x80) {
 		*cp = s[0];
-		return 1;
+		return utf8_unsafe_cp(s[0]) ? 1 : 0;
 	}
-	if (s[0] == 0xc2 && n >= 2 && s[1] >= 0x80 && s[1] <= 0x9f) {
-		*cp = s[1];
-		return 2;
-	}
-	if (s[0] == 0xe2 && n >= 3 &&
-	    ((s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae) ||
-	    (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9))) {
-		*cp = 0x2000 | (unsigned)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-		return 3;
-	}
-	return 0;
+	k = utf8_next((const char *)s, n, &c, &bad);
+	if (k == 0 || !utf8_unsafe_cp(c))
+		return 0;
+	*cp = c;
+	return k;
 }
 
 /* A JSON string of n bytes, a NUL among them written as \u0000; bytes
@@ -102,7 +100,7 @@ jw_strn(struct jw *w, const char *s, size_t n)
 			unsigned char c = u[i + run];
 
 			if (c == '"' || c == '\\' ||
-			    ((c < 0x20 || c == 0x7f || c == 0xc2 || c == 0xe2) &&
+			    ((c < 0x20 || c >= 0x7f) &&
 			    needs_escape(u + i + run, n - i - run, &cp)))
 				break;
 		}

@@ -1,8 +1,9 @@
 /*
- * mime_hdr.c: unfolding, the lexing helpers of mime_lex.h, and the simple
+ * mime_hdr.c: unfolded and decoded unstructured text, and the simple
  * structured fields: Content-Type's type, Content-Disposition's type,
- * Content-Transfer-Encoding. Parameters live in rfc2231.c, encoded words
- * in rfc2047.c, addresses in mime_addr.c, dates in mime_date.c.
+ * Content-Transfer-Encoding. The lexing pieces live in mime_lex.c,
+ * parameters in rfc2231.c, encoded words in rfc2047.c, addresses in
+ * mime_addr.c, dates in mime_date.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,124 +11,6 @@
 #include <pouch/mime_hdr.h>
 #include <pouch/mime_lex.h>
 #include <pouch/util.h>
-
-int
-lex_is_ws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-void
-lex_trim_lower(char *t, size_t n)
-{
-	size_t k = 0;
-
-	while (k < n && lex_is_ws((unsigned char)t[k]))
-		k++;
-	while (n > k && lex_is_ws((unsigned char)t[n - 1]))
-		n--;
-	memmove(t, t + k, n - k);
-	t[n - k] = '\0';
-	for (k = 0; t[k]; k++)
-		if (t[k] >= 'A' && t[k] <= 'Z')
-			t[k] = (char)(t[k] - 'A' + 'a');
-}
-
-int
-lex_is_token(unsigned char c)
-{
-	if (c <= 0x20 || c >= 0x7f)
-		return 0;
-	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
-}
-
-size_t
-lex_comment_end(const char *s, size_t len, size_t i)
-{
-	size_t depth = 0;
-
-	for (; i < len; i++) {
-		if (s[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (s[i] == '(')
-			depth++;
-		else if (s[i] == ')' && --depth == 0)
-			return i + 1;
-	}
-	return len;
-}
-
-size_t
-lex_quoted_end(const char *s, size_t len, size_t i)
-{
-	for (i++; i < len; i++) {
-		if (s[i] == '\\')
-			i++;
-		else if (s[i] == '"')
-			return i + 1;
-	}
-	return len;
-}
-
-size_t
-lex_skip_cfws(const char *s, size_t len, size_t i)
-{
-	while (i < len) {
-		if (lex_is_ws((unsigned char)s[i]))
-			i++;
-		else if (s[i] == '(')
-			i = lex_comment_end(s, len, i);
-		else
-			break;
-	}
-	return i;
-}
-
-size_t
-lex_unquote(struct dbuf *b, const char *s, size_t len, size_t i)
-{
-	size_t start;
-
-	for (i++; i < len; i++) {
-		start = i;
-		while (i < len && s[i] != '\\' && s[i] != '"')
-			i++;
-		if (dbuf_add(b, s + start, i - start) < 0)
-			return (size_t)-1;
-		if (i >= len)
-			break;
-		if (s[i] == '"')
-			return i + 1;
-		/* A backslash quotes the next octet; a trailing one is dropped. */
-		if (i + 1 < len && dbuf_add(b, s + i + 1, 1) < 0)
-			return (size_t)-1;
-		i++;
-	}
-	return len;
-}
-
-int
-hdr_unfold_into(struct dbuf *b, const char *v, size_t len)
-{
-	size_t i = 0, start;
-
-	while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' ||
-	    (v[i] == '\r' && i + 1 < len && v[i + 1] == '\n')))
-		i++;
-	while (i < len) {
-		start = i;
-		while (i < len && v[i] != '\n' &&
-		    !(v[i] == '\r' && i + 1 < len && v[i + 1] == '\n'))
-			i++;
-		if (dbuf_add(b, v + start, i - start) < 0)
-			return -1;
-		if (i < len)
-			i += v[i] == '\r' ? 2 : 1;
-	}
-	return 0;
-}
 
 char *
 mime_hdr_unfold(const char *v, size_t len, size_t *outlen)
@@ -203,7 +86,10 @@ mime_hdr_ctype(const char *v, size_t len)
 	}
 	i = lex_skip_cfws(v, len, i);
 	r = NULL;
-	if (*sub && (i >= len || v[i] == ';'))
+	/* A parameter may follow without its ';' ("application/pdf
+	 * name=x.pdf"): the type stands, as GMime reads it, so that an
+	 * attachment is not shown as text. */
+	if (*sub && (i >= len || v[i] == ';' || lex_is_token((unsigned char)v[i])))
 		r = str_printf("%s/%s", type, sub);
 	free(type);
 	free(sub);

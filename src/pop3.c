@@ -5,6 +5,7 @@
  * pop3_engine.c, connecting and logging in in pop3_login.c, reply parsing in
  * pop3_reply.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -23,13 +24,13 @@ static const char *const cmd_names[] = {
 
 static const char *const status_names[] = {
 	"ok", "server", "auth", "tls", "net", "timeout", "proto", "cancelled",
-	"usage", "nomem",
+	"usage", "nomem", "withdrawn",
 };
 
 int
 pop3_status_fatal(enum pop3_status st)
 {
-	return st >= POP3_ERR_AUTH && st != POP3_ERR_USAGE;
+	return st >= POP3_ERR_AUTH && st != POP3_ERR_USAGE && st != POP3_WITHDRAWN;
 }
 
 const char *
@@ -57,6 +58,85 @@ pop3_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+#define MASK "********"
+
+void
+pop3_secret_add(struct pop3 *s, const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s->nsecrets == POP3_SECRETS_MAX)
+		return;
+	for (i = 0; i < s->nsecrets; i++)
+		if (strlen(s->secrets[i]) == n && memcmp(s->secrets[i], p, n) == 0)
+			return;
+	if ((s->secrets[s->nsecrets] = str_ndup(p, n)) != NULL)
+		s->nsecrets++;
+}
+
+void
+pop3_secrets_wipe(struct pop3 *s)
+{
+	while (s->nsecrets > 0) {
+		s->nsecrets--;
+		str_wipe_free(s->secrets[s->nsecrets]);
+		s->secrets[s->nsecrets] = NULL;
+	}
+}
+
+/* An echo stands apart from the text around it ("PASS hunter2", "'abc'");
+ * a short password inside a longer word ("x" in "text") is no echo. */
+static int
+inside_word(const char *p, size_t n, size_t i, size_t l)
+{
+	return (i > 0 && isalnum((unsigned char)p[i - 1]) &&
+	    isalnum((unsigned char)p[i])) ||
+	    (i + l < n && isalnum((unsigned char)p[i + l]) &&
+	    isalnum((unsigned char)p[i + l - 1]));
+}
+
+char *
+pop3_masked(const struct pop3 *s, const char *p, size_t n)
+{
+	struct dbuf d;
+	size_t i, k, best;
+
+	dbuf_init(&d, 0);
+	for (i = 0; i < n; ) {
+		/* the longest secret here: a password inside its encoding
+		 * must not leave the rest of the encoding behind */
+		for (best = 0, k = 0; k < s->nsecrets; k++) {
+			size_t l = strlen(s->secrets[k]);
+
+			if (l > best && l <= n - i && memcmp(p + i, s->secrets[k], l) == 0 &&
+			    !inside_word(p, n, i, l))
+				best = l;
+		}
+		if (best) {
+			dbuf_add(&d, MASK, sizeof MASK - 1);
+			i += best;
+		} else {
+			dbuf_add(&d, p + i, 1);
+			i++;
+		}
+	}
+	if (dbuf_add(&d, "", 1) < 0) {
+		dbuf_free(&d);
+		return NULL;
+	}
+	return d.p;
+}
+
+/* Puts e in s->error. Server text in it was masked where it came in. */
+static void
+set_error_text(struct pop3 *s, char *e)
+{
+	if (!e)
+		return;
+	free(s->error);
+	s->error = e;
+}
+
 void
 pop3_set_error(struct pop3 *s, const char *fmt, ...)
 {
@@ -66,10 +146,7 @@ pop3_set_error(struct pop3 *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	e = str_vprintf(fmt, ap);
 	va_end(ap);
-	if (!e)
-		return;
-	free(s->error);
-	s->error = e;
+	set_error_text(s, e);
 }
 
 void
@@ -100,10 +177,7 @@ pop3_fail(struct pop3 *s, enum pop3_status st, const char *fmt, ...)
 	va_start(ap, fmt);
 	e = str_vprintf(fmt, ap);
 	va_end(ap);
-	if (e) {
-		free(s->error);
-		s->error = e;
-	}
+	set_error_text(s, e);
 	if (!pop3_status_fatal(st) || s->state == P_DEAD)
 		return st;
 	s->state = P_DEAD;
@@ -160,10 +234,14 @@ pop3_new(const struct pop3_opts *o)
 		return NULL;
 	}
 	s->fd = CURL_SOCKET_BAD;
+	s->curl_sock = CURL_SOCKET_BAD;
+	s->epfd = -1;
+	s->timer_at = -1;
 	dbuf_init(&s->capa, 65536);
 	dbuf_init(&s->out, 0);
 	dbuf_init(&s->collect, 0);
 	dbuf_init(&s->tline, 0);
+	dbuf_init(&s->iline, 0);
 	s->url = dup_opt(o->url, &failed);
 	s->user = dup_opt(o->user, &failed);
 	s->password = dup_opt(o->password, &failed);
@@ -192,9 +270,10 @@ pop3_free(struct pop3 *s)
 {
 	if (!s)
 		return;
-	if (s->state == P_UP)
+	if (s->state == P_UP || s->state == P_CONNECTING || s->state == P_LOGIN)
 		pop3_fail(s, POP3_ERR_CANCELLED, "the session was closed");
 	pop3_close_conn(s);
+	pop3_secrets_wipe(s);
 	pop3_wipe(&s->password);
 	pop3_wipe(&s->url);
 	if (s->out_secret && s->out.p)
@@ -203,6 +282,7 @@ pop3_free(struct pop3 *s)
 	dbuf_free(&s->capa);
 	dbuf_free(&s->collect);
 	dbuf_free(&s->tline);
+	dbuf_free(&s->iline);
 	free(s->user);
 	free(s->auth);
 	free(s->cacert);
@@ -215,6 +295,11 @@ pop3_free(struct pop3 *s)
 	free(s->bad_greeting);
 	free(s->quit_text);
 	free(s->stext);
+	free(s->auth_used);
+	free(s->capa_pre);
+	free(s->login_user);
+	free(s->opts);
+	free(s->curl_url);
 	free(s);
 	curl_global_cleanup();
 }
@@ -251,6 +336,64 @@ pop3_has_capa(const struct pop3 *s, const char *name)
 		n -= take;
 	}
 	return 0;
+}
+
+const char *
+pop3_capa_value(const struct pop3 *s, const char *name, char *buf, size_t size)
+{
+	const char *p = s->capa.p, *v;
+	size_t n = s->capa.len, k = strlen(name), take, len, vl;
+
+	while (p && size > 0 && (take = pop3_reply_line(p, n, &len)) > 0) {
+		if (len >= k && strncasecmp(p, name, k) == 0 &&
+		    (len == k || p[k] == ' ' || p[k] == '\t')) {
+			for (v = p + k; v < p + len && (*v == ' ' || *v == '\t'); v++)
+				;
+			vl = (size_t)(p + len - v);
+			if (vl >= size)
+				vl = size - 1;
+			memcpy(buf, v, vl);
+			buf[vl] = '\0';
+			return buf;
+		}
+		p += take;
+		n -= take;
+	}
+	return NULL;
+}
+
+const char *
+pop3_capa(const struct pop3 *s, size_t *len)
+{
+	*len = s->capa.len;
+	return s->capa.p ? s->capa.p : "";
+}
+
+const char *
+pop3_auth_used(const struct pop3 *s)
+{
+	return s->state == P_UP || s->state == P_QUIT ?
+	    (s->auth_used ? s->auth_used : "") : "";
+}
+
+int
+pop3_connected(const struct pop3 *s)
+{
+	return s->state == P_UP;
+}
+
+void
+pop3_cancel(struct pop3 *s)
+{
+	if (s->state == P_NEW || s->state == P_QUIT || s->state == P_DEAD) {
+		if (s->state == P_NEW) {
+			s->state = P_DEAD;
+			s->fatal = POP3_ERR_CANCELLED;
+		}
+		return;
+	}
+	pop3_fail(s, POP3_ERR_CANCELLED, "cancelled; the connection to %s was "
+	    "closed without QUIT", s->where);
 }
 
 int
@@ -308,12 +451,18 @@ pop3_wait(struct pop3 *s)
 	struct pollfd pfd;
 	int to;
 
-	if (s->state != P_UP)
+	if (s->state != P_UP && s->state != P_CONNECTING && s->state != P_LOGIN)
 		return pop3_ended(s);
-	while (s->npending > 0 && s->state == P_UP) {
+	while ((s->npending > 0 && s->state == P_UP) ||
+	    s->state == P_CONNECTING || s->state == P_LOGIN) {
 		st = pop3_run(s);
-		if (st != POP3_OK || s->state != P_UP || s->npending == 0)
+		if (st != POP3_OK)
 			return st;
+		if (s->state != P_UP && s->state != P_CONNECTING &&
+		    s->state != P_LOGIN)
+			break;
+		if (s->state == P_UP && s->npending == 0)
+			return POP3_OK;
 		if (pop3_tick_due(s))
 			return pop3_fail(s, POP3_ERR_CANCELLED, "cancelled; the "
 			    "connection to %s was closed without QUIT", s->where);
@@ -322,7 +471,7 @@ pop3_wait(struct pop3 *s)
 		to = pop3_timeout_ms(s);
 		if (to < 0 || to > 100)
 			to = 100;
-		pfd.fd = s->fd;
+		pfd.fd = pop3_fd(s);
 		pfd.events = pop3_events(s);
 		pfd.revents = 0;
 		if (poll(&pfd, 1, to) < 0 && errno != EINTR)

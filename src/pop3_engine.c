@@ -1,9 +1,9 @@
 /*
  * pop3_engine.c: the command engine of the POP3 session (see pop3.h): the
- * queue, sending with a bounded pipelining window, reading replies over
- * curl_easy_recv, parsing them (pop3_reply.h) and completing them in order,
- * and the timeouts of a reply. The session's life (new, free, fail, wait,
- * quit) is in pop3.c; connecting and logging in in pop3_login.c.
+ * queue (submit, withdraw), sending with a bounded pipelining window,
+ * receiving over curl_easy_recv, and the timeouts of a reply. Replies are
+ * parsed and completed in pop3_read.c; the session's life (new, free, fail,
+ * wait, quit) is in pop3.c; connecting and logging in in pop3_login.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,13 +14,11 @@
 
 #include "pop3_priv.h"
 
-#define TRACE_LINE_MAX 8192
 #define RUN_BUDGET (4UL * 1024 * 1024)	/* bytes read per pop3_run */
-#define STALL_BYTES 1024
 
 /* A server's line made safe to quote in pouch's own text. */
-static const char *
-quote(const char *p, size_t n, char *buf, size_t size)
+const char *
+pop3_quote(const char *p, size_t n, char *buf, size_t size)
 {
 	size_t i, o = 0;
 
@@ -38,8 +36,8 @@ quote(const char *p, size_t n, char *buf, size_t size)
 }
 
 /* "RETR 5", for messages; never the argument of PASS. */
-static const char *
-describe(const struct pop3_q *q, char *buf, size_t size)
+const char *
+pop3_describe(const struct pop3_q *q, char *buf, size_t size)
 {
 	size_t n = q->line_len >= 2 ? q->line_len - 2 : q->line_len;
 
@@ -68,14 +66,17 @@ pop3_reset_reply(struct pop3 *s)
 	s->octets = 0;
 	dbuf_free(&s->collect);
 	dbuf_reset(&s->tline);
+	dbuf_free(&s->iline);
+	s->nitems = 0;
 	free(s->stext);
 	s->stext = NULL;
 }
 
 static enum pop3_status
-enqueue(struct pop3 *s, const struct pop3_req *r, char *line, int secret)
+enqueue(struct pop3 *s, const struct pop3_req *r, char *line, int secret,
+    int login)
 {
-	struct pop3_q *q;
+	struct pop3_q *q, *prev = NULL;
 
 	if (!line)
 		return POP3_ERR_NOMEM;
@@ -90,13 +91,30 @@ enqueue(struct pop3 *s, const struct pop3_req *r, char *line, int secret)
 	q->line = line;
 	q->line_len = strlen(line);
 	q->secret = secret;
-	if (s->tail)
-		s->tail->next = q;
-	else
-		s->head = q;
-	s->tail = q;
-	if (!s->unsent)
-		s->unsent = q;
+	q->login = login;
+	if (login) {
+		/* After the login requests already queued, before the
+		 * caller's, none of which has been sent during login. */
+		for (prev = NULL, q->next = s->head; q->next && q->next->login;
+		    prev = q->next, q->next = q->next->next)
+			;
+		if (prev)
+			prev->next = q;
+		else
+			s->head = q;
+		if (!q->next)
+			s->tail = q;
+		if (s->unsent == q->next)
+			s->unsent = q;
+	} else {
+		if (s->tail)
+			s->tail->next = q;
+		else
+			s->head = q;
+		s->tail = q;
+		if (!s->unsent)
+			s->unsent = q;
+	}
 	s->npending++;
 	return POP3_OK;
 }
@@ -109,7 +127,8 @@ can_queue(struct pop3 *s)
 	if (s->state == P_DEAD)
 		return POP3_ERR_USAGE;
 	if (s->state == P_NEW) {
-		pop3_set_error(s, "not connected to %s yet", s->where);
+		pop3_set_error(s, "not connected to %s yet (call pop3_connect or "
+		    "pop3_connect_start first)", s->where);
 		return POP3_ERR_USAGE;
 	}
 	if (s->state == P_QUIT || (s->tail && s->tail->r.cmd == POP3_QUIT)) {
@@ -155,22 +174,71 @@ pop3_submit(struct pop3 *s, const struct pop3_req *r)
 		line = str_printf("%s\r\n", name);
 		break;
 	}
-	return enqueue(s, r, line, 0);
+	return enqueue(s, r, line, 0, 0);
 }
 
 enum pop3_status
-pop3_submit_line(struct pop3 *s, const struct pop3_req *r, const char *word,
+pop3_submit_login(struct pop3 *s, const struct pop3_req *r, const char *word,
     const char *arg, int secret)
 {
-	if (can_queue(s) != POP3_OK || strpbrk(arg, "\r\n"))
+	if (s->state != P_LOGIN || (arg && strpbrk(arg, "\r\n")))
 		return POP3_ERR_USAGE;
-	return enqueue(s, r, str_printf("%s %s\r\n", word, arg), secret);
+	return enqueue(s, r, arg ? str_printf("%s %s\r\n", word, arg) :
+	    str_printf("%s\r\n", word), secret, 1);
+}
+
+size_t
+pop3_withdraw(struct pop3 *s, void *ctx)
+{
+	struct pop3_q **pp, *q, *gone = NULL, **gtail = &gone;
+	struct pop3_reply rep;
+	size_t n = 0;
+	int unsent = 0;
+
+	/* A session that has ended completes its queue with its own status. */
+	if (s->state != P_CONNECTING && !POP3_ENGINE_LIVE(s))
+		return 0;
+	/* Unlink first, call back second: an on_done may submit. Everything
+	 * from s->unsent on is still unsent. */
+	for (pp = &s->head; (q = *pp) != NULL; ) {
+		if (q == s->unsent)
+			unsent = 1;
+		if (unsent && !q->login && q->r.cmd != POP3_QUIT && q->r.ctx == ctx) {
+			*pp = q->next;
+			if (s->unsent == q)
+				s->unsent = q->next;
+			q->next = NULL;
+			*gtail = q;
+			gtail = &q->next;
+			s->npending--;
+			n++;
+			continue;
+		}
+		pp = &q->next;
+	}
+	for (s->tail = s->head; s->tail && s->tail->next; s->tail = s->tail->next)
+		;
+	while ((q = gone) != NULL) {
+		gone = q->next;
+		memset(&rep, 0, sizeof rep);
+		rep.cmd = q->r.cmd;
+		rep.status = POP3_WITHDRAWN;
+		rep.text = "";
+		rep.error = "withdrawn before it was sent";
+		if (q->r.on_done)
+			q->r.on_done(q->r.ctx, &rep);
+		pop3_q_free(q);
+	}
+	return n;
 }
 
 static int
 can_send(const struct pop3 *s, const struct pop3_q *q)
 {
-	if (s->quit_sent)
+	if (s->quit_sent || !POP3_ENGINE_LIVE(s))
+		return 0;
+	/* While logging in only the login's own requests go out. */
+	if (s->state == P_LOGIN && !q->login)
 		return 0;
 	/* QUIT only once every other reply is in: nothing may follow it. */
 	if (q->r.cmd == POP3_QUIT || !s->pipelining)
@@ -178,8 +246,8 @@ can_send(const struct pop3 *s, const struct pop3_q *q)
 	return s->ninflight < s->window;
 }
 
-static void
-start_wait(struct pop3 *s)
+void
+pop3_start_wait(struct pop3 *s)
 {
 	s->mark_ms = pop3_now_ms();
 	s->mark_bytes = 0;
@@ -202,7 +270,7 @@ pump_send(struct pop3 *s)
 				s->trace(s->trace_ctx, 'C', q->line, q->line_len - 2);
 		}
 		if (s->ninflight == 0)
-			start_wait(s);
+			pop3_start_wait(s);
 		s->ninflight++;
 		if (q->r.cmd == POP3_QUIT)
 			s->quit_sent = 1;
@@ -230,304 +298,6 @@ pump_send(struct pop3 *s)
 	return POP3_OK;
 }
 
-static int
-multiline(const struct pop3_q *q)
-{
-	switch (q->r.cmd) {
-	case POP3_LIST:
-	case POP3_UIDL:
-		return !q->r.has_n;
-	case POP3_TOP:
-	case POP3_RETR:
-	case POP3_CAPA:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static int
-streams(const struct pop3_q *q)
-{
-	return q->r.on_data && (q->r.cmd == POP3_RETR || q->r.cmd == POP3_TOP);
-}
-
-/* Splits LIST/UIDL body lines into items; uids are cut in place. */
-static enum pop3_status
-parse_items(struct pop3 *s, struct pop3_q *q, char *p, size_t n,
-    struct pop3_item **itemsp, size_t *nitems)
-{
-	struct pop3_item *items;
-	size_t count = 0, i = 0, take, len, off, ulen;
-	char buf[80], what[40];
-	const char *c;
-
-	for (c = p; c < p + n; c++)
-		if (*c == '\n')
-			count++;
-	items = calloc(count ? count : 1, sizeof *items);
-	if (!items)
-		return pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
-	while ((take = pop3_reply_line(p, n, &len)) > 0 && i < count) {
-		int bad = q->r.cmd == POP3_LIST ?
-		    pop3_parse_list(p, len, &items[i].n, &items[i].size) :
-		    pop3_parse_uidl(p, len, &items[i].n, &off, &ulen);
-
-		if (bad) {
-			free(items);
-			return pop3_fail(s, POP3_ERR_PROTO, "%s answered %s with a "
-			    "malformed line: \"%s\"", s->where, describe(q, what,
-			    sizeof what), quote(p, len, buf, sizeof buf));
-		}
-		if (q->r.cmd == POP3_UIDL) {
-			p[off + ulen] = '\0';
-			items[i].uid = p + off;
-		}
-		i++;
-		p += take;
-		n -= take;
-	}
-	*itemsp = items;
-	*nitems = i;
-	return POP3_OK;
-}
-
-/* The reply to the head request is complete: parse, hand over, dequeue. */
-static enum pop3_status
-complete(struct pop3 *s, int ok)
-{
-	struct pop3_q *q = s->head;
-	struct pop3_reply rep;
-	struct pop3_item one, *items = NULL;
-	char *err = NULL, what[40], buf[80];
-	const char *text = s->stext ? s->stext : "";
-	size_t tlen = strlen(text), off, ulen;
-	unsigned long long want;
-	enum pop3_status st;
-
-	memset(&rep, 0, sizeof rep);
-	memset(&one, 0, sizeof one);
-	rep.cmd = q->r.cmd;
-	rep.status = ok ? POP3_OK : POP3_ERR_SERVER;
-	rep.text = text;
-	describe(q, what, sizeof what);
-	if (!ok) {
-		free(s->srvtext);
-		s->srvtext = str_ndup(text, tlen);
-		err = str_printf("%s refused %s", s->where, what);
-		rep.error = err ? err : "the server refused the command";
-	} else if (q->r.cmd == POP3_STAT) {
-		if (pop3_parse_stat(text, tlen, &rep.count, &rep.octets) < 0)
-			return pop3_fail(s, POP3_ERR_PROTO, "%s answered STAT with "
-			    "\"%s\", not a count and a size", s->where,
-			    quote(text, tlen, buf, sizeof buf));
-	} else if (q->r.cmd == POP3_LAST) {
-		if (pop3_parse_last(text, tlen, &rep.count) < 0)
-			return pop3_fail(s, POP3_ERR_PROTO, "%s answered LAST with "
-			    "\"%s\", not a number", s->where,
-			    quote(text, tlen, buf, sizeof buf));
-	} else if ((q->r.cmd == POP3_LIST || q->r.cmd == POP3_UIDL) && q->r.has_n) {
-		int bad = q->r.cmd == POP3_LIST ?
-		    pop3_parse_list(text, tlen, &one.n, &one.size) :
-		    pop3_parse_uidl(text, tlen, &one.n, &off, &ulen);
-
-		if (bad || one.n != q->r.n)
-			return pop3_fail(s, POP3_ERR_PROTO, "%s answered %s with "
-			    "\"%s\"", s->where, what, quote(text, tlen, buf, sizeof buf));
-		if (q->r.cmd == POP3_UIDL) {
-			s->stext[off + ulen] = '\0';
-			one.uid = s->stext + off;
-		}
-		rep.items = &one;
-		rep.nitems = 1;
-	} else if (q->r.cmd == POP3_LIST || q->r.cmd == POP3_UIDL) {
-		st = parse_items(s, q, s->collect.p, s->collect.len, &items,
-		    &rep.nitems);
-		if (st != POP3_OK)
-			return st;
-		rep.items = items;
-	} else if (multiline(q)) {
-		rep.body_octets = s->octets;
-		if (!streams(q)) {
-			rep.body = s->collect.p ? s->collect.p : "";
-			rep.body_len = s->collect.len;
-		}
-		want = q->r.expect_sizep ? *q->r.expect_sizep : q->r.expect_size;
-		if (q->r.cmd == POP3_RETR && want) {
-			if (s->octets < want)
-				return pop3_fail(s, POP3_ERR_PROTO, "message %lu is short: got "
-				    "%llu octets, LIST said %llu", q->r.n, s->octets, want);
-			rep.size_mismatch = s->octets != want;
-		}
-	}
-
-	s->head = q->next;
-	if (!s->head)
-		s->tail = NULL;
-	s->ninflight--;
-	s->npending--;
-	if (s->ninflight > 0)
-		start_wait(s);
-	if (q->r.cmd == POP3_QUIT) {
-		free(s->quit_text);
-		s->quit_text = str_ndup(text, tlen);
-	}
-	if (q->r.on_done)
-		q->r.on_done(q->r.ctx, &rep);
-	free(items);
-	free(err);
-	pop3_reset_reply(s);
-	if (q->r.cmd == POP3_QUIT) {
-		/* The server commits and closes; so do we. */
-		pop3_close_conn(s);
-		s->state = P_QUIT;
-		pop3_note(s, "session ended by QUIT");
-	}
-	pop3_q_free(q);
-	return POP3_OK;
-}
-
-static enum pop3_status
-status_line(struct pop3 *s, const char *line, size_t len)
-{
-	struct pop3_q *q = s->head;
-	enum pop3_status_kind k;
-	size_t t;
-	char buf[80], what[40];
-
-	if (s->trace)
-		s->trace(s->trace_ctx, 'S', line, len);
-	k = pop3_reply_status(line, len, &t);
-	if (k == POP3_STATUS_BAD)
-		return pop3_fail(s, POP3_ERR_PROTO, "%s answered %s with a line "
-		    "that is not a POP3 reply: \"%s\"", s->where,
-		    describe(q, what, sizeof what), quote(line, len, buf, sizeof buf));
-	free(s->stext);
-	s->stext = str_ndup(line + t, len - t);
-	if (!s->stext)
-		return pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
-	if (k == POP3_STATUS_OK && multiline(q)) {
-		s->in_body = 1;
-		s->octets = 0;
-		pop3_body_init(&s->body, q->r.cmd == POP3_LIST ||
-		    q->r.cmd == POP3_UIDL || q->r.cmd == POP3_CAPA ?
-		    POP3_LISTLINE_MAX : 0);
-		start_wait(s);
-		return POP3_OK;
-	}
-	return complete(s, k == POP3_STATUS_OK);
-}
-
-static void
-trace_body(struct pop3 *s, const char *p, size_t n)
-{
-	while (n > 0) {
-		const char *nl = memchr(p, '\n', n);
-		size_t seg = nl ? (size_t)(nl - p) : n;
-		size_t room = TRACE_LINE_MAX - s->tline.len;
-
-		dbuf_add(&s->tline, p, seg < room ? seg : room);
-		if (!nl)
-			return;
-		if (s->tline.len > 0 && s->tline.p[s->tline.len - 1] == '\r')
-			s->tline.len--;
-		s->trace(s->trace_ctx, 'D', s->tline.p ? s->tline.p : "", s->tline.len);
-		dbuf_reset(&s->tline);
-		p += seg + 1;
-		n -= seg + 1;
-	}
-}
-
-static enum pop3_status
-body_data(struct pop3 *s, const char *p, size_t n)
-{
-	struct pop3_q *q = s->head;
-	char what[40];
-
-	if (n == 0)
-		return POP3_OK;
-	s->octets += n;
-	s->mark_bytes += n;
-	if (s->mark_bytes >= STALL_BYTES)
-		start_wait(s);
-	if (s->trace)
-		trace_body(s, p, n);
-	if (streams(q)) {
-		if (q->r.on_data(q->r.ctx, p, n) != 0)
-			return pop3_fail(s, POP3_ERR_CANCELLED, "cancelled during %s",
-			    describe(q, what, sizeof what));
-		return POP3_OK;
-	}
-	if (s->collect.len + n > POP3_COLLECT_MAX)
-		return pop3_fail(s, POP3_ERR_PROTO, "the reply of %s to %s is "
-		    "larger than %lu MiB", s->where, describe(q, what, sizeof what),
-		    POP3_COLLECT_MAX >> 20);
-	if (dbuf_add(&s->collect, p, n) < 0)
-		return pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
-	return POP3_OK;
-}
-
-static enum pop3_status
-process(struct pop3 *s)
-{
-	size_t off = 0, len, take, ol, used;
-	char buf[80], what[40];
-	enum pop3_status st;
-	enum pop3_body_rc rc;
-
-	while (s->state == P_UP && off < s->inlen) {
-		if (s->ninflight == 0) {
-			/* Nothing asked: an idle server saying goodbye, or noise. */
-			len = 0;
-			take = pop3_reply_line(s->in + off, s->inlen - off, &len);
-			if (!take && s->inlen - off <= POP3_STATUS_MAX)
-				break;
-			return pop3_fail(s, POP3_ERR_PROTO, "%s sent something "
-			    "unasked: \"%s\"", s->where, quote(s->in + off,
-			    take ? len : s->inlen - off, buf, sizeof buf));
-		}
-		if (!s->in_body) {
-			len = 0;
-			take = pop3_reply_line(s->in + off, s->inlen - off, &len);
-			if ((!take && s->inlen - off > POP3_STATUS_MAX) ||
-			    len > POP3_STATUS_MAX)
-				return pop3_fail(s, POP3_ERR_PROTO, "%s answered %s "
-				    "with a status line longer than %d octets",
-				    s->where, describe(s->head, what, sizeof what),
-				    POP3_STATUS_MAX);
-			if (!take)
-				break;
-			off += take;
-			st = status_line(s, s->in + off - take, len);
-			if (st != POP3_OK)
-				return st;
-			continue;
-		}
-		rc = pop3_body_feed(&s->body, s->in + off, s->inlen - off, s->outb,
-		    &ol, &used);
-		off += used;
-		if (rc == POP3_BODY_LONG)
-			return pop3_fail(s, POP3_ERR_PROTO, "%s answered %s with a "
-			    "line longer than %d octets", s->where,
-			    describe(s->head, what, sizeof what), POP3_LISTLINE_MAX);
-		st = body_data(s, s->outb, ol);
-		if (st != POP3_OK)
-			return st;
-		if (rc == POP3_BODY_END) {
-			if (s->trace)
-				s->trace(s->trace_ctx, 'S', ".", 1);
-			st = complete(s, 1);
-			if (st != POP3_OK)
-				return st;
-		}
-	}
-	if (s->state == P_UP) {
-		memmove(s->in, s->in + off, s->inlen - off);
-		s->inlen -= off;
-	}
-	return POP3_OK;
-}
-
 static enum pop3_status
 closed_by_server(struct pop3 *s)
 {
@@ -536,7 +306,7 @@ closed_by_server(struct pop3 *s)
 	if (s->ninflight == 0)
 		return pop3_fail(s, POP3_ERR_NET, "%s closed the connection",
 		    s->where);
-	describe(s->head, what, sizeof what);
+	pop3_describe(s->head, what, sizeof what);
 	if (s->in_body)
 		return pop3_fail(s, POP3_ERR_NET, "%s closed the connection in the "
 		    "middle of the reply to %s (after %llu octets)", s->where, what,
@@ -566,15 +336,15 @@ pump_recv(struct pop3 *s)
 				    "broke: %s", s->where, curl_easy_strerror(rc));
 			return pop3_fail(s, POP3_ERR_NET, "connection to %s broke "
 			    "while waiting for the reply to %s (%llu octets of its "
-			    "body in): %s", s->where, describe(s->head, what,
+			    "body in): %s", s->where, pop3_describe(s->head, what,
 			    sizeof what), s->octets, curl_easy_strerror(rc));
 		}
 		if (n == 0)
 			return closed_by_server(s);
 		s->inlen += n;
 		total += n;
-		st = process(s);
-		if (st != POP3_OK || s->state != P_UP)
+		st = pop3_process(s);
+		if (st != POP3_OK || !POP3_ENGINE_LIVE(s))
 			return st;
 		/* Let a caller's loop breathe; TLS may still hold bytes. */
 		if (total >= RUN_BUDGET) {
@@ -589,7 +359,7 @@ pop3_feed(struct pop3 *s, const char *p, size_t n)
 {
 	enum pop3_status st = POP3_OK;
 
-	while (n > 0 && s->state == P_UP) {
+	while (n > 0 && POP3_ENGINE_LIVE(s)) {
 		size_t room = sizeof s->in - s->inlen, k = n < room ? n : room;
 
 		if (room == 0)	/* process() never leaves this much behind */
@@ -599,7 +369,7 @@ pop3_feed(struct pop3 *s, const char *p, size_t n)
 		s->inlen += k;
 		p += k;
 		n -= k;
-		st = process(s);
+		st = pop3_process(s);
 		if (st != POP3_OK)
 			return st;
 	}
@@ -612,22 +382,24 @@ pop3_run(struct pop3 *s)
 	enum pop3_status st;
 	char what[40];
 
-	if (s->state != P_UP)
+	if (s->state == P_CONNECTING)
+		return pop3_login_run(s);
+	if (!POP3_ENGINE_LIVE(s))
 		return pop3_ended(s);
 	s->more = 0;
 	if ((st = pump_send(s)) != POP3_OK || (st = pump_recv(s)) != POP3_OK)
 		return st;
-	if (s->state != P_UP)
+	if (!POP3_ENGINE_LIVE(s))
 		return pop3_ended(s);
 	if ((st = pump_send(s)) != POP3_OK)
 		return st;
 	if (s->ninflight > 0 && !s->more &&
 	    pop3_now_ms() - s->mark_ms >= s->reply_timeout_ms) {
-		describe(s->head, what, sizeof what);
+		pop3_describe(s->head, what, sizeof what);
 		if (s->in_body)
 			return pop3_fail(s, POP3_ERR_TIMEOUT, "the reply of %s to %s "
 			    "stalled: less than %d octets in %ld ms", s->where, what,
-			    STALL_BYTES, s->reply_timeout_ms);
+			    POP3_STALL_BYTES, s->reply_timeout_ms);
 		return pop3_fail(s, POP3_ERR_TIMEOUT, "no reply from %s to %s "
 		    "within %ld ms", s->where, what, s->reply_timeout_ms);
 	}
@@ -637,13 +409,17 @@ pop3_run(struct pop3 *s)
 int
 pop3_fd(const struct pop3 *s)
 {
-	return s->state == P_UP ? (int)s->fd : -1;
+	if (s->state == P_CONNECTING)
+		return s->epfd;
+	return POP3_ENGINE_LIVE(s) ? (int)s->fd : -1;
 }
 
 short
 pop3_events(const struct pop3 *s)
 {
-	if (s->state != P_UP)
+	if (s->state == P_CONNECTING)
+		return POLLIN;
+	if (!POP3_ENGINE_LIVE(s))
 		return 0;
 	return POLLIN | (s->out_off < s->out.len ? POLLOUT : 0);
 }
@@ -653,7 +429,9 @@ pop3_timeout_ms(const struct pop3 *s)
 {
 	long long left;
 
-	if (s->state != P_UP)
+	if (s->state == P_CONNECTING)
+		return pop3_login_timeout_ms(s);
+	if (!POP3_ENGINE_LIVE(s))
 		return -1;
 	if (s->more || (s->unsent && can_send(s, s->unsent)))
 		return 0;

@@ -1,20 +1,20 @@
 /*
  * pop3_login.c: reaching the server and logging in (see pop3.h): the URL,
- * the TLS policy, libcurl's POP3 backend in CONNECT_ONLY mode driven by a
- * multi handle (so that tick runs every 100 ms), the login trace with its
- * secrets masked, and curl's errors turned into pop3_status and plain words.
+ * the TLS policy, libcurl's POP3 backend in CONNECT_ONLY mode driven through
+ * the multi socket interface from the caller's poll loop (pop3_run), the
+ * engine's part of the login (USER/PASS, the post-login CAPA), a second try
+ * when libcurl picked DIGEST-MD5, and curl's errors turned into pop3_status
+ * and plain words. The login trace is in pop3_curltrace.c.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "pop3_priv.h"
-
-#define MASK "********"
 
 void
 pop3_wipe(char **p)
@@ -45,6 +45,11 @@ pop3_close_conn(struct pop3 *s)
 		curl_multi_cleanup(s->multi);
 	s->curl = NULL;
 	s->multi = NULL;
+	if (s->epfd >= 0)
+		close(s->epfd);
+	s->epfd = -1;
+	s->curl_sock = CURL_SOCKET_BAD;
+	s->timer_at = -1;
 }
 
 static int
@@ -69,188 +74,6 @@ is_loopback(const char *host)
 	return 0;
 }
 
-/* Calls fn for each line of a debug callback's data, without its CRLF. */
-static void
-each_line(struct pop3 *s, const char *p, size_t n,
-    void (*fn)(struct pop3 *, const char *, size_t))
-{
-	while (n > 0) {
-		const char *nl = memchr(p, '\n', n);
-		size_t l = nl ? (size_t)(nl - p) : n, len = l;
-
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		fn(s, p, len);
-		if (!nl)
-			break;
-		p += l + 1;
-		n -= l + 1;
-	}
-}
-
-static int
-starts_word(const char *p, size_t n, const char *w)
-{
-	size_t k = strlen(w);
-
-	return n >= k && strncasecmp(p, w, k) == 0 && (n == k || p[k] == ' ');
-}
-
-/*
- * A line libcurl sent during login. Only lines known to carry no secret are
- * shown as they are; any other (PASS, SASL responses, a line split by a
- * short write) shows at most its command word.
- */
-static void
-trace_client_line(struct pop3 *s, const char *p, size_t len)
-{
-	char buf[128];
-	const char *sp;
-
-	if (s->sasl_active) {
-		s->trace(s->trace_ctx, 'C', MASK, strlen(MASK));
-		return;
-	}
-	if (starts_word(p, len, "AUTH")) {
-		s->sasl_active = 1;
-		sp = memchr(p + 5 < p + len ? p + 5 : p + len, ' ',
-		    len > 5 ? len - 5 : 0);
-		if (!sp) {
-			s->trace(s->trace_ctx, 'C', p, len);
-			return;
-		}
-		if ((size_t)(sp - p) + sizeof MASK + 1 > sizeof buf)
-			return;
-		memcpy(buf, p, (size_t)(sp - p) + 1);
-		memcpy(buf + (sp - p) + 1, MASK, sizeof MASK);
-		s->trace(s->trace_ctx, 'C', buf, strlen(buf));
-		return;
-	}
-	if (starts_word(p, len, "USER") || starts_word(p, len, "CAPA") ||
-	    starts_word(p, len, "STLS") || starts_word(p, len, "APOP") ||
-	    starts_word(p, len, "QUIT")) {
-		s->trace(s->trace_ctx, 'C', p, len);
-		return;
-	}
-	if (len >= 4 && starts_word(p, len, "PASS")) {
-		s->trace(s->trace_ctx, 'C', "PASS " MASK, strlen("PASS " MASK));
-		return;
-	}
-	s->trace(s->trace_ctx, 'C', MASK, strlen(MASK));
-}
-
-static void
-server_line(struct pop3 *s, const char *p, size_t len)
-{
-	size_t t;
-	enum pop3_status_kind k = pop3_reply_status(p, len, &t);
-
-	if (!s->seen_greeting) {
-		s->seen_greeting = 1;
-		/* libcurl would wait for a POP3 status until the timeout */
-		if (k == POP3_STATUS_BAD)
-			s->bad_greeting = str_ndup(p, len > 60 ? 60 : len);
-		if (k == POP3_STATUS_OK) {
-			free(s->greeting);
-			s->greeting = str_ndup(p + t, len - t);
-		}
-	}
-	if (k == POP3_STATUS_OK || k == POP3_STATUS_ERR)
-		s->sasl_active = 0;
-	if (k == POP3_STATUS_OK && s->stls_sent == 1) {
-		s->stls_sent = 2;
-		s->tls_active = 1;
-	}
-	if (k == POP3_STATUS_ERR) {
-		free(s->srvtext);
-		s->srvtext = str_ndup(p + t, len - t);
-	}
-	/* A continuation during SASL: for XOAUTH2 and OAUTHBEARER, after the
-	 * token, it is the server's error (RFC 7628 3.2.2), which libcurl
-	 * does not show: kept for the failure message. */
-	if (s->auth_sent && len >= 1 && p[0] == '+' && (len == 1 || p[1] == ' ')) {
-		free(s->sasl_challenge);
-		s->sasl_challenge = str_ndup(len > 2 ? p + 2 : "", len > 2 ?
-		    (len - 2 > 512 ? 512 : len - 2) : 0);
-	}
-}
-
-/* The server's SASL error challenge decoded (base64 of a JSON object, RFC
- * 7628 3.2.2) into buf as printable ASCII, or "" when there is none. */
-static const char *
-sasl_error_text(const struct pop3 *s, char *buf, size_t size)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = s->sasl_challenge, *d;
-	unsigned long acc = 0;
-	size_t n = 0;
-	int bits = 0;
-
-	buf[0] = '\0';
-	if (!p || !s->auth || (strcasecmp(s->auth, "XOAUTH2") != 0 &&
-	    strcasecmp(s->auth, "OAUTHBEARER") != 0))
-		return buf;
-	for (; *p && *p != '=' && n + 1 < size; p++) {
-		if (!(d = strchr(b64, *p)))
-			return buf[0] = '\0', buf;
-		acc = (acc << 6 | (unsigned long)(d - b64)) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			unsigned char c = (unsigned char)(acc >> (bits - 8));
-
-			bits -= 8;
-			buf[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-		}
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-/* libcurl's own notes. */
-static void
-note_line(struct pop3 *s, const char *p, size_t len)
-{
-	if (s->trace)
-		s->trace(s->trace_ctx, '*', p, len);
-}
-
-/* A line from the server during login. */
-static void
-in_line(struct pop3 *s, const char *p, size_t len)
-{
-	server_line(s, p, len);
-	if (s->trace)
-		s->trace(s->trace_ctx, 'S', p, len);
-}
-
-/* A line libcurl sent during login. */
-static void
-out_line(struct pop3 *s, const char *p, size_t len)
-{
-	if (starts_word(p, len, "STLS"))
-		s->stls_sent = 1;
-	if (starts_word(p, len, "AUTH"))
-		s->auth_sent = 1;
-	if (s->trace)
-		trace_client_line(s, p, len);
-}
-
-static int
-debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ctx)
-{
-	struct pop3 *s = ctx;
-
-	(void)h;
-	if (type == CURLINFO_TEXT)
-		each_line(s, data, size, note_line);
-	else if (type == CURLINFO_HEADER_IN)
-		each_line(s, data, size, in_line);
-	else if (type == CURLINFO_HEADER_OUT)
-		each_line(s, data, size, out_line);
-	return 0;
-}
-
 static const char *const sasl_mechs[] = {
 	"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
 	"XOAUTH2", "OAUTHBEARER", "DIGEST-MD5", "NTLM", "EXTERNAL", NULL,
@@ -265,7 +88,7 @@ map_curl_error(struct pop3 *s, CURLcode rc, const char *user)
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
 	case CURLE_AUTH_ERROR:
-		if (*sasl_error_text(s, sasl, sizeof sasl))
+		if (*pop3_sasl_error_text(s, sasl, sizeof sasl))
 			return pop3_fail(s, POP3_ERR_AUTH,
 			    "%s refused the token of %s (%s: %s)", s->where, user,
 			    s->auth, sasl);
@@ -340,32 +163,60 @@ map_curl_error(struct pop3 *s, CURLcode rc, const char *user)
 	}
 }
 
-/* Runs the connect phase on the multi handle, ticking every 100 ms. */
-static CURLcode
-drive(struct pop3 *s)
+/*
+ * While libcurl connects, the caller polls one descriptor: an epoll set
+ * holding every socket libcurl asks about (the resolver's, the two
+ * addresses of a happy-eyeballs race, the connection).
+ */
+static int
+sock_cb(CURL *e, curl_socket_t fd, int what, void *ctx, void *sockp)
 {
-	CURLMsg *m;
-	int running = 1, left;
-	CURLcode rc = CURLE_OK;
+	struct pop3 *s = ctx;
+	struct epoll_event ev;
 
-	if (curl_multi_add_handle(s->multi, s->curl) != CURLM_OK)
-		return CURLE_OUT_OF_MEMORY;
-	while (running) {
-		if (curl_multi_perform(s->multi, &running) != CURLM_OK)
-			return CURLE_OUT_OF_MEMORY;
-		if (!running)
-			break;
-		if (s->bad_greeting)
-			return CURLE_WEIRD_SERVER_REPLY;
-		if (curl_multi_poll(s->multi, NULL, 0, 100, NULL) != CURLM_OK)
-			return CURLE_OUT_OF_MEMORY;
-		if (s->tick && s->tick(s->tick_ctx))
-			return CURLE_ABORTED_BY_CALLBACK;
+	(void)e;
+	(void)sockp;
+	if (s->epfd < 0)
+		return 0;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);	/* may be closed already */
+		return 0;
 	}
-	while ((m = curl_multi_info_read(s->multi, &left)) != NULL)
-		if (m->msg == CURLMSG_DONE && m->easy_handle == s->curl)
-			rc = m->data.result;
-	return rc;
+	memset(&ev, 0, sizeof ev);
+	ev.data.fd = fd;
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
+	    (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT)
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+	s->curl_sock = fd;
+	return 0;
+}
+
+static int
+timer_cb(CURLM *m, long ms, void *ctx)
+{
+	struct pop3 *s = ctx;
+
+	(void)m;
+	s->timer_at = ms < 0 ? -1 : pop3_now_ms() + ms;
+	return 0;
+}
+
+/* At most this long between two runs of libcurl while it connects: its
+ * TLS layer may hold decrypted bytes that no socket shows. */
+#define CONNECT_POLL_MS 250
+
+int
+pop3_login_timeout_ms(const struct pop3 *s)
+{
+	long long left;
+
+	if (s->timer_at < 0)
+		return CONNECT_POLL_MS;
+	left = s->timer_at - pop3_now_ms();
+	if (left < 0)
+		left = 0;
+	return left > CONNECT_POLL_MS ? CONNECT_POLL_MS : (int)left;
 }
 
 #define SETOPT(opt, val) do { \
@@ -375,21 +226,82 @@ drive(struct pop3 *s)
 	} \
 } while (0)
 
+/* Sets libcurl off on the options worked out by pop3_login_curl. */
+static enum pop3_status
+start_curl(struct pop3 *s)
+{
+	const char *what = "";
+
+	s->multi = curl_multi_init();
+	s->curl = curl_easy_init();
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!s->multi || !s->curl || s->epfd < 0)
+		return pop3_fail(s, POP3_ERR_NOMEM, "cannot set up the connection: %s",
+		    s->epfd < 0 ? strerror(errno) : "out of memory");
+	if (curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, sock_cb) != CURLM_OK ||
+	    curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s) != CURLM_OK ||
+	    curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
+	    curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s) != CURLM_OK)
+		return pop3_fail(s, POP3_ERR_USAGE, "this libcurl (%s) lacks the "
+		    "multi socket interface", curl_version());
+	SETOPT(CURLOPT_URL, s->curl_url);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "pop3,pop3s");
+	SETOPT(CURLOPT_CONNECT_ONLY, 1L);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_ERRORBUFFER, s->errbuf);
+	SETOPT(CURLOPT_VERBOSE, 1L);	/* the debug callback needs it */
+	SETOPT(CURLOPT_DEBUGFUNCTION, pop3_debug_cb);
+	SETOPT(CURLOPT_DEBUGDATA, s);
+	SETOPT(CURLOPT_USE_SSL, s->usessl);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (s->cacert)
+		SETOPT(CURLOPT_CAINFO, s->cacert);
+	if (s->pinned)
+		SETOPT(CURLOPT_PINNEDPUBLICKEY, s->pinned);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+#if LIBCURL_VERSION_NUM >= 0x080600
+	SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT_MS, s->reply_timeout_ms);
+#else
+	SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, (s->reply_timeout_ms + 999) / 1000);
+#endif
+	/* A login takes a handful of round trips; past this something hangs. */
+	SETOPT(CURLOPT_TIMEOUT_MS, s->connect_timeout_ms + 4 * s->reply_timeout_ms);
+	if (!s->user_mode) {
+		SETOPT(CURLOPT_USERNAME, s->login_user);
+		SETOPT(CURLOPT_LOGIN_OPTIONS, s->opts);
+		/* RFC 5034: the first SASL response may ride on AUTH, which
+		 * saves a round trip (masked in the trace like the rest). */
+		SETOPT(CURLOPT_SASL_IR, 1L);
+		if (s->bearer)
+			SETOPT(CURLOPT_XOAUTH2_BEARER, s->password);
+		else
+			SETOPT(CURLOPT_PASSWORD, s->password);
+	}
+	s->errbuf[0] = '\0';
+	if (curl_multi_add_handle(s->multi, s->curl) != CURLM_OK)
+		return pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
+	s->state = P_CONNECTING;
+	return POP3_OK;
+
+setopt_failed:
+	return pop3_fail(s, POP3_ERR_USAGE, "this libcurl (%s) lacks %s",
+	    curl_version(), what);
+}
+
 /*
- * Resolves, connects, negotiates TLS and logs in through libcurl. For
- * auth "USER" libcurl is given no user, so it stops after CAPA/STLS and the
- * engine sends USER and PASS itself.
+ * Works out what libcurl is to do (URL, TLS policy, login method) and sets
+ * it off. For auth "USER" libcurl is given no user, so it stops after
+ * CAPA/STLS and the engine sends USER and PASS itself.
  */
 enum pop3_status
 pop3_login_curl(struct pop3 *s)
 {
 	CURLU *u;
 	char *scheme = NULL, *host = NULL, *port = NULL, *uuser = NULL;
-	char *upass = NULL, *path = NULL, *url = NULL, *opts = NULL;
-	const char *user, *pass, *what = "";
-	int pop3s, loopback, user_mode = 0, bearer = 0, i;
-	long usessl, resp_s;
-	CURLcode rc;
+	char *upass = NULL, *path = NULL, *url = NULL;
+	const char *user, *pass;
+	int i;
 	enum pop3_status st = POP3_OK;
 
 	u = curl_url();
@@ -409,8 +321,8 @@ pop3_login_curl(struct pop3 *s)
 		st = pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	pop3s = strcasecmp(scheme, "pop3s") == 0;
-	if (!pop3s && strcasecmp(scheme, "pop3") != 0) {
+	s->pop3s = strcasecmp(scheme, "pop3s") == 0;
+	if (!s->pop3s && strcasecmp(scheme, "pop3") != 0) {
 		st = pop3_fail(s, POP3_ERR_USAGE, "%s: the scheme must be pop3:// "
 		    "or pop3s://", s->url);
 		goto out;
@@ -440,37 +352,48 @@ pop3_login_curl(struct pop3 *s)
 	curl_url_set(u, CURLUPART_USER, NULL, 0);
 	curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
 	curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
-	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK ||
+	    !(s->curl_url = str_printf("%s", url)) ||
+	    !(s->login_user = str_printf("%s", user))) {
 		st = pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* Kept until login is done: a second try (DIGEST-MD5, below) needs
+	 * it, and an echo of it is masked until then. */
+	if (pass != s->password) {
+		pop3_wipe(&s->password);
+		if (!(s->password = str_printf("%s", pass))) {
+			st = pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	pop3_secret_add(s, s->password, strlen(s->password));
 
-	loopback = is_loopback(host);
 	switch (s->tls) {
 	case POP3_TLS_NONE:
-		if (pop3s) {
+		if (s->pop3s) {
 			st = pop3_fail(s, POP3_ERR_USAGE, "%s: pop3s:// always uses "
 			    "TLS; use pop3:// for plain text", s->url);
 			goto out;
 		}
-		usessl = CURLUSESSL_NONE;
+		s->usessl = CURLUSESSL_NONE;
 		break;
 	case POP3_TLS_REQUIRED:
-		usessl = CURLUSESSL_ALL;
+		s->usessl = CURLUSESSL_ALL;
 		break;
 	default:
 		/* Plain text only ever on the loopback, and only when the
 		 * server offers no STLS: nobody can listen there. */
-		usessl = loopback ? CURLUSESSL_TRY : CURLUSESSL_ALL;
+		s->usessl = is_loopback(host) ? CURLUSESSL_TRY : CURLUSESSL_ALL;
 		break;
 	}
 
 	if (!s->auth || !*s->auth) {
-		opts = str_printf("AUTH=*");
+		s->opts = str_printf("AUTH=*");
 	} else if (strcasecmp(s->auth, "USER") == 0) {
-		user_mode = 1;
+		s->user_mode = 1;
 	} else if (strcasecmp(s->auth, "APOP") == 0) {
-		opts = str_printf("AUTH=+APOP");
+		s->opts = str_printf("AUTH=+APOP");
 	} else {
 		for (i = 0; sasl_mechs[i]; i++)
 			if (strcasecmp(s->auth, sasl_mechs[i]) == 0)
@@ -478,7 +401,7 @@ pop3_login_curl(struct pop3 *s)
 		if (!sasl_mechs[i]) {
 			st = pop3_fail(s, POP3_ERR_USAGE, "unknown login method %s "
 			    "(USER, APOP, PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1, "
-			    "SCRAM-SHA-256, XOAUTH2, OAUTHBEARER)", s->auth);
+			    "SCRAM-SHA-256, XOAUTH2, OAUTHBEARER, DIGEST-MD5)", s->auth);
 			goto out;
 		}
 		if (strncmp(sasl_mechs[i], "SCRAM", 5) == 0 &&
@@ -489,102 +412,18 @@ pop3_login_curl(struct pop3 *s)
 			    curl_version());
 			goto out;
 		}
-		opts = str_printf("AUTH=%s", sasl_mechs[i]);
-		bearer = strcmp(sasl_mechs[i], "XOAUTH2") == 0 ||
+		s->opts = str_printf("AUTH=%s", sasl_mechs[i]);
+		s->bearer = strcmp(sasl_mechs[i], "XOAUTH2") == 0 ||
 		    strcmp(sasl_mechs[i], "OAUTHBEARER") == 0;
 	}
-	if (!user_mode && !opts) {
+	if (!s->user_mode && !s->opts) {
 		st = pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	/* The engine sends PASS itself in USER mode: keep what it needs. */
-	if (user_mode) {
-		if (user != s->user) {
-			free(s->user);
-			s->user = str_printf("%s", user);
-		}
-		if (pass != s->password) {
-			pop3_wipe(&s->password);
-			s->password = str_printf("%s", pass);
-		}
-		if (!s->user || !s->password) {
-			st = pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-
-	s->multi = curl_multi_init();
-	s->curl = curl_easy_init();
-	if (!s->multi || !s->curl) {
-		st = pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	resp_s = (s->reply_timeout_ms + 999) / 1000;
-	SETOPT(CURLOPT_URL, url);
-	SETOPT(CURLOPT_PROTOCOLS_STR, "pop3,pop3s");
-	SETOPT(CURLOPT_CONNECT_ONLY, 1L);
-	SETOPT(CURLOPT_NOSIGNAL, 1L);
-	SETOPT(CURLOPT_ERRORBUFFER, s->errbuf);
-	SETOPT(CURLOPT_VERBOSE, 1L);	/* the debug callback needs it */
-	SETOPT(CURLOPT_DEBUGFUNCTION, debug_cb);
-	SETOPT(CURLOPT_DEBUGDATA, s);
-	SETOPT(CURLOPT_USE_SSL, usessl);
-	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (s->cacert)
-		SETOPT(CURLOPT_CAINFO, s->cacert);
-	if (s->pinned)
-		SETOPT(CURLOPT_PINNEDPUBLICKEY, s->pinned);
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
-#if LIBCURL_VERSION_NUM >= 0x080600
-	SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT_MS, s->reply_timeout_ms);
-#else
-	SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, resp_s);
-#endif
-	/* A login takes a handful of round trips; past this something hangs. */
-	SETOPT(CURLOPT_TIMEOUT_MS, s->connect_timeout_ms + 4 * s->reply_timeout_ms);
-	if (!user_mode) {
-		SETOPT(CURLOPT_USERNAME, user);
-		SETOPT(CURLOPT_LOGIN_OPTIONS, opts);
-		/* RFC 5034: the first SASL response may ride on AUTH, which
-		 * saves a round trip (masked in the trace like the rest). */
-		SETOPT(CURLOPT_SASL_IR, 1L);
-		if (bearer)
-			SETOPT(CURLOPT_XOAUTH2_BEARER, pass);
-		else
-			SETOPT(CURLOPT_PASSWORD, pass);
-	}
-	s->errbuf[0] = '\0';
-	rc = drive(s);
-	/* libcurl keeps its own copy of the secret until it is unset */
-	curl_easy_setopt(s->curl, CURLOPT_PASSWORD, NULL);
-	curl_easy_setopt(s->curl, CURLOPT_XOAUTH2_BEARER, NULL);
-	if (rc != CURLE_OK) {
-		st = map_curl_error(s, rc, user);
-		goto out;
-	}
-	if (curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &s->fd) != CURLE_OK ||
-	    s->fd == CURL_SOCKET_BAD) {
-		st = pop3_fail(s, POP3_ERR_NET, "connection to %s lost after login",
-		    s->where);
-		goto out;
-	}
-	/* From here on the engine traces its own lines; libcurl's notes
-	 * about curl_easy_recv would only be noise. */
-	curl_easy_setopt(s->curl, CURLOPT_VERBOSE, 0L);
-	if (pop3s)
-		s->tls_active = 1;
-	s->state = P_UP;
-	goto out;
-
-setopt_failed:
-	st = pop3_fail(s, POP3_ERR_USAGE, "this libcurl (%s) lacks %s",
-	    curl_version(), what);
+	st = start_curl(s);
 out:
 	if (upass)
 		explicit_bzero(upass, strlen(upass));
-	if (!user_mode)
-		pop3_wipe(&s->password);
 	pop3_wipe(&s->url);
 	curl_free(scheme);
 	curl_free(host);
@@ -593,31 +432,45 @@ out:
 	curl_free(upass);
 	curl_free(path);
 	curl_free(url);
-	free(opts);
 	curl_url_cleanup(u);
 	return st;
 }
 
-static void
-capa_done(void *ctx, const struct pop3_reply *r)
+/* libcurl chose DIGEST-MD5 and the connection was dropped before anything
+ * answered its challenge: connect again with what else the server offers. */
+static enum pop3_status
+digest_again(struct pop3 *s)
 {
-	struct pop3 *s = ctx;
+	struct dbuf d;
 
-	dbuf_reset(&s->capa);
-	if (r->status == POP3_OK && r->body)
-		dbuf_add(&s->capa, r->body, r->body_len);
+	dbuf_init(&d, 0);
+	pop3_digest_instead(s, &d);
+	free(s->opts);
+	s->opts = NULL;
+	if (d.len > 0) {
+		dbuf_add(&d, "", 1);
+		s->opts = d.p;
+		d.p = NULL;
+	} else if (s->apop_offered) {
+		s->opts = str_printf("AUTH=+APOP");
+	} else {
+		s->user_mode = 1;
+	}
+	dbuf_free(&d);
+	if (!s->user_mode && !s->opts)
+		return pop3_fail(s, POP3_ERR_NOMEM, "out of memory");
+	pop3_note(s, "DIGEST-MD5 is obsolete (RFC 6331) and %s offers other "
+	    "methods: connecting again (%s)", s->where, s->user_mode ? "USER" :
+	    s->opts);
+	pop3_close_conn(s);
+	s->seen_greeting = s->stls_sent = s->sasl_active = s->auth_sent = 0;
+	s->capa_sent = s->tls_active = 0;
+	free(s->auth_used);
+	s->auth_used = NULL;
+	return start_curl(s);
 }
 
-static void
-login_done(void *ctx, const struct pop3_reply *r)
-{
-	int *failed = ctx;
-
-	if (r->status != POP3_OK)
-		*failed = 1;
-}
-
-/* A failed connect leaves no half-made session behind, not even after a
+/* A failed login leaves no half-made session behind, not even after a
  * USAGE error (which pop3_fail does not treat as fatal). Returns st. */
 static enum pop3_status
 login_failed(struct pop3 *s, enum pop3_status st)
@@ -627,62 +480,213 @@ login_failed(struct pop3 *s, enum pop3_status st)
 		s->state = P_DEAD;
 		s->fatal = st;
 	}
+	pop3_wipe(&s->password);
+	pop3_secrets_wipe(s);
 	return st;
+}
+
+/* Logged in and CAPA read: the caller's requests may go. */
+static void
+login_finished(struct pop3 *s)
+{
+	if (s->want_pipelining > 0 ||
+	    (s->want_pipelining < 0 && pop3_has_capa(s, "PIPELINING")))
+		s->pipelining = 1;
+	pop3_note(s, "pipelining %s", s->pipelining ? "on" : "off");
+	pop3_secrets_wipe(s);
+	s->state = P_UP;
+}
+
+static void
+capa_done(void *ctx, const struct pop3_reply *r)
+{
+	struct pop3 *s = ctx;
+
+	if (pop3_status_fatal(r->status))
+		return;
+	dbuf_reset(&s->capa);
+	if (r->status == POP3_OK && r->body)
+		dbuf_add(&s->capa, r->body, r->body_len);
+	login_finished(s);
+}
+
+/* The login itself is done; what the server offers after it (RFC 2449
+ * section 5: it may differ from before) comes next, unless CAPA was
+ * refused before login already. */
+static void
+logged_in(struct pop3 *s)
+{
+	struct pop3_req r;
+
+	pop3_wipe(&s->password);
+	pop3_note(s, "logged in to %s%s", s->where, s->tls_active ? " over TLS" :
+	    " in plain text");
+	if (s->capa_refused) {
+		login_finished(s);
+		return;
+	}
+	memset(&r, 0, sizeof r);
+	r.cmd = POP3_CAPA;
+	r.on_done = capa_done;
+	r.ctx = s;
+	if (pop3_submit_login(s, &r, "CAPA", NULL, 0) != POP3_OK)
+		login_failed(s, pop3_fail(s, POP3_ERR_NOMEM, "out of memory"));
+}
+
+static void
+pass_done(void *ctx, const struct pop3_reply *r)
+{
+	struct pop3 *s = ctx;
+
+	if (r->status == POP3_OK) {
+		free(s->auth_used);
+		s->auth_used = str_printf("USER");
+		logged_in(s);
+	} else if (r->status == POP3_ERR_SERVER) {
+		login_failed(s, pop3_fail(s, POP3_ERR_AUTH,
+		    "%s refused the login of %s", s->where, s->login_user));
+	}
+}
+
+static void
+user_done(void *ctx, const struct pop3_reply *r)
+{
+	struct pop3 *s = ctx;
+	struct pop3_req q;
+
+	if (r->status == POP3_ERR_SERVER) {
+		login_failed(s, pop3_fail(s, POP3_ERR_AUTH,
+		    "%s refused the login of %s", s->where, s->login_user));
+		return;
+	}
+	if (r->status != POP3_OK)
+		return;
+	/* PASS only after USER was accepted (RFC 1939 7): a server that
+	 * refused the name gets no password. */
+	memset(&q, 0, sizeof q);
+	q.cmd = POP3_NOOP;	/* the reply is a status line */
+	q.on_done = pass_done;
+	q.ctx = s;
+	if (pop3_submit_login(s, &q, "PASS", s->password, 1) != POP3_OK)
+		login_failed(s, pop3_fail(s, POP3_ERR_NOMEM, "out of memory"));
+}
+
+/* libcurl has finished its part of the login, well or not. */
+static enum pop3_status
+curl_done(struct pop3 *s, CURLcode rc)
+{
+	struct pop3_req r;
+
+	/* libcurl keeps its own copy of the secret until it is unset */
+	curl_easy_setopt(s->curl, CURLOPT_PASSWORD, NULL);
+	curl_easy_setopt(s->curl, CURLOPT_XOAUTH2_BEARER, NULL);
+	if (s->digest_retry == 1) {
+		s->digest_retry = 2;
+		return digest_again(s);
+	}
+	if (rc != CURLE_OK)
+		return login_failed(s, map_curl_error(s, rc, s->login_user));
+	if (curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &s->fd) != CURLE_OK ||
+	    s->fd == CURL_SOCKET_BAD)
+		return login_failed(s, pop3_fail(s, POP3_ERR_NET, "connection to "
+		    "%s lost after login", s->where));
+	/* From here on the engine traces its own lines; libcurl's notes
+	 * about curl_easy_recv would only be noise. */
+	curl_easy_setopt(s->curl, CURLOPT_VERBOSE, 0L);
+	close(s->epfd);
+	s->epfd = -1;
+	s->timer_at = -1;
+	if (s->pop3s)
+		s->tls_active = 1;
+	s->state = P_LOGIN;
+	if (!s->user_mode) {
+		logged_in(s);
+		return pop3_ended(s) == POP3_ERR_USAGE ? POP3_OK : pop3_ended(s);
+	}
+	if (strpbrk(s->login_user, "\r\n") || strpbrk(s->password, "\r\n"))
+		return login_failed(s, pop3_fail(s, POP3_ERR_USAGE, "the user name "
+		    "or the password holds a line break"));
+	memset(&r, 0, sizeof r);
+	r.cmd = POP3_NOOP;	/* the reply is a status line */
+	r.on_done = user_done;
+	r.ctx = s;
+	if (pop3_submit_login(s, &r, "USER", s->login_user, 0) != POP3_OK)
+		return login_failed(s, pop3_fail(s, POP3_ERR_NOMEM, "out of memory"));
+	return POP3_OK;
+}
+
+enum pop3_status
+pop3_login_run(struct pop3 *s)
+{
+	struct epoll_event ev[8];
+	CURLMsg *m;
+	CURLcode rc = CURLE_OK;
+	int n, i, running, left, done = 0, bits;
+
+	n = epoll_wait(s->epfd, ev, 8, 0);
+	for (i = 0; i < n && s->multi; i++) {
+		bits = (ev[i].events & (EPOLLIN | EPOLLHUP) ? CURL_CSELECT_IN : 0) |
+		    (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+		    (ev[i].events & EPOLLERR ? CURL_CSELECT_ERR : 0);
+		if (curl_multi_socket_action(s->multi, ev[i].data.fd, bits,
+		    &running) != CURLM_OK)
+			return login_failed(s, pop3_fail(s, POP3_ERR_NOMEM,
+			    "libcurl failed while connecting to %s", s->where));
+	}
+	if (n <= 0 && s->curl_sock != CURL_SOCKET_BAD &&
+	    curl_multi_socket_action(s->multi, s->curl_sock, 0, &running) != CURLM_OK)
+		return login_failed(s, pop3_fail(s, POP3_ERR_NOMEM,
+		    "libcurl failed while connecting to %s", s->where));
+	if (s->timer_at >= 0 && pop3_now_ms() >= s->timer_at) {
+		s->timer_at = -1;
+		if (curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0,
+		    &running) != CURLM_OK)
+			return login_failed(s, pop3_fail(s, POP3_ERR_NOMEM,
+			    "libcurl failed while connecting to %s", s->where));
+	}
+	while ((m = curl_multi_info_read(s->multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == s->curl) {
+			done = 1;
+			rc = m->data.result;
+		}
+	if (!done && s->bad_greeting)	/* libcurl would wait for the timeout */
+		return login_failed(s, map_curl_error(s, CURLE_WEIRD_SERVER_REPLY,
+		    s->login_user));
+	return done ? curl_done(s, rc) : POP3_OK;
+}
+
+enum pop3_status
+pop3_connect_start(struct pop3 *s)
+{
+	enum pop3_status st;
+
+	if (s->state != P_NEW)
+		return pop3_fail(s, POP3_ERR_USAGE, "the session has connected before");
+	st = pop3_login_curl(s);
+	return st == POP3_OK ? POP3_OK : login_failed(s, st);
 }
 
 enum pop3_status
 pop3_connect(struct pop3 *s)
 {
-	struct pop3_req r;
 	enum pop3_status st;
-	int failed = 0;
 
 	if (s->state != P_NEW)
 		return pop3_fail(s, POP3_ERR_USAGE, "pop3_connect called twice");
-	st = pop3_login_curl(s);
-	if (st != POP3_OK)
-		return login_failed(s, st);
-	if (s->password) {
-		/* USER/PASS by the engine: the replies decide */
-		memset(&r, 0, sizeof r);
-		r.cmd = POP3_NOOP;	/* replaced by the literal lines */
-		r.on_done = login_done;
-		r.ctx = &failed;
-		/* PASS only after USER was accepted (RFC 1939 7): a server
-		 * that refused the name gets no password. */
-		st = pop3_submit_line(s, &r, "USER", s->user, 0);
-		if (st == POP3_OK)
-			st = pop3_wait(s);
-		if (st == POP3_OK && !failed) {
-			st = pop3_submit_line(s, &r, "PASS", s->password, 1);
-			if (st == POP3_OK)
-				st = pop3_wait(s);
-		}
-		pop3_wipe(&s->password);
-		if (st == POP3_ERR_NOMEM || st == POP3_ERR_USAGE)
-			return login_failed(s, pop3_fail(s, st, st == POP3_ERR_USAGE ?
-			    "the user name or the password holds a line break" :
-			    "out of memory"));
-		if (st != POP3_OK)
-			return st;
-		if (failed)
-			return pop3_fail(s, POP3_ERR_AUTH, "%s refused the login of %s",
-			    s->where, s->user);
-	}
-	pop3_note(s, "logged in to %s%s", s->where, s->tls_active ? " over TLS" :
-	    " in plain text");
-	/* What the server offers after login (RFC 2449 section 5: it may
-	 * differ from before); libcurl keeps its own CAPA to itself. */
-	memset(&r, 0, sizeof r);
-	r.cmd = POP3_CAPA;
-	r.on_done = capa_done;
-	r.ctx = s;
-	st = pop3_call(s, &r);
-	if (st != POP3_OK)
-		return st;
-	if (s->want_pipelining > 0 ||
-	    (s->want_pipelining < 0 && pop3_has_capa(s, "PIPELINING")))
-		s->pipelining = 1;
-	pop3_note(s, "pipelining %s", s->pipelining ? "on" : "off");
-	return POP3_OK;
+	st = pop3_connect_start(s);
+	if (st == POP3_OK)
+		st = pop3_wait(s);
+	if (st == POP3_OK && s->state != P_UP)
+		st = pop3_ended(s);
+	return st == POP3_OK ? st : login_failed(s, st);
+}
+
+int
+pop3_tls_info(const struct pop3 *s, struct pop3_tls_info *ti)
+{
+	memset(ti, 0, sizeof *ti);
+	if (!s->have_tlsi || !s->tls_active || !POP3_ENGINE_LIVE(s))
+		return -1;
+	*ti = s->tlsi;
+	return 0;
 }

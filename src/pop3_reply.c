@@ -64,11 +64,13 @@ pop3_reply_status(const char *line, size_t len, size_t *text)
 }
 
 void
-pop3_body_init(struct pop3_body *b, size_t max_line)
+pop3_body_init(struct pop3_body *b, size_t max_line, int flags)
 {
 	b->state = B_BOL;
 	b->line_len = 0;
 	b->max_line = max_line;
+	b->crlf = (flags & POP3_BODY_CRLF) != 0;
+	b->last_cr = 0;
 }
 
 enum pop3_body_rc
@@ -91,9 +93,18 @@ pop3_body_feed(struct pop3_body *b, const char *in, size_t n, char *out,
 			}
 			break;
 		case B_DOT:
-			if (in[i] == '\n') {
+			if (in[i] == '\n' && !b->crlf) {
 				i++;
 				goto end;
+			}
+			if (in[i] == '\n') {
+				/* "." and a bare LF in a CRLF session: text that
+				 * was never stuffed; the dot stays. */
+				out[o++] = '.';
+				b->line_len = 1;
+				b->last_cr = 0;
+				b->state = B_MID;
+				break;
 			}
 			if (in[i] == '\r') {
 				b->state = B_DOTCR;
@@ -111,6 +122,7 @@ pop3_body_feed(struct pop3_body *b, const char *in, size_t n, char *out,
 			/* ".\r" and more: the CR was content of a stuffed line. */
 			out[o++] = '\r';
 			b->line_len = 1;
+			b->last_cr = 1;
 			b->state = B_MID;
 			break;
 		default: {
@@ -120,15 +132,23 @@ pop3_body_feed(struct pop3_body *b, const char *in, size_t n, char *out,
 			if (b->max_line && span > b->max_line - b->line_len)
 				return POP3_BODY_LONG;
 			if (nl) {
+				int cr = span > 0 ? in[i + span - 1] == '\r' : b->last_cr;
+
 				memcpy(out + o, in + i, span + 1);
 				o += span + 1;
 				i += span + 1;
-				b->state = B_BOL;
+				b->line_len = 0;
+				b->last_cr = 0;
+				/* With CRLF, a bare LF does not end a line. */
+				if (!b->crlf || cr)
+					b->state = B_BOL;
 			} else {
 				memcpy(out + o, in + i, span);
 				o += span;
 				i += span;
 				b->line_len += span;
+				if (span > 0)
+					b->last_cr = in[i - 1] == '\r';
 			}
 			break;
 		}
@@ -248,10 +268,9 @@ pop3_parse_uidl(const char *line, size_t len, unsigned long *n, size_t *uid,
 	while (i < len && (unsigned char)line[i] >= 0x21 &&
 	    (unsigned char)line[i] <= 0x7e)
 		i++;
-	/* Longer than RFC 1939's 70 octets is not an error here: the line's
-	 * own cap bounds it, and what a UID is good for is the caller's call
-	 * (issue 9 item 5: it costs that message its UIDL features only). */
-	if (i == start || !field_end(line, len, i))
+	/* Longer than RFC 1939's 70 octets is not an error here (see
+	 * POP3_UID_MAX). */
+	if (i == start || i - start > POP3_UID_MAX || !field_end(line, len, i))
 		return -1;
 	*n = v;
 	*uid = start;

@@ -46,6 +46,40 @@ next_param(const char *s, size_t len, size_t i)
 	return i < len ? i + 1 : len;
 }
 
+/* Where the parameters start: after the ';' that follows the type
+ * ("text/plain", "attachment"), or right after the type when that ';' is
+ * missing and a word follows ("application/pdf name=x.pdf"); else after
+ * the first top-level ';', wherever it is. */
+static size_t
+first_param(const char *s, size_t len, int *unsep)
+{
+	size_t i = lex_skip_cfws(s, len, 0), t = i;
+
+	*unsep = 0;
+
+	while (i < len && lex_is_token((unsigned char)s[i]))
+		i++;
+	if (i > t) {
+		i = lex_skip_cfws(s, len, i);
+		if (i < len && s[i] == '/') {
+			i = lex_skip_cfws(s, len, i + 1);
+			t = i;
+			while (i < len && lex_is_token((unsigned char)s[i]))
+				i++;
+			if (i == t)
+				return next_param(s, len, 0);
+			i = lex_skip_cfws(s, len, i);
+		}
+		if (i < len && s[i] == ';')
+			return i + 1;
+		if (i < len && lex_is_token((unsigned char)s[i])) {
+			*unsep = 1;
+			return i;
+		}
+	}
+	return next_param(s, len, 0);
+}
+
 static int
 attr_eq(const char *a, size_t alen, const char *name, size_t nlen)
 {
@@ -243,11 +277,11 @@ find_param(const char *s, size_t len, const char *name, int raw,
 {
 	size_t nlen = strlen(name), i, as, ae, nsegs = 0, capsegs = 0, order = 0;
 	struct seg plain, star, g, *segs = NULL, *ns;
-	int have_plain = 0, have_star = 0, kind, st;
+	int have_plain = 0, have_star = 0, kind, st, unsep;
 	char *r = NULL;
 	long n;
 
-	i = next_param(s, len, 0);
+	i = first_param(s, len, &unsep);
 	while (i < len) {
 		i = lex_skip_cfws(s, len, i);
 		as = i;
@@ -267,7 +301,11 @@ find_param(const char *s, size_t len, const char *name, int raw,
 		if (i < len && s[i] == '"') {
 			g.quoted = 1;
 			g.ve = lex_quoted_end(s, len, i);
-			i = next_param(s, len, g.ve);
+			/* Another parameter may follow without its ';'
+			 * (name="a" filename="b"), as after the type. */
+			i = lex_skip_cfws(s, len, g.ve);
+			if (i >= len || !lex_is_token((unsigned char)s[i]))
+				i = next_param(s, len, i);
 		} else {
 			while (i < len && s[i] != ';')
 				i++;
@@ -354,4 +392,18 @@ mime_hdr_charset(const char *v, size_t len)
 		return NULL;
 	lex_trim_lower(cs, strlen(cs));
 	return cs;
+}
+
+int
+mime_hdr_params_unsep(const char *v, size_t len)
+{
+	struct dbuf u;
+	int unsep;
+
+	dbuf_init(&u, 0);
+	if (hdr_unfold_into(&u, v, len) < 0)
+		return 0;
+	first_param(u.p ? u.p : "", u.len, &unsep);
+	dbuf_free(&u);
+	return unsep;
 }

@@ -11,19 +11,6 @@
 #include <pouch/save.h>
 #include <pouch/util.h>
 
-/* Characters that must not reach a file name: they hide, reorder or
- * fake what a terminal or file manager shows. */
-static int
-cp_unsafe(uint32_t c)
-{
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
-	    c == 0x061c || c == 0x180e ||
-	    (c >= 0x200b && c <= 0x200f) ||	/* zero-width, LRM, RLM */
-	    (c >= 0x2028 && c <= 0x202e) ||	/* separators, embeddings */
-	    (c >= 0x2060 && c <= 0x2069) ||	/* word joiner, isolates */
-	    c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb);
-}
-
 /* The length of s cut to at most max bytes on a UTF-8 boundary. */
 static size_t
 utf8_cut(const char *s, size_t len, size_t max)
@@ -75,7 +62,7 @@ sanitize(const char *name, size_t len)
 		uint32_t cp;
 		size_t ill, k = utf8_next(p, (size_t)(e - p), &cp, &ill);
 
-		if (k == 0 || cp_unsafe(cp)) {
+		if (k == 0 || utf8_unsafe_cp(cp)) {
 			bad |= dbuf_addc(&b, '_');
 			p += k ? k : 1;
 		} else {

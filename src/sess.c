@@ -275,6 +275,12 @@ user_done(struct sreq *q, const struct pop3_reply *r)
 	int rc = 0;
 
 	label_of(q, label, sizeof label);
+	if (r->status == POP3_WITHDRAWN) {
+		/* Taken back before it was sent: the caller frees its ctx. */
+		if (q->user.on_done)
+			(void)q->user.on_done(q->user.ctx, r);
+		return;
+	}
 	if (r->status == POP3_OK && !s->failed) {
 		int nomem = 0;
 
@@ -420,6 +426,27 @@ void
 sess_expect_retr(struct sess *s, size_t n)
 {
 	s->retr_hint = n;
+}
+
+size_t
+sess_withdraw(struct sess *s, void *ctx)
+{
+	struct sreq *q;
+	size_t n = 0;
+
+	/* The engine knows sess's wrappers, not the caller's ctx: one
+	 * withdrawal per wrapper. A withdrawn one's on_done unlinks and frees
+	 * it (and the caller's on_done may change the list): start over after
+	 * each; one already sent stays, marked as tried. */
+again:
+	for (q = s->live; q; q = q->next) {
+		if (q->aux || q->user.ctx != ctx || q->withdraw_tried)
+			continue;
+		q->withdraw_tried = 1;
+		n += pop3_withdraw(s->p, q);
+		goto again;
+	}
+	return n;
 }
 
 enum sess_status

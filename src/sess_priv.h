@@ -33,6 +33,7 @@ struct sreq {
 	unsigned long n, lines;
 	int aux;			/* sess's own */
 	int started;			/* on_data was called */
+	int withdraw_tried;		/* sess_withdraw asked the engine for it */
 	unsigned long long expect;	/* RETR: LIST's size, 0 while unknown */
 	struct sess_req user;		/* the caller's (aux: zero) */
 	/* LAST: the caller's callback and the retrievals known at the reply */

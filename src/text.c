@@ -13,12 +13,6 @@
 #include <pouch/text.h>
 #include <pouch/util.h>
 
-static int
-is_bidi_control(uint32_t cp)
-{
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 char *
 text_sanitize(const char *s, size_t len, int flags, size_t *outlen)
 {
@@ -41,7 +35,7 @@ text_sanitize(const char *s, size_t len, int flags, size_t *outlen)
 			if (p[i] < 0x80)
 				break;
 			n = utf8_next(s + i, len - i, &cp, &bad);
-			if (n == 0 || (cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp))
+			if (n == 0 || utf8_unsafe_cp(cp))
 				break;
 			i += n;
 		}

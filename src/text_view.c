@@ -1,8 +1,7 @@
 /*
- * text_view.c: the text to show for a message (see mime.h). Picks the
- * best text part, decodes it to UTF-8, renders HTML as text, and runs the
- * result through the terminal sanitiser (text.h, which owns what may reach
- * the screen).
+ * text_view.c: the text to show for a message or for one part (see
+ * text.h). Picks the best text part, decodes it to UTF-8, renders HTML as
+ * text, and runs the result through the terminal sanitiser.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +70,7 @@ best(const struct mime_part *p, int *k)
 }
 
 const struct mime_part *
-mime_view_best(const struct mime_part *root)
+text_best(const struct mime_part *root)
 {
 	int k;
 
@@ -80,25 +79,25 @@ mime_view_best(const struct mime_part *root)
 	return best(root, &k);
 }
 
-char *
-mime_view_text(const struct mime_part *root, size_t *len,
-    const struct mime_part **chosen)
+int
+text_is_text(const struct mime_part *p)
 {
-	const struct mime_part *p = mime_view_best(root);
+	return mime_is_leaf(p) && strncmp(p->type, "text/", 5) == 0;
+}
+
+/* p's body as shown: decoded, UTF-8, HTML rendered, sanitised. NULL only
+ * when memory ran out. */
+static char *
+show(const struct mime_part *p, size_t *len)
+{
 	struct dbuf body;
 	char *u, *h, *s;
 	size_t ulen, hlen;
 
-	if (chosen)
-		*chosen = p;
-	if (!p) {
-		*len = 0;
-		return strdup("");
-	}
 	dbuf_init(&body, 0);
 	if (mime_part_decode_dbuf(p, &body) < 0)
 		return NULL;
-	u = charset_to_utf8(p->charset, body.p, body.len, &ulen);
+	u = charset_to_utf8(p->charset, body.p ? body.p : "", body.len, &ulen);
 	dbuf_free(&body);
 	if (!u)
 		return NULL;
@@ -112,5 +111,37 @@ mime_view_text(const struct mime_part *root, size_t *len,
 	}
 	s = text_sanitize(u, ulen, TEXT_BODY, len);
 	free(u);
+	return s;
+}
+
+char *
+text_message(const struct mime_part *root, size_t *len,
+    const struct mime_part **chosen)
+{
+	const struct mime_part *p = text_best(root);
+	char *s;
+
+	if (chosen)
+		*chosen = p;
+	*len = 0;
+	if (!p)
+		return strdup("");
+	s = show(p, len);
+	if (!s)
+		*len = 0;
+	return s;
+}
+
+char *
+text_part(const struct mime_part *p, size_t *len)
+{
+	char *s;
+
+	*len = 0;
+	if (!text_is_text(p))
+		return NULL;
+	s = show(p, len);
+	if (!s)
+		*len = 0;
 	return s;
 }

@@ -33,8 +33,11 @@ usage() {
 	is "$out" "" "nothing on stdout: $*"
 }
 
-usage "no URL"
-usage "no command" "$URL"
+# No COMMAND means the full-screen reader, which needs a terminal (or a key
+# script); with no URL it needs a configured account.
+XDG_CONFIG_HOME=$tmp/noconf; export XDG_CONFIG_HOME
+usage "no URL given and no account configured"
+usage "the reader needs a terminal" "$URL"
 usage "unknown command 'frob'" "$URL" frob
 usage "unknown option --bogus" --bogus "$URL" stat
 usage "must start with pop3://" http://example.org stat

@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { A_SEND, A_CLOSE, A_DRIP, A_HANG, A_SLOW, A_BIG };
+/* A_NEXT: send the reply, read until the client closes, then accept the
+ * next connection and go on with the next step ("--\n" marks it in got). */
+enum { A_SEND, A_CLOSE, A_DRIP, A_HANG, A_SLOW, A_BIG, A_NEXT };
 
 struct step {
 	const char *expect;	/* prefix of the line the client must send; NULL: none */
@@ -169,6 +171,18 @@ serve(void *arg)
 		case A_HANG:
 			send_all(fd, st->reply, strlen(st->reply));
 			goto drain;
+		case A_NEXT:
+			send_all(fd, st->reply, strlen(st->reply));
+			while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
+				record(f, buf, (size_t)r);
+			close(fd);
+			record(f, "--\n", 3);
+			f->rlen = 0;
+			fd = accept(f->lfd, NULL, NULL);
+			if (fd < 0)
+				return NULL;
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+			break;
 		default:
 			send_all(fd, st->reply, strlen(st->reply));
 			break;
@@ -197,7 +211,7 @@ fake_start(struct fake *f, const struct step *steps)
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(fake_any ? INADDR_ANY : INADDR_LOOPBACK);
 	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    listen(f->lfd, 1) < 0 || getsockname(f->lfd, (struct sockaddr *)&a, &al) < 0) {
+	    listen(f->lfd, 2) < 0 || getsockname(f->lfd, (struct sockaddr *)&a, &al) < 0) {
 		printf("Bail out! cannot listen on 127.0.0.1\n");
 		exit(1);
 	}

@@ -60,7 +60,16 @@ static const struct {
 	{ "a@b>, c@d", "|a@b\n|c@d" },
 	{ "((nested) comment) a@b", "|a@b" },
 	{ "(a\\) still comment) b@c", "|b@c" },
-	{ "<a@b> <c@d>", "|c@d" },
+	/* the comma between two mailboxes missing: both kept */
+	{ "<a@b> <c@d>", "|a@b\n|c@d" },
+	{ "Bob Dunite <bob@extern> Bobby Dunite <bobby@extern>",
+	  "Bob Dunite|bob@extern\nBobby Dunite|bobby@extern" },
+	{ "\"Bob, D\" <b@x> \"Al\" <a@x>", "Bob, D|b@x\nAl|a@x" },
+	{ "Bob <b@x> c@y", "Bob|b@x\n|c@y" },
+	{ "Bob <b@x> (comment) Al <a@x>", "Bob|b@x\nAl|a@x" },
+	{ "Bob <b@x> trailing words", "Bob|b@x" },
+	{ "Bob <b@x> =?utf-8?q?Zo=C3=AB?= <z@x>", "Bob|b@x\nZoë|z@x" },
+	{ "G: Bob <b@x> Al <a@x>;, c@d", "Bob|b@x\nAl|a@x\n|c@d" },
 	{ "::::;;;;", "" },
 	{ "a\x1b[31m <x@y>", "a\x1b[31m|x@y" },
 };

@@ -156,8 +156,11 @@ static const struct {
 	{ { "pouch", "--help", "pop3://h" }, CLI_ARGS_HELP, NULL },
 	{ { "pouch", "-V" }, CLI_ARGS_VERSION, NULL },
 	{ { "pouch", "-qV" }, CLI_ARGS_VERSION, NULL },
-	{ { "pouch" }, CLI_ARGS_USAGE, "no URL" },
-	{ { "pouch", "pop3://h" }, CLI_ARGS_USAGE, "no command" },
+	{ { "pouch" }, CLI_ARGS_OK, NULL },		/* the reader, default account */
+	{ { "pouch", "pop3://h" }, CLI_ARGS_OK, NULL },	/* the reader on that URL */
+	{ { "pouch", "-a", "work" }, CLI_ARGS_OK, NULL },
+	{ { "pouch", "-a", "work", "pop3://h" }, CLI_ARGS_USAGE, "either -a ACCOUNT or a URL" },
+	{ { "pouch", "--size", "40x3", "pop3://h" }, CLI_ARGS_USAGE, "COLSxROWS" },
 	{ { "pouch", "pop3://h", "frob" }, CLI_ARGS_USAGE, "unknown command" },
 	{ { "pouch", "--password", "x", "pop3://h", "stat" }, CLI_ARGS_USAGE, "never given on the command line" },
 	{ { "pouch", "--password-c", "x", "pop3://h", "stat" }, CLI_ARGS_USAGE, "unknown option" },

@@ -1,6 +1,7 @@
 /* Unit tests for pop3_marks.c: the mark set, and committing marks by UIDL
  * against the scripted fake server (tests/fake_pop3.h): what goes out, in
  * which order, and that a refusal anywhere deletes nothing. */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -265,6 +266,132 @@ test_odd(void)
 	pop3_marks_free(m);
 }
 
+/* UIDL lists number 2 twice, with two UIDs (issue 9): neither mark on 2
+ * is committed; the mark on 3 is. */
+static const struct step dupnum_steps[] = {
+	LOGIN,
+	{ "UIDL", "+OK\r\n1 a\r\n2 b\r\n2 c\r\n3 d\r\n.\r\n", 0, 0, 0 },
+	{ "DELE 3", "+OK\r\n", 0, 0, 0 },
+	{ "QUIT", "+OK bye\r\n", 0, 0, 0 },
+	END,
+};
+
+static void
+test_dup_number(void)
+{
+	static const char *const u[] = { "b", "c", "d", NULL };
+	struct fake f;
+	struct pop3 *s;
+	struct pop3_marks *m = marks(u);
+	struct pop3_commit res;
+
+	fake_start(&f, dupnum_steps);
+	s = session(&f);
+	is_int(pop3_marks_commit(s, m, NULL, NULL, &res), POP3_OK, "dup number: ok");
+	ok(res.deleted == 1 && res.kept == 2, "dup number: 1 deleted, 2 kept (%zu, %zu)",
+	    res.deleted, res.kept);
+	ok(pop3_marks_has(m, "b") && pop3_marks_has(m, "c") && !pop3_marks_has(m, "d"),
+	    "dup number: the marks on the doubly listed number stay");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(after_login(&f), "UIDL\r\nDELE 3\r\nQUIT\r\n",
+	    "dup number: no DELE 2");
+	pop3_marks_free(m);
+}
+
+struct async {
+	int calls;
+	enum pop3_status st;
+	struct pop3_commit res;
+};
+
+static void
+async_done(void *ctx, enum pop3_status st, const struct pop3_commit *res)
+{
+	struct async *a = ctx;
+
+	a->calls++;
+	a->st = st;
+	a->res = *res;
+}
+
+/* The poll loop's own: pop3_fd, pop3_events, pop3_timeout_ms, pop3_run. */
+static enum pop3_status
+poll_until(struct pop3 *s, const int *flag)
+{
+	enum pop3_status st = POP3_OK;
+	struct pollfd pfd;
+	int loops = 0;
+
+	while (!*flag && st == POP3_OK && pop3_fd(s) >= 0 && loops++ < 2000) {
+		pfd.fd = pop3_fd(s);
+		pfd.events = pop3_events(s);
+		poll(&pfd, 1, pop3_timeout_ms(s));
+		st = pop3_run(s);
+	}
+	return st;
+}
+
+static void
+test_async(void)
+{
+	static const char *const u[] = { "b", "d", "zz", NULL };
+	struct fake f;
+	struct pop3 *s;
+	struct pop3_marks *m = marks(u);
+	struct async a;
+
+	memset(&a, 0, sizeof a);
+	fake_start(&f, refused_steps);
+	s = session(&f);
+	is_int(pop3_marks_commit_start(s, m, NULL, NULL, async_done, &a), POP3_OK,
+	    "async refused: started");
+	is_int(a.calls, 0, "async refused: nothing done before the loop runs");
+	poll_until(s, &a.calls);
+	is_int(a.calls, 1, "async refused: done called once");
+	is_int(a.st, POP3_ERR_SERVER, "async refused: SERVER");
+	ok(strstr(a.res.error, "DELE 4") != NULL, "async refused: says which: %s",
+	    a.res.error);
+	is_int(pop3_marks_count(m), 3, "async refused: the marks stay");
+	pop3_free(s);
+	fake_stop(&f);
+	is_int(a.calls, 1, "async refused: not called again by pop3_free");
+	is_str(after_login(&f), "UIDL\r\nDELE 2\r\nDELE 4\r\nRSET\r\nQUIT\r\n",
+	    "async refused: the same wire as the blocking commit");
+
+	memset(&a, 0, sizeof a);
+	fake_start(&f, commit_steps);
+	s = session(&f);
+	is_int(pop3_marks_commit_start(s, m, NULL, NULL, async_done, &a), POP3_OK,
+	    "async: started");
+	poll_until(s, &a.calls);
+	ok(a.calls == 1 && a.st == POP3_OK, "async: done once, OK (%s)", a.res.error);
+	ok(a.res.deleted == 2 && a.res.gone == 1, "async: 2 deleted, 1 gone");
+	is_int(pop3_marks_count(m), 0, "async: every mark settled");
+	is_int(pop3_fd(s), -1, "async: QUIT closed the session");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(after_login(&f), "UIDL\r\nDELE 2\r\nDELE 4\r\nQUIT\r\n",
+	    "async: UIDL, DELE, QUIT");
+	pop3_marks_free(m);
+
+	/* Given up half-way: done comes from pop3_free, nothing committed. */
+	m = marks(u);
+	memset(&a, 0, sizeof a);
+	fake_start(&f, commit_steps);
+	s = session(&f);
+	is_int(pop3_marks_commit_start(s, m, NULL, NULL, async_done, &a), POP3_OK,
+	    "async cancel: started");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(a.calls == 1 && a.st == POP3_ERR_CANCELLED,
+	    "async cancel: done once with CANCELLED (%d, %s)", a.calls,
+	    pop3_status_name(a.st));
+	is_int(pop3_marks_count(m), 3, "async cancel: the marks stay");
+	ok(strstr(f.got, "QUIT") == NULL, "async cancel: no QUIT");
+	pop3_marks_free(m);
+}
+
 int
 main(void)
 {
@@ -274,5 +401,7 @@ main(void)
 	test_refused();
 	test_rset_refused();
 	test_odd();
+	test_dup_number();
+	test_async();
 	return done_testing();
 }

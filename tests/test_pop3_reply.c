@@ -66,14 +66,14 @@ test_line(void)
 /* Feed all of in, split into chunks at the given positions (sorted, may be
  * empty); returns the rc of the last feed and collects output. */
 static enum pop3_body_rc
-feed_split(const char *in, size_t n, const size_t *cuts, size_t ncuts,
-    size_t max_line, char *out, size_t *outlen, size_t *consumed)
+feed_split_flags(const char *in, size_t n, const size_t *cuts, size_t ncuts,
+    size_t max_line, int flags, char *out, size_t *outlen, size_t *consumed)
 {
 	struct pop3_body b;
 	enum pop3_body_rc rc = POP3_BODY_MORE;
 	size_t pos = 0, k, o = 0;
 
-	pop3_body_init(&b, max_line);
+	pop3_body_init(&b, max_line, flags);
 	for (k = 0; k <= ncuts; k++) {
 		size_t end = k < ncuts ? cuts[k] : n, used, ol;
 
@@ -92,6 +92,14 @@ feed_split(const char *in, size_t n, const size_t *cuts, size_t ncuts,
 	*outlen = o;
 	*consumed = pos;
 	return rc;
+}
+
+static enum pop3_body_rc
+feed_split(const char *in, size_t n, const size_t *cuts, size_t ncuts,
+    size_t max_line, char *out, size_t *outlen, size_t *consumed)
+{
+	return feed_split_flags(in, n, cuts, ncuts, max_line, 0, out, outlen,
+	    consumed);
 }
 
 static const struct {
@@ -182,7 +190,7 @@ test_body_splits(void)
 		size_t o = 0, k;
 		enum pop3_body_rc rc = POP3_BODY_MORE;
 
-		pop3_body_init(&b, 0);
+		pop3_body_init(&b, 0, 0);
 		for (k = 0; k < n && rc == POP3_BODY_MORE; k++) {
 			rc = pop3_body_feed(&b, in + k, 1, out + o, &ol, &used);
 			o += ol;
@@ -191,6 +199,61 @@ test_body_splits(void)
 		is_int(k, n - 3, "byte by byte stops at the terminator");
 		is_mem(out, o, want, sizeof want - 1, "byte by byte body");
 	}
+}
+
+/* Issue 9 item 1: in a session that has seen CRLF, a "." line ended by a
+ * bare LF is message text (the server counts lines by CRLF and never stuffed
+ * it); only CRLF "." CRLF ends the body. */
+static const struct {
+	const char *name;
+	const char *in;
+	const char *out;
+	const char *rest;
+	enum pop3_body_rc rc;
+} crlf_cases[] = {
+	{ "bare-LF dot is text", "x\n.\ny\r\n.\r\n", "x\n.\ny\r\n", "", POP3_BODY_END },
+	{ "bare-LF dot dot is not stuffed", "x\n..y\r\n.\r\n", "x\n..y\r\n", "", POP3_BODY_END },
+	{ "dot LF after CRLF is text", "x\r\n.\ny\r\n.\r\n", "x\r\n.\ny\r\n", "", POP3_BODY_END },
+	{ "dot LF first is text", ".\nx\r\n.\r\n", ".\nx\r\n", "", POP3_BODY_END },
+	{ "dot LF dot CRLF is one line", ".\n.\r\n", ".\n.\r\n", "", POP3_BODY_MORE },
+	{ "CRLF stuffing still undone", "..a\r\n.\r\n", ".a\r\n", "", POP3_BODY_END },
+	{ "empty body", ".\r\n+OK\r\n", "", "+OK\r\n", POP3_BODY_END },
+	{ "only LF dots: no end", "a\n.\n", "a\n.\n", "", POP3_BODY_MORE },
+	{ "CR CR LF line then end", "a\r\r\n.\r\n", "a\r\r\n", "", POP3_BODY_END },
+};
+
+static void
+test_body_crlf(void)
+{
+	static const char in[] = "a\r\nx\n.\ny\r\n..z\n.\r\nw\r\n.\r\n+OK";
+	static const char want[] = "a\r\nx\n.\ny\r\n.z\n.\r\nw\r\n";
+	size_t i, ol, used, n = sizeof in - 1, bad = 0;
+	char out[256];
+
+	for (i = 0; i < sizeof crlf_cases / sizeof crlf_cases[0]; i++) {
+		const char *c = crlf_cases[i].in;
+		enum pop3_body_rc rc = feed_split_flags(c, strlen(c), NULL, 0, 0,
+		    POP3_BODY_CRLF, out, &ol, &used);
+
+		is_int(rc, crlf_cases[i].rc, "crlf %s: rc", crlf_cases[i].name);
+		is_mem(out, ol, crlf_cases[i].out, strlen(crlf_cases[i].out),
+		    "crlf %s: body", crlf_cases[i].name);
+		is_mem(c + used, strlen(c) - used, crlf_cases[i].rest,
+		    strlen(crlf_cases[i].rest), "crlf %s: rest", crlf_cases[i].name);
+	}
+	/* The same body ends early without the flag: the bug this mends. */
+	feed_split_flags(in, n, NULL, 0, 0, 0, out, &ol, &used);
+	is_mem(out, ol, "a\r\nx\n", 5, "without CRLF mode the bare-LF dot ends the body");
+	for (i = 0; i <= n; i++) {
+		size_t cut[1] = { i };
+		enum pop3_body_rc rc = feed_split_flags(in, n, cut, 1, 0,
+		    POP3_BODY_CRLF, out, &ol, &used);
+
+		if (rc != POP3_BODY_END || ol != sizeof want - 1 ||
+		    memcmp(out, want, ol) != 0 || used != n - 3)
+			bad++;
+	}
+	is_int(bad, 0, "crlf: split at every position");
 }
 
 static void
@@ -331,7 +394,7 @@ static void
 test_list_uidl(void)
 {
 	size_t i, off, ulen;
-	char longuid[300];
+	char longuid[POP3_UID_MAX + 3];
 
 	for (i = 0; i < sizeof list_cases / sizeof list_cases[0]; i++) {
 		unsigned long n = 0;
@@ -359,9 +422,12 @@ test_list_uidl(void)
 	/* Longer than RFC 1939's 70 octets: parsed whole (issue 9 item 5). */
 	memcpy(longuid, "1 ", 2);
 	memset(longuid + 2, 'u', sizeof longuid - 2);
-	ok(pop3_parse_uidl(longuid, sizeof longuid, &(unsigned long){0},
-	    &off, &ulen) == 0 && off == 2 && ulen == sizeof longuid - 2,
-	    "uid of %zu octets", sizeof longuid - 2);
+	ok(pop3_parse_uidl(longuid, 2 + 300, &(unsigned long){0},
+	    &off, &ulen) == 0 && off == 2 && ulen == 300, "uid of 300 octets");
+	ok(pop3_parse_uidl(longuid, 2 + POP3_UID_MAX, &(unsigned long){0},
+	    &off, &ulen) == 0 && ulen == POP3_UID_MAX, "uid of POP3_UID_MAX octets");
+	is_int(pop3_parse_uidl(longuid, 3 + POP3_UID_MAX, &(unsigned long){0},
+	    &off, &ulen), -1, "uid one octet too long");
 	/* the parsers never read past len */
 	is_int(pop3_parse_list("1 5", 2, &(unsigned long){0},
 	    &(unsigned long long){0}), -1, "LIST stops at len");
@@ -388,6 +454,7 @@ main(void)
 	test_line();
 	test_body_cases();
 	test_body_splits();
+	test_body_crlf();
 	test_body_cap();
 	test_stat();
 	test_list_uidl();

@@ -214,7 +214,8 @@ static const struct step basic_steps[] = {
 	{ "UIDL 2", "+OK 2 uid-two\r\n", 0, 0, 0 },
 	{ "UIDL\r", "+OK\r\n1 a\r\n2 uid-two\r\n3 c!~\r\n.\r\n", 0, 0, 0 },
 	{ "RETR 1", "+OK 100 octets\r\nSubject: x\r\n\r\n..dot\r\n.\r\n", 0, 0, 0 },
-	{ "TOP 2 1", "+OK\nA: b\n\nline\n.\n", 0, 0, 0 },
+	/* A CRLF session: the bare LF is text, kept as it came. */
+	{ "TOP 2 1", "+OK\r\nA: b\r\n\r\nline\n.\nmore\r\n.\r\n", 0, 0, 0 },
 	{ "RETR 9", "-ERR no such message\r\n", 0, 0, 0 },
 	{ "DELE 2", "+OK marked\r\n", 0, 0, 0 },
 	{ "LIST 3", "+OK 3 200\r\n", 0, 0, 0 },
@@ -275,8 +276,9 @@ test_basic(void)
 	is_mem(sn.r[4].body, sn.r[4].body_len, "Subject: x\r\n\r\n.dot\r\n", 20,
 	    "basic: RETR body unstuffed");
 	is_str(sn.r[4].text, "100 octets", "basic: RETR status text");
-	is_mem(sn.data.p, sn.data.len, "A: b\n\nline\n", 11, "basic: TOP streamed, LF kept");
-	is_int(sn.r[5].body_octets, 11, "basic: TOP octets");
+	is_mem(sn.data.p, sn.data.len, "A: b\r\n\r\nline\n.\nmore\r\n", 21,
+	    "basic: TOP streamed, a bare LF and the dot after it kept");
+	is_int(sn.r[5].body_octets, 21, "basic: TOP octets");
 	is_int(sn.r[5].body_len, 0, "basic: streamed body not collected");
 	is_int(sn.r[6].st, POP3_ERR_SERVER, "basic: -ERR is SERVER");
 	is_str(sn.r[6].text, "no such message", "basic: -ERR text");
@@ -479,6 +481,117 @@ test_short_retr(void)
 	seen_free(&sn);
 }
 
+/* Issue 9, "worth judging": a reply sent twice while pipelining. The stray
+ * "+OK" becomes the status of RETR 2, whose real status line and message
+ * then read as its body: longer than LIST said by more than line ends can
+ * explain, so the session ends (no QUIT), instead of handing over a message
+ * that starts with "+OK 21 octets". */
+static const struct step twice_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "DELE 1", "+OK deleted\r\n+OK deleted\r\n", 0, 0, 0 },
+	{ "RETR 2", "+OK 21 octets\r\nSubject: x\r\n\r\nhello\r\n.\r\n", A_HANG, 0, 0 },
+	END,
+};
+
+static void
+test_reply_twice(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+
+	fake_start(&f, twice_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "twice: connect");
+	submit(s, &sn, POP3_DELE, 1, 0, 0);
+	submit(s, &sn, POP3_RETR, 2, 21, 0);
+	is_int(pop3_wait(s), POP3_ERR_PROTO, "twice: a protocol violation (%s)",
+	    pop3_error(s));
+	ok(strstr(pop3_error(s), "out of step") != NULL, "twice: the error says why");
+	is_int(sn.r[1].st, POP3_ERR_PROTO, "twice: RETR 2 is not delivered as a message");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "QUIT"), "twice: no QUIT, so DELE 1 is not committed");
+	seen_free(&sn);
+}
+
+/* on_item: a listing line by line, nothing kept. */
+static const struct step items_steps[] = {
+	LOGIN, CAPA_PIPE,
+	{ "UIDL", "+OK\r\n1 a\r\n2 uid-two\r\n3 c!~\r\n.\r\n", 0, 0, 0 },
+	{ "LIST", "+OK 3\r\n1 100\r\n2 200\n3 300\r\n.\r\n", 0, 0, 0 },
+	{ "LIST", "+OK\r\n1 100\r\nx 200\r\n.\r\n", A_HANG, 0, 0 },
+	END,
+};
+
+struct items {
+	int n;
+	char got[256];
+};
+
+static int
+on_item(void *ctx, const struct pop3_item *it)
+{
+	struct items *c = ctx;
+	size_t l = strlen(c->got);
+
+	c->n++;
+	snprintf(c->got + l, sizeof c->got - l, "%lu:%llu:%s;", it->n, it->size,
+	    it->uid ? it->uid : "-");
+	return 0;
+}
+
+static size_t items_nitems[3];
+static int items_null = 1;
+
+static void
+items_done(void *ctx, const struct pop3_reply *r)
+{
+	static int k;
+
+	(void)ctx;
+	if (k < 3)
+		items_nitems[k++] = r->nitems;
+	if (r->items)
+		items_null = 0;
+}
+
+static void
+test_on_item(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct pop3_req r;
+	struct items uidl, list, bad;
+	int i;
+
+	memset(&uidl, 0, sizeof uidl);
+	memset(&list, 0, sizeof list);
+	memset(&bad, 0, sizeof bad);
+	fake_start(&f, items_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "on_item: connect");
+	for (i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof r);
+		r.cmd = i == 0 ? POP3_UIDL : POP3_LIST;
+		r.on_item = on_item;
+		r.on_done = items_done;
+		r.ctx = i == 0 ? &uidl : i == 1 ? &list : &bad;
+		pop3_submit(s, &r);
+	}
+	is_int(pop3_wait(s), POP3_ERR_PROTO, "on_item: a malformed line is PROTO (%s)",
+	    pop3_error(s));
+	is_str(uidl.got, "1:0:a;2:0:uid-two;3:0:c!~;", "on_item: UIDL items");
+	is_str(list.got, "1:100:-;2:200:-;3:300:-;", "on_item: LIST items (an LF line among them)");
+	ok(items_nitems[0] == 3 && items_nitems[1] == 3, "on_item: nitems counts them");
+	ok(items_null, "on_item: no items array in the reply");
+	is_int(bad.n, 1, "on_item: the good line before the bad one");
+	pop3_free(s);
+	fake_stop(&f);
+	seen_free(&sn);
+}
+
 static const struct step slow_steps[] = {
 	LOGIN, CAPA_PIPE,
 	{ "RETR 1", "+OK\r\n", A_SLOW, 150, 10 * 2048 },
@@ -677,6 +790,168 @@ test_login(void)
 	    POP3_TLS_REQUIRED, 3000, POP3_ERR_TLS, "STLS");
 }
 
+/* Issue 9 item 4: servers that echo what they were sent. */
+static const struct step echo_pass_steps[] = {
+	GREET, PRECAPA, { "USER u", "+OK\r\n", 0, 0, 0 },
+	{ "PASS p4ss", "-ERR unknown command: PASS p4ss\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step echo_plain_steps[] = {
+	GREET,
+	{ "CAPA", "+OK\r\nSASL PLAIN\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH PLAIN", "-ERR [AUTH] bad response AHUAcDRzcw== ('p4ss')\r\n", A_HANG, 0, 0 },
+	END,
+};
+static const struct step echo_apop_steps[] = {
+	GREET,
+	{ "CAPA", "+OK\r\nUSER\r\n.\r\n", 0, 0, 0 },
+	{ "APOP u", "-ERR no APOP for u here\r\n", A_HANG, 0, 0 },
+	END,
+};
+
+/* The APOP digest as the server received it. */
+static void
+apop_digest(const struct fake *f, char *buf, size_t size)
+{
+	const char *p = strstr(f->got, "APOP u ");
+	size_t n = 0;
+
+	if (p)
+		for (p += 7; *p && *p != '\r' && n + 1 < size; p++)
+			buf[n++] = *p;
+	buf[n] = '\0';
+}
+
+static void
+echo_case(const char *name, const struct step *steps, const char *auth)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct pop3_opts o;
+	char url[64], digest[64];
+	const char *t;
+
+	fake_start(&f, steps);
+	memset(&sn, 0, sizeof sn);
+	dbuf_init(&sn.trace, 0);
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", f.port);
+	memset(&o, 0, sizeof o);
+	o.url = url;
+	o.password = "p4ss";
+	o.auth = auth;
+	o.reply_timeout_ms = 3000;
+	o.connect_timeout_ms = 2000;
+	o.trace = on_trace;
+	o.trace_ctx = &sn;
+	s = pop3_new(&o);
+	is_int(pop3_connect(s), POP3_ERR_AUTH, "%s: login refused (%s)", name,
+	    pop3_error(s));
+	dbuf_add(&sn.trace, "", 1);
+	t = sn.trace.p;
+	ok(!strstr(t, "p4ss") && !strstr(t, "cDRzcw") && !strstr(pop3_error(s), "p4ss") &&
+	    !strstr(pop3_server_text(s), "p4ss") && !strstr(pop3_server_text(s), "cDRzcw"),
+	    "%s: no password, no SASL encoding in the trace, the error or the "
+	    "server's text (%s)", name, pop3_server_text(s));
+	ok(strstr(pop3_server_text(s), "********") != NULL || steps == echo_apop_steps,
+	    "%s: the echo shows as asterisks", name);
+	pop3_free(s);
+	fake_stop(&f);
+	if (steps == echo_apop_steps) {
+		apop_digest(&f, digest, sizeof digest);
+		ok(strlen(digest) == 32, "%s: the client sent a digest (%s)", name, digest);
+		ok(!strstr(t, digest), "%s: the digest is not in the trace", name);
+		ok(strstr(t, "C APOP u ********\n") != NULL, "%s: APOP traced masked", name);
+	}
+	seen_free(&sn);
+}
+
+static void
+test_echoes(void)
+{
+	echo_case("echoed PASS", echo_pass_steps, "USER");
+	echo_case("echoed AUTH PLAIN", echo_plain_steps, "PLAIN");
+	echo_case("APOP", echo_apop_steps, "APOP");
+}
+
+/* Issue 9 item 7: DIGEST-MD5 (RFC 6331, obsolete) is libcurl's first pick
+ * here; pouch drops the connection before answering its challenge and logs
+ * in again with PLAIN. */
+#define DIGEST_CHALLENGE "+ bm9uY2U9IjEyMyIscmVhbG09ImZha2UiLHFvcD0iYXV0aCIsYWxnb3JpdGhtPW1kNS1zZXNz\r\n"
+static const struct step digest_steps[] = {
+	GREET,
+	{ "CAPA", "+OK\r\nSASL DIGEST-MD5 PLAIN\r\nUSER\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH DIGEST-MD5", DIGEST_CHALLENGE, A_NEXT, 0, 0 },
+	GREET,
+	{ "CAPA", "+OK\r\nSASL DIGEST-MD5 PLAIN\r\nUSER\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH PLAIN", "+OK in\r\n", 0, 0, 0 },
+	CAPA_PLAIN,
+	END,
+};
+/* Nothing else offered (no other SASL, no USER, no APOP timestamp):
+ * DIGEST-MD5 it is. (With the timestamp, APOP would be the second try.) */
+static const struct step digest_only_steps[] = {
+	{ NULL, "+OK fake ready, no APOP\r\n", 0, 0, 0 },
+	{ "CAPA", "+OK\r\nSASL DIGEST-MD5\r\n.\r\n", 0, 0, 0 },
+	{ "AUTH DIGEST-MD5", DIGEST_CHALLENGE, 0, 0, 0 },
+	{ "", "-ERR [AUTH] no\r\n", A_HANG, 0, 0 },	/* after its response */
+	END,
+};
+/* CAPA refused before login: not asked again after it. */
+static const struct step nocapa_steps[] = {
+	GREET,
+	{ "CAPA", "-ERR unknown command\r\n", 0, 0, 0 },
+	{ "USER u", "+OK\r\n", 0, 0, 0 },
+	{ "PASS p4ss", "+OK in\r\n", 0, 0, 0 },
+	{ "STAT", "+OK 0 0\r\n", 0, 0, 0 },
+	END,
+};
+
+static void
+test_digest(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	const char *p;
+
+	fake_start(&f, digest_steps);
+	s = session(&f, &sn, NULL, 3000);
+	is_int(pop3_connect(s), POP3_OK, "digest: logged in (%s)", pop3_error(s));
+	is_str(pop3_auth_used(s), "PLAIN", "digest: with PLAIN");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(f.bad, "", "digest: the server's script");
+	p = strstr(f.got, "AUTH DIGEST-MD5\r\n");
+	ok(p && strncmp(p + 17, "--\n", 3) == 0,
+	    "digest: nothing answered the challenge; the connection was dropped");
+	ok(strstr(f.got, "--\nCAPA\r\nAUTH PLAIN ") != NULL,
+	    "digest: the second connection logs in with PLAIN");
+	ok(strstr(sn.trace.p, "DIGEST-MD5 is obsolete") != NULL, "digest: the trace says why");
+	seen_free(&sn);
+
+	fake_start(&f, digest_only_steps);
+	s = session(&f, &sn, NULL, 3000);
+	is_int(pop3_connect(s), POP3_ERR_AUTH, "digest only: tried, refused (%s)",
+	    pop3_error(s));
+	pop3_free(s);
+	fake_stop(&f);
+	ok(strstr(f.got, "AUTH DIGEST-MD5\r\n") && !strstr(f.got, "--\n"),
+	    "digest only: one connection, DIGEST-MD5 used");
+	seen_free(&sn);
+
+	fake_start(&f, nocapa_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "refused CAPA: logged in (%s)", pop3_error(s));
+	submit(s, &sn, POP3_STAT, 0, 0, 0);
+	is_int(pop3_wait(s), POP3_OK, "refused CAPA: STAT");
+	ok(!pop3_pipelining(s), "refused CAPA: no pipelining");
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(f.bad, "", "refused CAPA: no second CAPA after login");
+	seen_free(&sn);
+}
+
 static const struct step crlf_user_steps[] = {
 	GREET, PRECAPA,
 	END,
@@ -834,6 +1109,257 @@ test_usage(void)
 	is_str(pop3_cmd_name(POP3_UIDL), "UIDL", "command name");
 }
 
+/* One poll loop step as the reader runs it: fd, events and timeout asked
+ * for again each time (the fd changes once libcurl is done). */
+static enum pop3_status
+loop_once(struct pop3 *s, int *fds_seen, int *last_fd)
+{
+	struct pollfd pfd;
+	int to = pop3_timeout_ms(s);
+
+	pfd.fd = pop3_fd(s);
+	pfd.events = pop3_events(s);
+	pfd.revents = 0;
+	if (pfd.fd != *last_fd) {
+		(*fds_seen)++;
+		*last_fd = pfd.fd;
+	}
+	poll(&pfd, 1, to < 0 || to > 1000 ? 1000 : to);
+	return pop3_run(s);
+}
+
+/* Issue 7, A.1: login driven from the caller's poll loop; requests queued
+ * before the login is done go out after it, pipelined. */
+static const struct step start_steps[] = {
+	LOGIN,
+	{ "CAPA", "+OK\r\nTOP\r\nEXPIRE 31\r\nLOGIN-DELAY  900\r\nPIPELINING\r\n.\r\n", 0, 0, 0 },
+	{ "STAT", "+OK 3 500\r\n", 0, 0, 0 },
+	{ "LIST\r", "+OK 3 messages\r\n1 100\r\n2 200\r\n3 200\r\n.\r\n", 0, 0, 0 },
+	{ "UIDL 2", "+OK 2 uid-two\r\n", 0, 0, 0 },
+	END,
+};
+
+static void
+test_connect_start(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	enum pop3_status st = POP3_OK;
+	int loops = 0, fds = 0, last = -2, ok_before = 0;
+
+	fake_start(&f, start_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect_start(s), POP3_OK, "connect_start: started");
+	ok(!pop3_connected(s), "connect_start: not connected yet");
+	ok(pop3_fd(s) >= 0 && pop3_events(s) != 0, "connect_start: an fd to poll");
+	submit(s, &sn, POP3_STAT, 0, 0, 0);
+	submit(s, &sn, POP3_LIST, 0, 0, 0);
+	submit(s, &sn, POP3_UIDL, 2, 0, 0);
+	is_int(pop3_pending(s), 3, "connect_start: 3 queued while connecting");
+	while (!pop3_connected(s) && st == POP3_OK && loops++ < 500) {
+		st = loop_once(s, &fds, &last);
+		if (sn.n > 0)
+			ok_before = 1;
+	}
+	is_int(st, POP3_OK, "connect_start: login (%s)", pop3_error(s));
+	ok(pop3_connected(s), "connect_start: connected after %d runs", loops);
+	is_int(ok_before, 0, "connect_start: no caller's reply before login");
+	is_str(pop3_auth_used(s), "USER", "connect_start: auth used");
+	{
+		struct pop3_tls_info ti;
+
+		ok(pop3_tls_info(s, &ti) == -1 && ti.version[0] == '\0',
+		    "connect_start: no TLS info in plain text");
+	}
+	ok(pop3_pipelining(s), "connect_start: CAPA read after login");
+	{
+		char v[16];
+		size_t n;
+
+		is_str(pop3_capa_value(s, "expire", v, sizeof v), "31",
+		    "connect_start: EXPIRE 31");
+		is_str(pop3_capa_value(s, "LOGIN-DELAY", v, sizeof v), "900",
+		    "connect_start: LOGIN-DELAY 900");
+		is_str(pop3_capa_value(s, "TOP", v, sizeof v), "", "connect_start: TOP, no value");
+		ok(pop3_capa_value(s, "UIDL", v, sizeof v) == NULL,
+		    "connect_start: UIDL not listed");
+		is_mem(pop3_capa(s, &n), n, "TOP\r\nEXPIRE 31\r\nLOGIN-DELAY  900\r\n"
+		    "PIPELINING\r\n", 46, "connect_start: the CAPA body");
+	}
+	while (pop3_pending(s) > 0 && st == POP3_OK && loops++ < 1000)
+		st = loop_once(s, &fds, &last);
+	is_int(st, POP3_OK, "connect_start: queued requests (%s)", pop3_error(s));
+	ok(sn.n == 3 && sn.r[0].count == 3 && sn.r[1].nitems == 3,
+	    "connect_start: STAT, LIST, UIDL 2 answered in order");
+	is_str(sn.r[2].uid, "uid-two", "connect_start: UIDL 2");
+	ok(fds >= 2, "connect_start: the fd changed after login (%d fds)", fds);
+	pop3_free(s);
+	fake_stop(&f);
+	ok(strstr(f.got, "PASS p4ss\r\nCAPA\r\nSTAT\r\n") != NULL,
+	    "connect_start: USER, PASS, CAPA, then the queued requests");
+	is_str(f.bad, "", "connect_start: the server's script");
+	seen_free(&sn);
+}
+
+/* A server that never greets: the poll loop keeps running (and could draw
+ * and read keys), and the caller cancels when it likes. */
+static void
+test_connect_start_cancel(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	enum pop3_status st = POP3_OK;
+	int loops = 0, bad_to = 0;
+	long long t0, longest = 0, t;
+
+	fake_start(&f, nogreet_steps);
+	s = session(&f, &sn, NULL, 20000);
+	is_int(pop3_connect_start(s), POP3_OK, "no greeting: started");
+	submit(s, &sn, POP3_STAT, 0, 0, 0);
+	t0 = now_ms();
+	while (st == POP3_OK && now_ms() - t0 < 1200) {
+		struct pollfd pfd;
+		int to = pop3_timeout_ms(s);
+
+		if (to < 0 || to > 250)
+			bad_to++;
+		pfd.fd = pop3_fd(s);
+		pfd.events = pop3_events(s);
+		poll(&pfd, 1, to);
+		t = now_ms();
+		st = pop3_run(s);
+		if (now_ms() - t > longest)
+			longest = now_ms() - t;
+		loops++;
+	}
+	is_int(st, POP3_OK, "no greeting: still connecting after 1.2 s");
+	ok(longest <= 20, "no greeting: pop3_run never blocks (longest %lld ms, "
+	    "%d steps)", longest, loops);
+	is_int(bad_to, 0, "no greeting: the loop is woken at least every 250 ms");
+	ok(!pop3_connected(s), "no greeting: not connected");
+	pop3_cancel(s);
+	is_int(sn.n, 1, "no greeting: the queued STAT completed on cancel");
+	is_int(sn.r[0].st, POP3_ERR_CANCELLED, "no greeting: as CANCELLED");
+	is_int(pop3_fd(s), -1, "no greeting: closed");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "USER") && !strstr(f.got, "QUIT"),
+	    "no greeting: nothing sent");
+	seen_free(&sn);
+}
+
+static const struct step withdraw_steps[] = {
+	LOGIN, CAPA_PLAIN,
+	{ "RETR 1", "+OK\r\nSubject: one\r\n\r\nbody\r\n.\r\n", 0, 0, 0 },
+	{ "NOOP", "+OK\r\n", 0, 0, 0 },
+	{ "TOP 3 0", "+OK\r\nSubject: three\r\n\r\n.\r\n", 0, 0, 0 },
+	{ "NOOP", "+OK\r\n", 0, 0, 0 },
+	END,
+};
+
+struct wctx {
+	int calls;
+	enum pop3_status st[8];
+};
+
+static void
+w_done(void *ctx, const struct pop3_reply *r)
+{
+	struct wctx *w = ctx;
+
+	if (w->calls < 8)
+		w->st[w->calls] = r->status;
+	w->calls++;
+}
+
+static void
+w_submit(struct pop3 *s, enum pop3_cmd c, unsigned long n, struct wctx *w)
+{
+	struct pop3_req r;
+
+	memset(&r, 0, sizeof r);
+	r.cmd = c;
+	r.has_n = n > 0;
+	r.n = n;
+	r.on_done = w_done;
+	r.ctx = w;
+	if (pop3_submit(s, &r) != POP3_OK)
+		ok(0, "submit");
+}
+
+/* Issue 7, A.3: withdrawn requests never reach the wire; the one already
+ * sent is answered; the session goes on. No pipelining here, so RETR 1 is
+ * on the wire and RETR 2, TOP 2 wait. */
+static void
+test_withdraw(void)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	struct wctx msg1, msg2, rows, other;
+	const char *p;
+
+	memset(&msg1, 0, sizeof msg1);
+	memset(&msg2, 0, sizeof msg2);
+	memset(&rows, 0, sizeof rows);
+	memset(&other, 0, sizeof other);
+	fake_start(&f, withdraw_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect(s), POP3_OK, "withdraw: connect");
+	w_submit(s, POP3_RETR, 1, &msg1);
+	w_submit(s, POP3_NOOP, 0, &other);
+	w_submit(s, POP3_RETR, 2, &msg2);
+	w_submit(s, POP3_TOP, 2, &rows);
+	w_submit(s, POP3_TOP, 3, &rows);
+	w_submit(s, POP3_RETR, 3, &msg2);
+	/* RETR 1 goes out on the first run */
+	is_int(pop3_run(s), POP3_OK, "withdraw: run");
+	is_int(pop3_withdraw(s, &msg1), 0, "withdraw: RETR 1 is on the wire, stays");
+	is_int(pop3_withdraw(s, &msg2), 2, "withdraw: RETR 2 and RETR 3 taken back");
+	ok(msg2.calls == 2 && msg2.st[0] == POP3_WITHDRAWN &&
+	    msg2.st[1] == POP3_WITHDRAWN, "withdraw: their on_done at once, WITHDRAWN");
+	is_int(pop3_pending(s) + (size_t)msg1.calls, 4, "withdraw: 4 pending (or RETR 1 done)");
+	is_int(pop3_status_fatal(POP3_WITHDRAWN), 0, "withdraw: WITHDRAWN is not fatal");
+	is_str(pop3_status_name(POP3_WITHDRAWN), "withdrawn", "withdraw: its name");
+	is_int(pop3_withdraw(s, &rows), 2, "withdraw: both TOPs of the rows");
+	w_submit(s, POP3_TOP, 3, &rows);
+	w_submit(s, POP3_NOOP, 0, &other);
+	is_int(pop3_wait(s), POP3_OK, "withdraw: the session goes on (%s)", pop3_error(s));
+	ok(msg1.calls == 1 && msg1.st[0] == POP3_OK, "withdraw: RETR 1 answered");
+	ok(rows.calls == 3 && rows.st[2] == POP3_OK, "withdraw: the new TOP 3 answered");
+	is_int(other.calls, 2, "withdraw: NOOPs answered");
+	is_int(pop3_withdraw(s, &rows), 0, "withdraw: nothing left to take back");
+	pop3_free(s);
+	fake_stop(&f);
+	p = strstr(f.got, "PASS p4ss\r\nCAPA\r\n");
+	is_str(p ? p + 17 : f.got, "RETR 1\r\nNOOP\r\nTOP 3 0\r\nNOOP\r\n",
+	    "withdraw: the wire shows exactly what was not withdrawn");
+	is_str(f.bad, "", "withdraw: the server's script");
+	seen_free(&sn);
+
+	/* While connecting: everything queued is unsent. */
+	memset(&msg2, 0, sizeof msg2);
+	memset(&other, 0, sizeof other);
+	fake_start(&f, start_steps);
+	s = session(&f, &sn, "USER", 3000);
+	is_int(pop3_connect_start(s), POP3_OK, "withdraw while connecting: started");
+	w_submit(s, POP3_RETR, 2, &msg2);
+	w_submit(s, POP3_STAT, 0, &other);
+	is_int(pop3_withdraw(s, &msg2), 1, "withdraw while connecting: RETR 2 taken back");
+	is_int(msg2.st[0], POP3_WITHDRAWN, "withdraw while connecting: WITHDRAWN");
+	is_int(pop3_wait(s), POP3_OK, "withdraw while connecting: login and STAT (%s)",
+	    pop3_error(s));
+	ok(other.calls == 1 && other.st[0] == POP3_OK, "withdraw while connecting: STAT answered");
+	pop3_cancel(s);
+	is_int(pop3_withdraw(s, &other), 0, "withdraw after the end: nothing");
+	pop3_free(s);
+	fake_stop(&f);
+	ok(!strstr(f.got, "RETR"), "withdraw while connecting: no RETR on the wire");
+	seen_free(&sn);
+}
+
 int
 main(void)
 {
@@ -842,10 +1368,17 @@ main(void)
 	test_quit();
 	test_hostile();
 	test_short_retr();
+	test_reply_twice();
+	test_on_item();
 	test_slow_but_moving();
 	test_cancel();
 	test_nonblocking();
 	test_connect_cancel();
+	test_connect_start();
+	test_connect_start_cancel();
+	test_withdraw();
+	test_echoes();
+	test_digest();
 	test_login();
 	test_crlf_user();
 	test_usage();

@@ -113,7 +113,12 @@ static const struct {
 	{ "/plain", NULL, NULL, NULL },
 	{ "text/", NULL, "text", "text" },
 	{ "", NULL, NULL, NULL },
-	{ "text/plain garbage", NULL, "text", "text" },
+	/* a parameter without its ';': the type stands (mime-dump/1) */
+	{ "text/plain garbage", "text/plain", "text", "text" },
+	{ "application/pdf name=\"invoice.pdf\"", "application/pdf", "application", "application" },
+	{ "application/pdf (c) name=x", "application/pdf", "application", "application" },
+	{ "text/plain, text/html", NULL, "text", "text" },
+	{ "text/plain \"x\"", NULL, "text", "text" },
 	{ "attachment; filename=x", NULL, "attachment", "attachment" },
 	{ "INLINE", NULL, "inline", "inline" },
 	{ " Base64 ", NULL, "base64", "base64" },

@@ -12,6 +12,17 @@ static const struct {
 	const char *want;
 } cases[] = {
 	{ "text/plain; charset=utf-8", "charset", "utf-8" },
+	/* a parameter without its ';': after the type, after a quoted value */
+	{ "application/pdf name=\"invoice.pdf\"", "name", "invoice.pdf" },
+	{ "application/pdf (c) name=x.pdf", "name", "x.pdf" },
+	{ "attachment filename=\"a b.txt\"", "filename", "a b.txt" },
+	{ "application/x x-mac-type=\"50444620\" name=\"i.pdf\"", "name", "i.pdf" },
+	{ "text/plain format=flowed; charset=utf-8", "charset", "utf-8" },
+	{ "text/plain format=flowed; charset=utf-8", "format", "flowed" },
+	{ "text/plain name=\"a\"junk; charset=x", "charset", "x" },
+	{ "text/plain name=\"a\", charset=x", "charset", NULL },
+	{ "=?utf-8?q?x?= name=y", "name", NULL },
+	{ "text/plain/extra name=y", "name", NULL },
 	{ "text/plain; CHARSET=\"UTF-8\"", "charset", "UTF-8" },
 	{ "text/plain;charset=utf-8;format=flowed", "format", "flowed" },
 	{ "text/plain; charset = utf-8 ", "charset", "utf-8" },

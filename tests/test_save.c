@@ -36,7 +36,9 @@ static const struct {
 	{ "c1\xc2\x9b", "c1_" },
 	{ "evil\xe2\x80\xaegpj.exe", "evil_gpj.exe" },
 	{ "lri\xe2\x81\xa6x\xe2\x81\xa9", "lri_x_" },
-	{ "zw\xe2\x80\x8bsp\xef\xbb\xbf", "zw_sp_" },
+	/* zero-width space and BOM are not in the one set: kept */
+	{ "zw\xe2\x80\x8bsp\xef\xbb\xbf", "zw\xe2\x80\x8bsp\xef\xbb\xbf" },
+	{ "a\xe2\x80\x8e" "b\xd8\x9c" "c\xe2\x80\xa8" "d", "a_b_c_d" },
 	{ "lrm\xe2\x80\x8e", "lrm_" },
 	{ "ls\xe2\x80\xa8", "ls_" },
 	{ "bad\xff\xfeutf", "bad__utf" },

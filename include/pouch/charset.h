@@ -35,6 +35,21 @@ char *charset_fix_utf8(const char *in, size_t len, size_t *outlen);
  * or code points past U+10FFFF). */
 int utf8_valid(const char *s, size_t len);
 
+/*
+ * The one set of code points that no output of pouch passes through as
+ * they are, because they drive a terminal or change what it shows
+ * without being seen: C0 (U+0000..U+001F), DEL and C1 (U+007F..U+009F),
+ * the bidi embeddings and overrides (U+202A..U+202E) and isolates
+ * (U+2066..U+2069), the marks LRM, RLM and ALM (U+200E, U+200F, U+061C),
+ * and the line and paragraph separators (U+2028, U+2029). Nonzero for
+ * those. Every escaper uses it and only the rendering differs: caret or
+ * <U+XXXX> on a terminal (text_sanitize, cli_escape), \uXXXX in JSON
+ * (mime_dump), "_" in a file name (save_safe_name). It lives here, below
+ * the decoder, so that mime_dump can use it; text.h documents it for the
+ * reader.
+ */
+int utf8_unsafe_cp(uint32_t cp);
+
 /* The code point of byte c (0x80..0xFF) in windows-1252, which HTML5 also
  * uses for the numeric references &#128;..&#159;. */
 uint32_t charset_cp1252(unsigned char c);

@@ -63,7 +63,13 @@ struct cli_args {
 	const char *output_dir;		/* -o */
 	const char *state_dir;
 	struct cli_cmd *cmds;
-	size_t ncmds;
+	size_t ncmds;		/* 0: no command, so the full-screen reader */
+	/* the reader */
+	const char *account;		/* -a NAME */
+	const char *config_file;	/* --config */
+	const char *keys_file;		/* --keys: headless, keys from a script */
+	const char *dump_file;		/* --dump: where the headless screens go */
+	int cols, rows;			/* --size COLSxROWS (headless) */
 };
 
 enum cli_args_result {

@@ -1,12 +1,14 @@
 /*
  * mime.h: the MIME decoder: a message (pointer + length) into a tree of
- * parts, transfer-encoding decoders, the mime-dump/1 JSON, and the choice of
- * the text to show for a message. Rules: shared/spec/mime-dump.md.
+ * parts, transfer-encoding decoders and the mime-dump/1 JSON. Rules:
+ * shared/spec/mime-dump.md. What to show of a message (its text, its
+ * fields) is text.h's, above this.
  *
  * Who may include it: the CLI (src/cli_mime.c), attachment saving
  * (src/save.c), the UI (later), the store (later), tests and fuzz targets.
  * The header-level words (RFC 2047/2231, addresses, dates) live in
- * mime_hdr.h, which only the decoder itself includes.
+ * mime_hdr.h, which only the decoder and the pager's field display
+ * (src/text_hdr.c) include.
  *
  * Ownership. mime_parse never copies or writes to the caller's buffer: the
  * tree points into it (hdr, body), so the buffer must outlive the tree. The
@@ -49,14 +51,20 @@ enum mime_diag {
 	MIME_DIAG_NO_CLOSE = 1 << 3,	/* close delimiter missing */
 	MIME_DIAG_OUTER_CLOSE = 1 << 4,	/* ended by an enclosing delimiter */
 	MIME_DIAG_HDR_NO_BLANK = 1 << 5, /* header block not ended by a blank line */
-	MIME_DIAG_HDR_BAD_LINE = 1 << 6, /* a non-field line in the header block */
+	MIME_DIAG_HDR_LOST_FOLD = 1 << 6, /* a line between two fields without
+					 * its indentation: read as a fold */
 	MIME_DIAG_DEPTH = 1 << 7,	/* nesting limit: this part is a leaf */
 	MIME_DIAG_PARTS = 1 << 8,	/* part limit: this part is a leaf */
 	MIME_DIAG_SIZE = 1 << 9,	/* decoded-copy budget spent: leaf */
 	MIME_DIAG_MBOX_FROM = 1 << 10,	/* an mbox "From " line was skipped */
 	MIME_DIAG_8BIT_HDR = 1 << 11,	/* raw 8-bit bytes in the header block */
 	MIME_DIAG_EMPTY_PART = 1 << 12,	/* two delimiter lines in a row: skipped */
+	MIME_DIAG_HDR_STRAY_LINE = 1 << 13, /* header block ended by a line that
+					 * is not a field: the body starts there */
+	MIME_DIAG_PARAM_NO_SEMI = 1 << 14, /* a parameter without the ';'
+					 * before it: read all the same */
 };
+#define MIME_DIAG_LAST MIME_DIAG_PARAM_NO_SEMI
 
 /* A short English description of one diagnostic bit, for a status line or
  * a log ("multipart has no close delimiter"); "unknown diagnostic" for
@@ -124,8 +132,27 @@ int mime_type_encapsulates(const char *type);
  * disposition "attachment" (the --extract rule). */
 int mime_is_attachment(const struct mime_part *p);
 
+/* One field of a header block, pointing into it. */
+struct mime_field {
+	const char *name;	/* as written, without the colon or the
+				 * spaces some senders put before it */
+	size_t name_len;
+	const char *value;	/* after the colon, as it stands: folded,
+				 * without the final line break */
+	size_t value_len;
+};
+
+/* The fields of a header block (p->hdr, p->hdrlen) in order: *pos starts
+ * at 0; each call fills *f with the next field and returns 1, or returns 0
+ * at the end. A value runs over its continuation lines and over a line
+ * that lost its indentation (see split_header in mime.c: such a line stays
+ * in a block only between two fields). Lines before the first field are
+ * skipped. */
+int mime_header_next(const char *hdr, size_t hdrlen, size_t *pos,
+    struct mime_field *f);
+
 /* The raw value of the first field called name (case-insensitive) in a
- * header block, as it stands (folded, after the colon); NULL when absent. */
+ * header block, as mime_header_next gives it; NULL when absent. */
 const char *mime_header_get(const char *hdr, size_t hdrlen, const char *name,
     size_t *vlen);
 
@@ -152,16 +179,5 @@ int mime_part_decode_dbuf(const struct mime_part *p, struct dbuf *out);
  * pieces, ending with a newline. Returns 0, what the sink returned, or -1
  * when memory ran out. */
 int mime_dump(const struct mime_part *root, mime_sink_fn sink, void *arg);
-
-/* The text to show for a message (src/text_view.c): the best text part
- * (text/plain preferred in multipart/alternative, text/html rendered as
- * text when it is the only text), converted to UTF-8, CRLF as LF, and run
- * through the terminal sanitiser. Returns malloc'd NUL-terminated UTF-8 and
- * its length in *len; "" when the message has no text; NULL only when
- * memory ran out. *chosen (may be NULL) gets the part shown, or NULL. */
-char *mime_view_text(const struct mime_part *root, size_t *len,
-    const struct mime_part **chosen);
-/* The part mime_view_text would show, or NULL. */
-const struct mime_part *mime_view_best(const struct mime_part *root);
 
 #endif

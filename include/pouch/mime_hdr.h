@@ -3,7 +3,9 @@
  * 2045/2231 parameters, RFC 5322 addresses and dates, Content-Type and
  * Content-Disposition values. Rules: shared/spec/mime-dump.md.
  *
- * Who may include it: the MIME decoder (src/mime*.c) and its tests.
+ * Who may include it: the MIME decoder (src/mime*.c), the pager's field
+ * display (src/text_hdr.c, which decodes values as Subject is decoded),
+ * and their tests.
  *
  * Every function takes the raw field value as it stands in the message
  * (after the colon, possibly folded with CRLF or LF followed by whitespace,
@@ -22,8 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Unfolds: every CRLF or LF is removed, the whitespace after it is kept.
- * Leading whitespace is removed. */
+/* Unfolds: every CRLF or LF is removed, the whitespace after it is kept;
+ * a line break followed by no whitespace (a fold that lost its
+ * indentation) becomes one space. Leading whitespace is removed. */
 char *mime_hdr_unfold(const char *v, size_t len, size_t *outlen);
 
 /* An unstructured value (Subject): unfolded, RFC 2047 words decoded (B and
@@ -60,6 +63,11 @@ char *mime_hdr_param(const char *v, size_t len, const char *name);
  * segments percent-decoded, but no charset conversion, no RFC 2047, no
  * UTF-8 repair. For values matched as bytes, like a multipart boundary. */
 char *mime_hdr_param_raw(const char *v, size_t len, const char *name);
+/* Nonzero when the first parameter of a Content-Type or
+ * Content-Disposition value follows its type without the ';' before it
+ * ("application/pdf name=x.pdf"); the parameter counts all the same.
+ * 0 too when memory ran out: it only sets a diagnostic. */
+int mime_hdr_params_unsep(const char *v, size_t len);
 /* The charset parameter as mime-dump/1 wants it: lowercased, trimmed. */
 char *mime_hdr_charset(const char *v, size_t len);
 

@@ -1,11 +1,14 @@
 /*
  * mime_lex.h: the lexing pieces the header-word files share: comments,
- * quoted strings, tokens, and the RFC 2047 decoder that works on text
- * already unfolded.
+ * quoted strings, tokens, unfolding (src/mime_lex.c), and the RFC 2047
+ * decoder that works on text already unfolded (src/rfc2047.c). mime_lex.c
+ * calls nothing of the decoder, so the files above it (mime_hdr.c,
+ * rfc2047.c, rfc2231.c, mime_addr.c, mime_date.c) never call each other
+ * back: only mime_hdr.c, rfc2231.c and mime_addr.c call into rfc2047.c.
  *
- * Who may include it: src/mime_hdr.c, src/rfc2047.c, src/rfc2231.c,
- * src/mime_addr.c, src/mime_date.c and their tests. Everyone else goes
- * through mime_hdr.h.
+ * Who may include it: src/mime_lex.c, src/mime_hdr.c, src/rfc2047.c,
+ * src/rfc2231.c, src/mime_addr.c, src/mime_date.c and their tests.
+ * Everyone else goes through mime_hdr.h.
  *
  * Positions are indexes into (s, len); every function returns a position
  * in [i, len], so callers that loop on them always advance or stop.

@@ -6,8 +6,9 @@
  * backend resolves, connects, negotiates TLS (pop3s:// or STLS) and logs in
  * (CURLOPT_CONNECT_ONLY); after that this module speaks the transaction
  * commands itself over the connection, pipelined when CAPA lists PIPELINING.
- * src/pop3.c, src/pop3_engine.c and src/pop3_login.c (sharing the private
- * src/pop3_priv.h) are the only files in pouch that include <curl/curl.h>;
+ * src/pop3.c, src/pop3_engine.c, src/pop3_read.c, src/pop3_login.c and
+ * src/pop3_curltrace.c (sharing the private src/pop3_priv.h) are the only
+ * files in pouch that include <curl/curl.h>;
  * reply parsing is in src/pop3_reply.c (pure, see pop3_reply.h).
  *
  * Who may include it: the command layer (src/cli.c, later the reader's
@@ -39,9 +40,12 @@ enum pop3_status {
 	POP3_ERR_CANCELLED,	/* the caller's tick or data callback asked to stop */
 	POP3_ERR_USAGE,		/* the caller asked for something wrong (bad URL, bad argument) */
 	POP3_ERR_NOMEM,
+	POP3_WITHDRAWN,		/* pop3_withdraw took the request back before it
+				   was sent; the session goes on */
 };
-/* A status at or above POP3_ERR_AUTH, other than USAGE, means the connection
- * is gone: every request still queued completes with the same status. */
+/* A status at or above POP3_ERR_AUTH, other than USAGE and WITHDRAWN, means
+ * the connection is gone: every request still queued completes with the same
+ * status. */
 int pop3_status_fatal(enum pop3_status st);
 const char *pop3_status_name(enum pop3_status st);	/* "ok", "server", "auth", ... */
 
@@ -57,8 +61,11 @@ enum pop3_tls {
  * '*' a note from pouch (connected, TLS established, pipelining on).
  * During login the lines come from libcurl's debug callback: every server
  * line (the pre-login CAPA body too) is 'S', libcurl's own notes are '*',
- * and PASS, SASL responses and any client line not known to be harmless are
- * masked ("PASS ********", "AUTH PLAIN ********"); an APOP digest shows. */
+ * and PASS, SASL responses, the APOP digest and any client line not known
+ * to be harmless are masked ("PASS ********", "AUTH PLAIN ********",
+ * "APOP alice ********"). Until login is done, every server line is shown,
+ * and every -ERR text kept, with the password, its SASL encodings and the
+ * APOP digest masked, should the server echo them. */
 typedef void (*pop3_trace_fn)(void *ctx, char dir, const char *line, size_t len);
 
 /* Called at least every 100 ms while a call blocks; nonzero cancels. */
@@ -69,9 +76,13 @@ struct pop3_opts {
 	const char *user;		/* overrides the URL's user when set */
 	const char *password;		/* or SASL bearer token for XOAUTH2/OAUTHBEARER */
 	const char *auth;		/* NULL: best the server offers (SASL, else APOP,
-					   else USER/PASS); or "USER", "APOP",
-					   "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-					   "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER" */
+					   else USER/PASS), DIGEST-MD5 (RFC 6331) only
+					   when nothing else is offered: should libcurl
+					   pick it, the connection is dropped before its
+					   challenge is answered and made again with the
+					   rest; or "USER", "APOP", "PLAIN", "LOGIN",
+					   "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
+					   "XOAUTH2", "OAUTHBEARER", "DIGEST-MD5" */
 	enum pop3_tls tls;
 	const char *cacert;		/* CA bundle file; NULL: the system's */
 	const char *pinned_pubkey;	/* CURLOPT_PINNEDPUBLICKEY syntax; NULL: none */
@@ -144,6 +155,12 @@ struct pop3_req {
 	/* RETR, TOP: when set, the unstuffed body is delivered here in chunks
 	 * as it arrives (CRLFs kept); nonzero return cancels the session. */
 	int (*on_data)(void *ctx, const char *p, size_t n);
+	/* LIST, UIDL without an argument: when set, each line goes here as
+	 * it arrives (it->uid lives until the call returns) and nothing is
+	 * kept: the reply's items are NULL, nitems their count. A listing of
+	 * millions of messages then costs the engine no memory. Nonzero
+	 * return cancels the session. */
+	int (*on_item)(void *ctx, const struct pop3_item *it);
 	void (*on_done)(void *ctx, const struct pop3_reply *r);
 	void *ctx;
 };
@@ -159,8 +176,35 @@ void pop3_free(struct pop3 *s);
 
 /* Connects, negotiates TLS, logs in, then reads CAPA. Blocks, calling tick.
  * Any status but POP3_OK leaves the session closed (pop3_error says why); it
- * can only be freed. The password is wiped from pouch's memory once sent. */
+ * can only be freed. The password (and what pouch keeps to mask echoes of
+ * it, see the trace above) is wiped from pouch's memory, and unset in
+ * libcurl, once the login is done or has failed. */
 enum pop3_status pop3_connect(struct pop3 *s);
+
+/*
+ * The same without blocking, for a poll loop. pop3_connect_start checks the
+ * options and sets the connection off; it returns POP3_OK (the login goes on)
+ * or the status of a failure (USAGE, NOMEM: the session is closed). From then
+ * on the caller polls pop3_fd() for pop3_events() with pop3_timeout_ms() and
+ * calls pop3_run() as after login; pop3_run returns POP3_OK while the login
+ * goes on or the session stands, else the fatal status that ended it.
+ * pop3_connected() turns nonzero once login and the post-login CAPA are done.
+ *
+ * pop3_fd() changes during the session: while libcurl connects it is an
+ * epoll descriptor that stands for libcurl's sockets (the resolver's, both
+ * addresses while racing IPv6 and IPv4), afterwards the connection's socket.
+ * Ask for pop3_fd(), pop3_events() and pop3_timeout_ms() again after every
+ * pop3_run(). tick is not called: the loop is the caller's. To give up, call
+ * pop3_cancel() or pop3_free().
+ *
+ * Requests submitted while connecting are queued; they are sent once logged
+ * in, or complete with the login's fatal status.
+ */
+enum pop3_status pop3_connect_start(struct pop3 *s);
+int pop3_connected(const struct pop3 *s);
+/* Closes the connection without QUIT; every queued request completes with
+ * POP3_ERR_CANCELLED. The session can only be freed afterwards. */
+void pop3_cancel(struct pop3 *s);
 
 /* pouch's own text for the last failure, or for the last fatal status. */
 const char *pop3_error(const struct pop3 *s);
@@ -174,14 +218,44 @@ const char *pop3_greeting(const struct pop3 *s);
 int pop3_has_capa(const struct pop3 *s, const char *name);
 int pop3_pipelining(const struct pop3 *s);	/* in effect for this session */
 int pop3_tls_active(const struct pop3 *s);
+/* What follows the capability's name on its CAPA line (after login), e.g.
+ * "31" for "EXPIRE 31", "900" for "LOGIN-DELAY 900", "" for "TOP", copied
+ * into buf (truncated to size - 1); NULL when CAPA does not list it. RFC 2449
+ * section 6: EXPIRE is in days (or NEVER), LOGIN-DELAY in seconds. */
+const char *pop3_capa_value(const struct pop3 *s, const char *name, char *buf,
+    size_t size);
+/* The whole CAPA body read after login (lines with their CRLFs), *len its
+ * length; "" when the server has no CAPA. */
+const char *pop3_capa(const struct pop3 *s, size_t *len);
+/* The login method used: "USER", "APOP", or the SASL mechanism ("PLAIN",
+ * "SCRAM-SHA-256", ...); "" before login. */
+const char *pop3_auth_used(const struct pop3 *s);
+
+/* The TLS of the connection, for a server screen. */
+struct pop3_tls_info {
+	char version[32];	/* "TLSv1.3" */
+	char cipher[64];	/* "TLS_AES_256_GCM_SHA384" */
+	char sha256[96];	/* the server certificate's SHA-256, "AB:CD:..." */
+};
+/* 0 and *ti filled in; -1 when the connection uses no TLS, is not up, or this
+ * libcurl's TLS library is not OpenSSL (then *ti holds empty strings). */
+int pop3_tls_info(const struct pop3 *s, struct pop3_tls_info *ti);
 
 /* Queues a command. Replies complete, and on_done is called, in the order
  * of submission, from inside pop3_run()/pop3_wait(). Returns POP3_OK or
- * POP3_ERR_USAGE/NOMEM (then nothing was queued): USAGE when the session is
- * not up, after QUIT, or for message number 0. A QUIT submitted here is sent
+ * POP3_ERR_USAGE/NOMEM (then nothing was queued): USAGE before
+ * pop3_connect_start, once the session has ended, after QUIT, or for message
+ * number 0. While connecting the request waits for the login. A QUIT submitted here is sent
  * once every earlier reply is in; after its reply the connection is closed. */
 enum pop3_status pop3_submit(struct pop3 *s, const struct pop3_req *r);
 size_t pop3_pending(const struct pop3 *s);
+/* Takes back every request with this ctx that has not been sent yet, without
+ * ending the session: each one's on_done is called at once, from here, with
+ * POP3_WITHDRAWN, so that the caller can free its context. Requests already
+ * sent are left alone (their replies must still be read); so are QUIT and the
+ * login's own requests. Returns how many were taken back. May be called from
+ * an on_done. */
+size_t pop3_withdraw(struct pop3 *s, void *ctx);
 /* Octets of body received so far for the oldest pending request (a RETR
  * being read, say), for a progress display; 0 before its body starts. */
 unsigned long long pop3_body_progress(const struct pop3 *s);
@@ -194,8 +268,9 @@ short pop3_events(const struct pop3 *s);
 int pop3_timeout_ms(const struct pop3 *s);
 enum pop3_status pop3_run(struct pop3 *s);
 
-/* Blocking use: runs until nothing is pending, calling tick. Returns POP3_OK,
- * or the fatal status that ended the session. -ERR replies are not fatal. */
+/* Blocking use: runs until nothing is pending (and a login begun by
+ * pop3_connect_start is done), calling tick. Returns POP3_OK, or the fatal
+ * status that ended the session. -ERR replies are not fatal. */
 enum pop3_status pop3_wait(struct pop3 *s);
 /* pop3_submit then pop3_wait: one command, blocking. The reply's own status
  * reaches r->on_done; the return value is the submit's or the wait's. */

@@ -11,7 +11,7 @@
  * store's sync). Not the MIME decoder or the views.
  *
  * Mail safety: a mark is deleted only when (1) the server lists its UID
- * exactly once in this session, (2) durable(ctx, uid) answers nonzero, and
+ * exactly once in this session, and its number with no other UID, (2) durable(ctx, uid) answers nonzero, and
  * (3) every DELE of the commit was accepted; if any DELE is refused, RSET
  * undoes the others before QUIT, so a commit deletes all of its marks or
  * none.
@@ -41,7 +41,9 @@ typedef int (*pop3_durable_fn)(void *ctx, const char *uid);
 struct pop3_commit {
 	size_t deleted;		/* DELE accepted and committed by QUIT */
 	size_t gone;		/* no longer on the server (deleted elsewhere) */
-	size_t kept;		/* not deleted: no durable copy, or its UID ambiguous */
+	size_t kept;		/* not deleted: no durable copy, or its UID or
+				   its message number ambiguous */
+	char error[320];	/* pouch's text when the commit failed, else "" */
 };
 
 /*
@@ -57,9 +59,24 @@ struct pop3_commit {
  *                    or everything: RFC 1939 says nothing). m is unchanged.
  *   fatal statuses   the connection is gone without QUIT: nothing deleted;
  *                    m is unchanged.
- * pop3_error(s) says which.
+ * res->error says which. Blocks (pop3_wait), calling the session's tick.
  */
 enum pop3_status pop3_marks_commit(struct pop3 *s, struct pop3_marks *m,
     pop3_durable_fn durable, void *ctx, struct pop3_commit *res);
+
+/*
+ * The same for a poll loop: queues UIDL and returns. Each reply sends the
+ * next step from its on_done (DELE, then QUIT, or RSET), all inside
+ * pop3_run; done is called once at the end with what pop3_marks_commit would
+ * return (from pop3_run, or from pop3_free/pop3_cancel with
+ * POP3_ERR_CANCELLED). Returns POP3_OK (done will be called) or the
+ * submit's USAGE/NOMEM (it will not). Until done: m must not change, and the
+ * caller submits nothing else (the commit ends the session with QUIT).
+ * durable is called from inside pop3_run too.
+ */
+typedef void (*pop3_commit_fn)(void *ctx, enum pop3_status st,
+    const struct pop3_commit *res);
+enum pop3_status pop3_marks_commit_start(struct pop3 *s, struct pop3_marks *m,
+    pop3_durable_fn durable, void *ctx, pop3_commit_fn done, void *done_ctx);
 
 #endif

@@ -24,6 +24,11 @@
 #define POP3_STATUS_MAX 8192
 /* The longest line of a LIST or UIDL body. */
 #define POP3_LISTLINE_MAX 1024
+/* The longest UID pop3_parse_uidl returns: as long as a listing line allows.
+ * RFC 1939 says 70; what a longer one is good for is the caller's to judge
+ * (issue 9 item 5: it costs that message its UIDL features, not the
+ * session). */
+#define POP3_UID_MAX POP3_LISTLINE_MAX
 
 /*
  * Finds the first line in p[0..n). Returns the bytes the line takes with its
@@ -54,6 +59,8 @@ struct pop3_body {
 	int state;
 	size_t line_len;	/* unstuffed bytes of the current line so far */
 	size_t max_line;	/* 0: no cap */
+	int crlf;		/* POP3_BODY_CRLF */
+	int last_cr;		/* the last byte passed on was a CR */
 };
 
 enum pop3_body_rc {
@@ -62,7 +69,15 @@ enum pop3_body_rc {
 	POP3_BODY_LONG,		/* a line passed max_line (before its line break) */
 };
 
-void pop3_body_init(struct pop3_body *b, size_t max_line);
+/*
+ * flags: POP3_BODY_CRLF once the session has seen the server end a line with
+ * CRLF. Then only CRLF "." CRLF ends the body, and only a line begun after
+ * CRLF can be stuffed: a "." after a bare LF is the text of a message whose
+ * lines the server counts by CRLF alone (it never stuffed it), so the body
+ * goes on. Without the flag (a server of bare LFs) LF ends lines too.
+ */
+#define POP3_BODY_CRLF 1
+void pop3_body_init(struct pop3_body *b, size_t max_line, int flags);
 /*
  * Consumes bytes of in[0..n) and writes the unstuffed body to out, which must
  * hold n + 1 bytes (a CR held back from the previous chunk may come first).
@@ -86,10 +101,9 @@ int pop3_parse_last(const char *text, size_t len, unsigned long *n);
 /* A LIST line or the text of LIST n: "n size"; n is at least 1. */
 int pop3_parse_list(const char *line, size_t len, unsigned long *n,
     unsigned long long *size);
-/* A UIDL line or the text of UIDL n: "n uid"; the uid is one or more
- * octets 0x21-0x7e up to a blank or the end, of any length the line allows
- * (RFC 1939 says 1 to 70; longer ones are the caller's to judge). *uid is
- * the offset of the uid in line, *uidlen its length. */
+/* A UIDL line or the text of UIDL n: "n uid"; the uid is 1 to POP3_UID_MAX
+ * octets 0x21-0x7e up to a blank or the end. *uid is the offset of the uid
+ * in line, *uidlen its length. */
 int pop3_parse_uidl(const char *line, size_t len, unsigned long *n,
     size_t *uid, size_t *uidlen);
 

@@ -22,10 +22,11 @@
 /*
  * A safe name from a decoded file name of len bytes (any bytes, NUL
  * included: a part's filename with its filename_len; NULL or empty
- * allowed): the last path component (after the last "/" or "\"); control
- * characters (C0 with NUL, DEL, C1), bidi controls, zero-width and
- * line-separator characters and invalid UTF-8 become "_", so a NUL never
- * cuts the name short ("evil.txt\0.pdf" gives "evil.txt_.pdf"); a leading
+ * allowed): the last path component (after the last "/" or "\"); the
+ * characters of pouch's one unsafe set (utf8_unsafe_cp in charset.h: C0
+ * with NUL, DEL, C1, bidi controls and marks, line and paragraph
+ * separators) and invalid UTF-8 become "_", so a NUL never cuts the name
+ * short ("evil.txt\0.pdf" gives "evil.txt_.pdf"); a leading
  * "." or "-" becomes "_" (so no ".", "..", hidden file or option-like
  * name); surrounding spaces trimmed; at most SAVE_NAME_MAX bytes, cut on a
  * UTF-8 boundary, keeping a short extension. When nothing is left,

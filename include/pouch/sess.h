@@ -74,6 +74,7 @@ enum sess_status {
 	SESS_ERR_CANCELLED = POP3_ERR_CANCELLED,
 	SESS_ERR_USAGE = POP3_ERR_USAGE,
 	SESS_ERR_NOMEM = POP3_ERR_NOMEM,
+	SESS_WITHDRAWN = POP3_WITHDRAWN,	/* sess_withdraw took it back: not a failure */
 	SESS_ERR_LOCAL,		/* a write of the caller's failed (on_data, on_done, sync) */
 };
 
@@ -174,6 +175,10 @@ struct sess_req {
 enum sess_status sess_submit(struct sess *s, const struct sess_req *r);
 /* A whole LIST goes ahead of the next n RETRs instead of LIST n each. */
 void sess_expect_retr(struct sess *s, size_t n);
+/* Takes back the caller's requests with this ctx that have not been sent
+ * (pop3_withdraw): each one's on_done is called at once with
+ * POP3_WITHDRAWN, which is no failure and no retrieval. Returns how many. */
+size_t sess_withdraw(struct sess *s, void *ctx);
 
 /* LAST: the server's answer, or, when it answers -ERR, pouch's record's
  * (with the UIDL it needs queued first, so commands queued after LAST may

@@ -741,6 +741,96 @@ class OAuth(Session):
             self.err("[AUTH] invalid token")
 
 
+class BareLfDot(Session):
+    """message 2 holds "x" LF "." LF "y" CRLF: lines are CRLF to this server, so it never stuffs that dot (the message must come whole)"""
+
+
+class EchoPass(Session):
+    """PASS answers -ERR and echoes the command, password included"""
+
+    def do_PASS(self, arg):
+        self.err("unknown command: PASS %s" % arg)
+
+
+class ReplyTwice(Session):
+    """offers PIPELINING; DELE answers +OK twice, so later replies are out of step"""
+
+    def capa_lines(self):
+        return Session.capa_lines(self) + ["PIPELINING"]
+
+    def do_DELE(self, arg):
+        Session.do_DELE(self, arg)
+        self.ok("deleted again")
+
+
+class DigestMd5(Session):
+    """offers SASL DIGEST-MD5 PLAIN (as Cyrus does): PLAIN logs in ("# sasl PLAIN ok"); DIGEST-MD5 gets a challenge, and any response is refused ("# digest response")"""
+
+    def capa_lines(self):
+        return Session.capa_lines(self) + ["SASL DIGEST-MD5 PLAIN"]
+
+    def do_AUTH(self, arg):
+        mech, _, ir = arg.partition(" ")
+        mech = mech.upper()
+        if mech == "DIGEST-MD5":
+            chal = base64.b64encode(b'realm="fault",nonce="OA6MG9tEQGm2hh",'
+                                    b'qop="auth",algorithm=md5-sess,charset=utf-8')
+            self.send(b"+ " + chal + self.eol)
+            self.srv.log(self.readline())
+            self.srv.note("digest response")
+            self.err("[AUTH] DIGEST-MD5 refused")
+            return
+        if mech != "PLAIN":
+            self.err("unsupported mechanism")
+            return
+        if not ir:
+            self.send(b"+ " + self.eol)
+            ir = self.readline()
+            self.srv.log(ir)
+        try:
+            parts = base64.b64decode(ir.strip(), validate=True).split(b"\0")
+        except ValueError:
+            self.err("[AUTH] bad base64")
+            return
+        self.srv.note("sasl PLAIN ok" if len(parts) == 3 else "sasl PLAIN refused")
+        self.authed = len(parts) == 3
+        if self.authed:
+            self.ok("logged in")
+        else:
+            self.err("[AUTH] bad PLAIN response")
+
+
+class HugeListing(Session):
+    """STAT, LIST and UIDL report --listing-lines messages (a listing of ~60 MiB at 5.8 million)"""
+
+    def count(self):
+        return self.srv.listing_lines
+
+    def do_STAT(self, arg):
+        self.ok("%d %d" % (self.count(), 100 * self.count()))
+
+    def send_listing(self, fmt):
+        self.send(b"+OK" + self.eol)
+        n = self.count()
+        step = 100000
+        for start in range(1, n + 1, step):
+            self.send(b"".join(fmt % (i, i) + self.eol
+                               for i in range(start, min(n + 1, start + step))))
+        self.send(b"." + self.eol)
+
+    def hook_LIST(self, arg):
+        if arg:
+            return False
+        self.send_listing(b"%d %d00")
+        return True
+
+    def hook_UIDL(self, arg):
+        if arg:
+            return False
+        self.send_listing(b"%d u%d")
+        return True
+
+
 SCENARIOS = {
     "oauth": OAuth,
     "normal": Normal,
@@ -774,6 +864,11 @@ SCENARIOS = {
     "bad-list-garbage": BadListGarbage,
     "capa-pipelining": CapaPipelining,
     "slow-big-retr": SlowBigRetr,
+    "bare-lf-dot": BareLfDot,
+    "echo-pass": EchoPass,
+    "reply-twice": ReplyTwice,
+    "huge-listing": HugeListing,
+    "digest-md5": DigestMd5,
 }
 
 
@@ -790,6 +885,14 @@ class Server:
         msgs = small_mailbox()
         if args.scenario == "slow-big-retr":
             msgs[0] = big_message(5 * 1024 * 1024)
+        if args.scenario == "bare-lf-dot":
+            msgs[1] = (b"From: carol@example.org\r\n"
+                       b"Subject: bare LF\r\n"
+                       b"\r\n"
+                       b"x\n.\ny\r\n"
+                       b"x\n..z\r\n"
+                       b"the rest of message two\r\n")
+        self.listing_lines = args.listing_lines
         if self.eol != CRLF:
             msgs = [to_lf(m) for m in msgs]
         self.msgs = msgs
@@ -871,6 +974,8 @@ def main():
                    help="seconds between chunks in slow-big-retr")
     p.add_argument("--pipelining", action="store_true",
                    help="list PIPELINING in CAPA in any scenario")
+    p.add_argument("--listing-lines", type=int, default=5800000,
+                   help="messages in huge-listing's STAT, LIST and UIDL")
     p.add_argument("--print-message", type=int, metavar="N")
     p.add_argument("--list-scenarios", action="store_true")
     args = p.parse_args()
