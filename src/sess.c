@@ -112,22 +112,15 @@ sess_pop3(const struct sess *s)
 	return s->p;
 }
 
-enum sess_status
-sess_connect(struct sess *s)
+/* The login failed: the session is over. */
+static enum sess_status
+connect_failed(struct sess *s, enum pop3_status st)
 {
-	enum pop3_status st = pop3_connect(s->p);
-	const char *err;
+	const char *err = pop3_error(s->p);
 
-	if (st == POP3_OK) {
-		s->connected = 1;
-		return SESS_OK;
-	}
-	/* Returned, not reported through on_fail: the caller words a failed
-	 * login its own way. */
+	s->connecting = 0;
 	s->conn_gone = 1;
 	s->end = END_DONE;
-	s->end_reported = 1;
-	err = pop3_error(s->p);
 	s->failed = 1;
 	s->fail_label = strdup(st == POP3_ERR_AUTH ? "login" : "connect");
 	s->fail_text = strdup(err ? err : pop3_status_name(st));
@@ -137,6 +130,58 @@ sess_connect(struct sess *s)
 	s->fail.text = s->fail_text ? s->fail_text : "out of memory";
 	s->fail.server_text = s->fail_server ? s->fail_server : "";
 	return (enum sess_status)st;
+}
+
+enum sess_status
+sess_connect(struct sess *s)
+{
+	enum pop3_status st = pop3_connect(s->p);
+
+	if (st == POP3_OK) {
+		s->connected = 1;
+		return SESS_OK;
+	}
+	/* Returned, not reported through on_fail or on_end: the caller
+	 * words a failed login its own way. */
+	s->end_reported = 1;
+	return connect_failed(s, st);
+}
+
+enum sess_status
+sess_connect_start(struct sess *s)
+{
+	enum pop3_status st = pop3_connect_start(s->p);
+
+	if (st != POP3_OK) {
+		s->end_reported = 1;
+		return connect_failed(s, st);
+	}
+	s->connecting = 1;
+	return SESS_OK;
+}
+
+int
+sess_connected(const struct sess *s)
+{
+	return s->connected;
+}
+
+/* Stepwise login: done, or failed (reported: on_fail, then on_end). */
+static void
+connect_step(struct sess *s, enum pop3_status st)
+{
+	if (!s->connecting)
+		return;
+	if (st == POP3_OK && pop3_connected(s->p)) {
+		s->connecting = 0;
+		s->connected = 1;
+		return;
+	}
+	if (st == POP3_OK || st == POP3_ERR_SERVER)
+		return;
+	connect_failed(s, st);
+	if (s->o.cbs.on_fail)
+		s->o.cbs.on_fail(s->o.cbs.ctx, &s->fail);
 }
 
 static void
@@ -528,7 +573,9 @@ sess_run(struct sess *s)
 {
 	enum sess_status st = SESS_OK;
 
-	if (s->connected && !s->conn_gone)
+	if (s->connecting)
+		connect_step(s, pop3_run(s->p));
+	else if (s->connected && !s->conn_gone)
 		st = engine_status(s, pop3_run(s->p));
 	end_step(s);
 	return s->failed ? s->fail.status : st;
@@ -537,21 +584,23 @@ sess_run(struct sess *s)
 enum sess_status
 sess_wait(struct sess *s)
 {
+	if (s->connecting)
+		connect_step(s, pop3_wait(s->p));
 	if (s->connected && !s->conn_gone)
 		engine_status(s, pop3_wait(s->p));
 	return s->failed ? s->fail.status : SESS_OK;
 }
 
-/* The marks' DELEs and QUIT (pop3_marks_commit), in place of QUIT. */
+/* The marks' commit is over (called from inside pop3_run, or from
+ * pop3_free with POP3_ERR_CANCELLED). */
 static void
-end_marks(struct sess *s)
+marks_done(void *ctx, enum pop3_status st, const struct pop3_commit *res)
 {
-	enum pop3_status st;
-	const char *err;
+	struct sess *s = ctx;
+	const char *err = res->error[0] ? res->error :
+	    pop3_error(s->p) ? pop3_error(s->p) : pop3_status_name(st);
 
-	sess_marks_predict(s);
-	st = pop3_marks_commit(s->p, s->o.marks, s->o.durable, s->o.cbs.ctx, &s->res.marks);
-	err = pop3_error(s->p) ? pop3_error(s->p) : pop3_status_name(st);
+	s->res.marks = *res;
 	s->end = END_DONE;
 	if (st == POP3_OK) {
 		sess_marks_done(s);
@@ -574,18 +623,36 @@ end_marks(struct sess *s)
 	s->res.deletions_unknown = 1;
 }
 
+/* The marks' UIDL, DELEs and QUIT (pop3_marks_commit_start), in place of
+ * QUIT: the rest comes from inside pop3_run (marks_done). */
+static void
+end_marks(struct sess *s)
+{
+	enum pop3_status st;
+
+	sess_marks_predict(s);
+	s->end = END_MARKS;
+	st = pop3_marks_commit_start(s->p, s->o.marks, s->o.durable, s->o.cbs.ctx,
+	    marks_done, s);
+	if (st != POP3_OK) {
+		s->end = END_DONE;
+		fail_set(s, (enum sess_status)st, "marks", pop3_error(s->p) ?
+		    pop3_error(s->p) : pop3_status_name(st), NULL);
+	}
+}
+
 /* The end proceeds when nothing of the caller's is pending any more. */
 static void
 end_step(struct sess *s)
 {
-	if (s->end == END_WANT && (s->conn_gone || !pop3_pending(s->p))) {
+	if (s->end == END_WANT && !s->connecting && (s->conn_gone || !pop3_pending(s->p))) {
 		if (!s->failed && s->o.cbs.sync && s->o.cbs.sync(s->o.cbs.ctx) != 0)
 			fail_set(s, SESS_ERR_LOCAL, "sync", "the messages could not be "
 			    "made durable", NULL);
 		if (!s->failed && !s->conn_gone && s->o.marks && pop3_marks_count(s->o.marks))
 			end_marks(s);
-		if (s->end == END_DONE) {
-			/* the marks' commit ended it */
+		if (s->end == END_DONE || s->end == END_MARKS) {
+			/* the marks' commit ends it (marks_done) */
 		} else if (!s->failed) {
 			s->end = sess_submit_aux(s, POP3_QUIT, 0, 0, NULL) == SESS_OK ?
 			    END_QUIT : END_DONE;
@@ -618,7 +685,7 @@ void
 sess_end(struct sess *s)
 {
 	if (s->end == END_NONE)
-		s->end = s->connected ? END_WANT : END_DONE;
+		s->end = s->connected || s->connecting ? END_WANT : END_DONE;
 	end_step(s);
 }
 
@@ -631,7 +698,7 @@ sess_ended(const struct sess *s)
 int
 sess_in_quit(const struct sess *s)
 {
-	return s->end == END_RSET || s->end == END_QUIT;
+	return s->end == END_RSET || s->end == END_QUIT || s->end == END_MARKS;
 }
 
 void
@@ -639,7 +706,9 @@ sess_finish(struct sess *s)
 {
 	sess_end(s);
 	while (s->end != END_DONE) {
-		if (!s->conn_gone && pop3_pending(s->p))
+		if (s->connecting)
+			connect_step(s, pop3_wait(s->p));
+		else if (!s->conn_gone && pop3_pending(s->p))
 			engine_status(s, pop3_wait(s->p));
 		else if (s->end != END_WANT)
 			s->end = END_DONE;	/* nothing in flight could move it on */

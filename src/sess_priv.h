@@ -42,13 +42,14 @@ struct sreq {
 	char *last_text;		/* UIDL for a refused LAST: the server's -ERR text */
 };
 
-enum end_state { END_NONE, END_WANT, END_RSET, END_QUIT, END_DONE };
+enum end_state { END_NONE, END_WANT, END_RSET, END_QUIT, END_MARKS, END_DONE };
 
 struct sess {
 	struct sess_opts o;
 	struct pop3 *p;
 	struct sreq *live;
 	int connected, conn_gone;
+	int connecting;			/* sess_connect_start: the login goes on */
 	size_t retr_hint;		/* sess_expect_retr */
 	int list_pending;		/* a whole LIST of sess's is in flight */
 

@@ -312,6 +312,27 @@ cb_last(void *ctx, unsigned long n, int from_record, const char *text)
 	t->last_got = 1;
 }
 
+/* The login from a poll loop (sess_connect_start, sess_run). */
+static enum sess_status
+connect_stepwise(struct sess *s)
+{
+	struct pollfd pfd;
+	int guard = 0, to;
+
+	if (sess_connect_start(s) != SESS_OK)
+		return SESS_ERR_NET;
+	while (!sess_connected(s) && !sess_failure(s) && guard++ < 1000) {
+		pfd.fd = pop3_fd(sess_pop3(s));
+		pfd.events = pop3_events(sess_pop3(s));
+		pfd.revents = 0;
+		to = pop3_timeout_ms(sess_pop3(s));
+		if (pfd.fd >= 0)
+			poll(&pfd, 1, to < 0 || to > 100 ? 100 : to);
+		sess_run(s);
+	}
+	return sess_connected(s) ? SESS_OK : SESS_ERR_NET;
+}
+
 /* Runs the engine until nothing is pending (or the end is over). */
 static void
 drive(struct t *t)
@@ -443,7 +464,7 @@ session(const char *state, int sessno, int stepwise)
 	o.cbs.on_end = cb_end;
 	o.cbs.ctx = t;
 	t->s = sess_new(&o);
-	if (!t->s || sess_connect(t->s) != SESS_OK) {
+	if (!t->s || (stepwise ? connect_stepwise(t->s) : sess_connect(t->s)) != SESS_OK) {
 		sess_free(t->s);
 		return -1;
 	}
@@ -624,6 +645,72 @@ failing_session(const char *name, unsigned long n, int (*data)(void *, const cha
 	is_int(box.n, before, "%s: nothing deleted", name);
 }
 
+/* ---- withdrawing ----------------------------------------------------------- */
+
+static int withdrawn, completed;
+
+static int
+count_done(void *ctx, const struct pop3_reply *r)
+{
+	(void)ctx;
+	if (r->status == POP3_WITHDRAWN)
+		withdrawn++;
+	else if (r->status == POP3_OK)
+		completed++;
+	return 0;
+}
+
+/* RETR 1 for one reader of the session, RETR 2 and 3 for another that
+ * leaves: those not sent yet come back withdrawn; nothing fails. */
+static void
+test_withdraw(void)
+{
+	struct sess_opts o;
+	struct sess_req r;
+	struct sess *s;
+	char url[64];
+	int a, b, quits = box.quits;
+	size_t n;
+
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", box.port);
+	memset(&o, 0, sizeof o);
+	o.pop3.url = url;
+	o.pop3.password = "x";
+	o.pop3.tls = POP3_TLS_NONE;
+	o.pop3.pipelining = 0;	/* one at a time: 2 and 3 wait unsent */
+	o.account = "w@127.0.0.1:110";
+	o.cbs.on_end = keep_end;
+	end_calls = 0;
+	withdrawn = completed = 0;
+	s = sess_new(&o);
+	ok(s && sess_connect(s) == SESS_OK, "withdraw: connected");
+	if (!s)
+		return;
+	memset(&r, 0, sizeof r);
+	r.cmd = POP3_RETR;
+	r.on_done = count_done;
+	r.n = 1;
+	r.ctx = &a;
+	sess_submit(s, &r);
+	r.ctx = &b;
+	r.n = 2;
+	sess_submit(s, &r);
+	r.n = 3;
+	sess_submit(s, &r);
+	n = sess_withdraw(s, &b);
+	ok(n >= 1 && withdrawn == (int)n, "withdraw: %zu taken back, each on_done called "
+	    "with POP3_WITHDRAWN at once", n);
+	sess_wait(s);
+	is_int(completed + withdrawn, 3, "withdraw: every request completed once");
+	ok(sess_failure(s) == NULL, "withdraw: no failure");
+	sess_finish(s);
+	ok(end_calls == 1 && last_end.status == SESS_OK && !last_end.abandoned,
+	    "withdraw: the session ends cleanly");
+	sess_free(s);
+	usleep(100000);
+	is_int(box.quits - quits, 1, "withdraw: QUIT sent");
+}
+
 /* ---- deletion marks at the end ------------------------------------------ */
 
 static int
@@ -652,7 +739,7 @@ set_box(const char *const *uids, int n)
 /* One session on the state directory: LAST, RETR of retr (if any), the
  * marks; returns LAST's answer (from the record). */
 static unsigned long
-marks_session(const char *state, unsigned long retr, struct pop3_marks *m)
+marks_session(const char *state, unsigned long retr, struct pop3_marks *m, int stepwise)
 {
 	struct sess_opts o;
 	struct sess_req r;
@@ -674,21 +761,39 @@ marks_session(const char *state, unsigned long retr, struct pop3_marks *m)
 	end_calls = 0;
 	memset(&last_end, 0, sizeof last_end);
 	s = sess_new(&o);
-	if (!s || sess_connect(s) != SESS_OK) {
+	if (!s || (stepwise ? connect_stepwise(s) : sess_connect(s)) != SESS_OK) {
 		sess_free(s);
 		return (unsigned long)-1;
 	}
 	t->s = s;
+	t->stepwise = stepwise;
 	sess_last(s, cb_last, t);
-	sess_wait(s);
+	drive(t);
 	if (retr) {
 		memset(&r, 0, sizeof r);
 		r.cmd = POP3_RETR;
 		r.n = retr;
 		sess_submit(s, &r);
-		sess_wait(s);
+		drive(t);
 	}
-	sess_finish(s);
+	if (stepwise) {
+		struct pop3 *p = sess_pop3(s);
+		struct pollfd pfd;
+		int guard = 0, to;
+
+		sess_end(s);
+		while (!sess_ended(s) && guard++ < 100000) {
+			pfd.fd = pop3_fd(p);
+			pfd.events = pop3_events(p);
+			pfd.revents = 0;
+			to = pop3_timeout_ms(p);
+			if (pfd.fd >= 0)
+				poll(&pfd, 1, to < 0 || to > 100 ? 100 : to);
+			sess_run(s);
+		}
+	} else {
+		sess_finish(s);
+	}
 	sess_free(s);
 	return t->last_got ? t->last : (unsigned long)-2;
 }
@@ -710,10 +815,10 @@ test_marks(void)
 	pop3_marks_set(m, "not-durable", 1);
 	pop3_marks_set(m, "u3", 1);
 	/* Message 5 shares its UID with 6: the record keeps its number. */
-	last = marks_session(state, 5, m);
+	last = marks_session(state, 5, m, 1);
 	is_int(last, 0, "marks: LAST before any retrieval: 0");
 	ok(end_calls == 1 && last_end.status == SESS_OK && !last_end.abandoned,
-	    "marks: the end went through");
+	    "marks: the end went through (stepwise: login, LAST, RETR, marks, QUIT)");
 	ok(last_end.marks.deleted == 2 && last_end.marks.kept == 1 && last_end.marks.gone == 0,
 	    "marks: 2 deleted, the one without a durable copy kept (%zu %zu %zu)",
 	    last_end.marks.deleted, last_end.marks.kept, last_end.marks.gone);
@@ -721,7 +826,7 @@ test_marks(void)
 	ok(pop3_marks_count(m) == 1 && pop3_marks_has(m, "not-durable"),
 	    "marks: only the kept mark is left");
 	/* Message 5 is now 3: the record's number followed the marks. */
-	last = marks_session(state, 0, NULL);
+	last = marks_session(state, 0, NULL, 0);
 	is_int(last, 3, "marks: LAST after the marks' deletions: 3 (was 5)");
 	pop3_marks_free(m);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
@@ -747,6 +852,7 @@ main(void)
 	/* A -ERR: RSET, then QUIT. */
 	failing_session("RETR 9 refused", 9, NULL, SESS_ERR_SERVER, "RETR 9", 1, 1);
 	test_marks();
+	test_withdraw();
 	run("UIDL", 1, 0, 60, 1);
 	run("no UIDL", 0, 0, 60, 2);
 	run("UIDL with duplicate UIDs", 1, 1, 60, 3);

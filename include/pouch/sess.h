@@ -19,18 +19,18 @@
  * the LAST record's file is the only file this module writes.
  *
  * Deletion marks (the reader's d, kept by UIDL across sessions) join the
- * end through sess_opts.marks: after sync, pop3_marks_commit sends UIDL,
- * the DELEs of the marks whose copy is durable, and QUIT, in place of the
- * plain QUIT. For now that step blocks (bounded by the reply timeout),
- * until the engine's non-blocking marks commit lands.
+ * end through sess_opts.marks: after sync, pop3_marks_commit_start sends
+ * UIDL, the DELEs of the marks whose copy is durable, and QUIT, in place of
+ * the plain QUIT.
  *
  * Two ways to drive it. Blocking (the command line): sess_connect, submit,
  * sess_wait where an answer is needed, sess_finish. Stepwise (a poll loop):
- * submit, poll pop3_fd(sess_pop3(s)) for pop3_events(), call sess_run, and
- * start the end with sess_end; every callback then comes from inside
- * sess_run, and sess_ended says when it is over. Only sess_connect and the
- * marks' commit block (until pop3_connect_start and the engine's
- * non-blocking marks commit land: then they get stepwise twins).
+ * sess_connect_start, submit (requests wait for the login), poll
+ * pop3_fd(sess_pop3(s)) for pop3_events() within pop3_timeout_ms() (ask
+ * again after each call: the descriptor changes after login), call
+ * sess_run, and start the end with sess_end; every callback then comes
+ * from inside sess_run, and sess_ended says when it is over. Nothing
+ * blocks on the network then.
  *
  * The order of calls, for each request: on_data (RETR, TOP) zero or more
  * times as the body arrives, then on_done exactly once, in the order of
@@ -147,6 +147,12 @@ struct pop3 *sess_pop3(const struct sess *s);
  * server_text the server's -ERR, or ""), on_fail and on_end are not called,
  * and only sess_free remains. */
 enum sess_status sess_connect(struct sess *s);
+/* pop3_connect_start: the login goes on from sess_run. A failure to start
+ * is returned as sess_connect's; a failure of the login is reported through
+ * on_fail (label "login" or "connect") and then on_end (abandoned).
+ * sess_connected turns nonzero once logged in. */
+enum sess_status sess_connect_start(struct sess *s);
+int sess_connected(const struct sess *s);
 
 /*
  * A command of the caller's. on_done gets the reply after sess has taken
