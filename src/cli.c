@@ -17,6 +17,7 @@
 #include <pouch/cli_args.h>
 #include <pouch/cli_out.h>
 #include <pouch/cli_run.h>
+#include <pouch/cli_sync.h>
 #include <pouch/cred.h>
 #include <pouch/pass.h>
 #include <pouch/util.h>
@@ -34,6 +35,7 @@ on_signal(int sig)
 static const char help_text[] =
 "Usage: pouch [OPTIONS] [URL | -a ACCOUNT]\n"
 "       pouch [OPTIONS] URL COMMAND [ARGS] [-- COMMAND [ARGS]]...\n"
+"       pouch [OPTIONS] sync [--delete | --delete-after DAYS] [--store DIR] URL\n"
 "       pouch --dump-mime FILE\n"
 "       pouch --extract DIR FILE\n"
 "\n"
@@ -100,6 +102,12 @@ static const char help_text[] =
 "                       or, when it answers -ERR, from pouch's record\n"
 "  capa                 the server's capabilities, one per line\n"
 "  quit                 end the session (also done implicitly)\n"
+"\n"
+"sync downloads every message the local store lacks into a Maildir (default\n"
+"$XDG_DATA_HOME/pouch/USER@HOST%3APORT, or --store DIR), resumable after an\n"
+"interruption without duplicates; --delete deletes from the server what is\n"
+"safely stored, --delete-after DAYS what was downloaded DAYS ago or more\n"
+"(default: keep everything on the server).\n"
 "\n"
 "Offline MIME tools: --dump-mime FILE prints the structure of a message as\n"
 "JSON (mime-dump/1); --extract DIR FILE saves its attachments under DIR.\n"
@@ -354,7 +362,7 @@ cli_main(int argc, char **argv)
 	cfg.account = account;
 	cfg.state_dir = state_dir;
 	cfg.interrupted = &interrupted;
-	rc = cli_run(&cfg);
+	rc = a.sync ? cli_sync(&cfg) : cli_run(&cfg);
 out:
 	cred_free(&c);
 	free(account);

@@ -29,7 +29,7 @@ static const char *const auth_names[] = {
 enum opt_id {
 	OPT_USER, OPT_PWCMD, OPT_NETRC, OPT_AUTH, OPT_TLS, OPT_CACERT,
 	OPT_PIN, OPT_TIMEOUT, OPT_NOPIPE, OPT_TRACE, OPT_OUTPUT, OPT_STATE,
-	OPT_QUIET, OPT_HELP, OPT_VERSION,
+	OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_DELETE, OPT_DELETE_AFTER, OPT_STORE,
 	OPT_ACCOUNT, OPT_CONFIG, OPT_KEYS, OPT_DUMP, OPT_SIZE,
 };
 
@@ -54,6 +54,9 @@ static const struct {
 	{ "quiet", 'q', 0, OPT_QUIET },
 	{ "help", 'h', 0, OPT_HELP },
 	{ "version", 'V', 0, OPT_VERSION },
+	{ "delete", 0, 0, OPT_DELETE },		/* sync */
+	{ "delete-after", 0, 1, OPT_DELETE_AFTER },
+	{ "store", 0, 1, OPT_STORE },
 	{ "account", 'a', 1, OPT_ACCOUNT },
 	{ "config", 0, 1, OPT_CONFIG },
 	{ "keys", 0, 1, OPT_KEYS },
@@ -622,8 +625,17 @@ option_set(struct cli_args *a, enum opt_id id, const char *shown,
 		a->rows = r;
 		break;
 	}
+	case OPT_DELETE: a->sync_delete = 1; break;
+	case OPT_DELETE_AFTER:
+		if (count_parse(val, &a->sync_days) < 0 || a->sync_days > 36500) {
+			*err = str_printf("%s: '%s' is not a number of days (0 to 36500)", shown, val);
+			return -1;
+		}
+		a->sync_delete_after = 1;
+		break;
+	case OPT_STORE: a->store_dir = val; break;
 	}
-	if ((id == OPT_OUTPUT || id == OPT_STATE || id == OPT_CACERT ||
+	if ((id == OPT_OUTPUT || id == OPT_STATE || id == OPT_STORE || id == OPT_CACERT ||
 	    id == OPT_PIN || id == OPT_NETRC || id == OPT_PWCMD) && !*val) {
 		*err = str_printf("%s: empty argument", shown);
 		return -1;
@@ -644,13 +656,14 @@ bad_option(const char *arg, char **err)
 
 /* Options up to the URL. Returns the index of the URL, or -1. */
 static int
-options_parse(struct cli_args *a, int argc, char **argv, int *stop, char **err)
+options_parse(struct cli_args *a, int argc, char **argv, int from, int *stop,
+    char **err)
 {
 	int i, help = 0, version = 0;
 	size_t k;
 
 	*stop = CLI_ARGS_OK;
-	for (i = 1; i < argc; i++) {
+	for (i = from; i < argc; i++) {
 		const char *arg = argv[i], *val = NULL;
 		char shown[64];
 		int found = -1;
@@ -727,6 +740,26 @@ options_parse(struct cli_args *a, int argc, char **argv, int *stop, char **err)
 	return i;
 }
 
+/* The rest of "pouch sync [OPTIONS] URL". */
+static enum cli_args_result
+sync_args(struct cli_args *a, int argc, char **argv, int i, char **err)
+{
+	if (i >= argc)
+		*err = str_printf("sync: no URL given (pouch sync [OPTIONS] URL)");
+	else if (i + 1 < argc)
+		*err = str_printf("sync: one URL, and options before it ('%s' follows it)",
+		    argv[i + 1]);
+	else if (a->sync_delete && a->sync_delete_after)
+		*err = str_printf("sync: --delete and --delete-after exclude each other");
+	else if (a->output_dir)
+		*err = str_printf("sync: -o does not go with sync (see --store)");
+	else if (cli_url_parse(argv[i], &a->u, err) == 0) {
+		a->url = argv[i];
+		return CLI_ARGS_OK;
+	}
+	return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
+}
+
 enum cli_args_result
 cli_args_parse(struct cli_args *a, int argc, char **argv, char **err)
 {
@@ -739,11 +772,22 @@ cli_args_parse(struct cli_args *a, int argc, char **argv, char **err)
 	a->pipelining = -1;
 	*err = NULL;
 
-	i = options_parse(a, argc, argv, &stop, err);
+	i = options_parse(a, argc, argv, 1, &stop, err);
+	/* pouch [OPTIONS] sync [OPTIONS] URL */
+	if (i > 0 && stop == CLI_ARGS_OK && i < argc && strcmp(argv[i], "sync") == 0) {
+		a->sync = 1;
+		i = options_parse(a, argc, argv, i + 1, &stop, err);
+	}
 	if (i < 0)
 		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 	if (stop != CLI_ARGS_OK)
 		return (enum cli_args_result)stop;
+	if (!a->sync && (a->sync_delete || a->sync_delete_after || a->store_dir)) {
+		*err = str_printf("--delete, --delete-after and --store go with sync only");
+		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
+	}
+	if (a->sync)
+		return sync_args(a, argc, argv, i, err);
 	if (i >= argc)
 		return CLI_ARGS_OK;	/* no URL: the reader, on an account of the configuration */
 	if (a->account) {

@@ -28,7 +28,7 @@ main(int argc, char **argv)
 			return cli_mime_main(argc, argv);
 	}
 	/* The command line reports its own usage errors, help and version. */
-	if (cli_args_parse(&a, argc, argv, &err) == CLI_ARGS_OK && a.ncmds == 0) {
+	if (cli_args_parse(&a, argc, argv, &err) == CLI_ARGS_OK && a.ncmds == 0 && !a.sync) {
 		rc = ui_start(&a);
 		cli_args_free(&a);
 		return rc;

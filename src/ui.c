@@ -42,6 +42,7 @@
 
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t sig_caught;
+static volatile sig_atomic_t child_running;	/* a viewer has the terminal */
 static struct termios saved_tio;
 static int saved_tio_ok;
 static char crash_reset[64];
@@ -61,6 +62,10 @@ on_signal(int sig)
 	int e = errno;
 	char c = (char)sig;
 
+	/* Ctrl-C typed at a viewer or a piped command is theirs (as system()
+	 * does); SIGTERM and SIGHUP still end pouch. */
+	if (sig == SIGINT && child_running)
+		return;
 	sig_caught = sig;
 	if (sig_pipe[1] >= 0)
 		(void)!write(sig_pipe[1], &c, 1);
@@ -385,7 +390,7 @@ static void
 status_line(struct ui *u, int y)
 {
 	char left[512], right[256] = "", sz[16];
-	size_t i, n = ui_mbox_count(u->mb), nnew = 0, known = ui_mbox_headers_known(u->mb);
+	size_t i, n = ui_mbox_count(u->mb), nnew = 0, nhidden = 0, known = ui_mbox_headers_known(u->mb);
 	const char *conn;
 	int wr;
 
@@ -394,6 +399,8 @@ status_line(struct ui *u, int y)
 
 		if (!m->read && !m->gone)
 			nnew++;
+		if (m->hidden)
+			nhidden++;
 	}
 	ui_human_size(ui_mbox_total_octets(u->mb), sz, sizeof sz);
 	switch (ui_mbox_conn(u->mb)) {
@@ -402,7 +409,7 @@ status_line(struct ui *u, int y)
 	default: conn = "offline"; break;
 	}
 	snprintf(left, sizeof left, "-- pouch: %s [%zu msgs, %zu new, %zu del, %s] %s ",
-	    u->o->account ? u->o->account : "", n, nnew, ui_mbox_marked(u->mb), sz, conn);
+	    u->o->account ? u->o->account : "", n - nhidden, nnew, ui_mbox_marked(u->mb), sz, conn);
 	if (known < n && ui_mbox_conn(u->mb) == UI_CONN_UP)
 		snprintf(left + strlen(left), sizeof left - strlen(left),
 		    "headers %zu/%zu ", known, n);
@@ -474,7 +481,7 @@ dump_screen(struct ui *u)
 		char line[4096];
 		size_t n = 0, keep = 0;
 
-		for (x = 0; x < COLS && n < sizeof line - 16; x++) {
+		for (x = 0; x < COLS && n < sizeof line - (CCHARW_MAX + 1) * MB_LEN_MAX; x++) {
 			cchar_t cc;
 			wchar_t wch[CCHARW_MAX + 1];
 			attr_t a;
@@ -485,7 +492,7 @@ dump_screen(struct ui *u)
 				break;
 			if (getcchar(&cc, wch, &a, &pair, NULL) == ERR)
 				continue;
-			for (k = 0; wch[k] && k < CCHARW_MAX; k++) {
+			for (k = 0; k < CCHARW_MAX && wch[k]; k++) {
 				char mb[MB_LEN_MAX];
 				mbstate_t st;
 				size_t m;
@@ -527,6 +534,46 @@ normalise_key(int r, wint_t wc)
 	return (int)wc;
 }
 
+/* Headless, with POUCH_HEADLESS_TIMES=FILE (for bench/ui/run), in ms from
+ * the end of the login (the first call here): "screen", the index's first
+ * screen of rows (server order, from the top) all with headers, drawn;
+ * "settled", every header in, drawn; "key K draw", step K's key handled and
+ * redrawn; "key K settled", the server's answers in too and redrawn. Both
+ * "settled" lines give the longest the loop spent meanwhile between poll()
+ * returning and the screen redrawn (how long a key would have waited).
+ * The settle loop then draws when dirty, as the terminal's loop does.
+ * "login" is the wall clock (seconds since the epoch) at the first call. */
+static FILE *times_fp;
+static struct timespec times_t0, times_key, times_polled;
+static double times_stall;
+static int times_on, times_screen, times_pending;
+
+static double
+times_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static void
+times_pass(struct ui *u)
+{
+	struct timespec now;
+	size_t i, n = ui_mbox_count(u->mb), h = LINES > 3 ? (size_t)LINES - 3 : 0;
+
+	if (u->dirty)
+		draw(u);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (times_ms(&times_polled, &now) > times_stall)
+		times_stall = times_ms(&times_polled, &now);
+	for (i = 0; !times_screen && i < n && i < h; i++)
+		if (ui_mbox_msg(u->mb, i)->hdr != UI_HDR_KNOWN && ui_mbox_msg(u->mb, i)->hdr != UI_HDR_FAILED)
+			break;
+	if (!times_screen && n && (i == n || i == h)) {
+		times_screen = 1;
+		fprintf(times_fp, "screen %.2f\n", times_ms(&times_t0, &now));
+	}
+}
+
 static void
 net_step(struct ui *u, int wait_ms)
 {
@@ -547,6 +594,8 @@ net_step(struct ui *u, int wait_ms)
 		t = wait_ms;
 	rc = poll(p, (nfds_t)np, t);
 	(void)rc;
+	if (times_fp)
+		clock_gettime(CLOCK_MONOTONIC, &times_polled);
 	if (fd >= 0)
 		ui_mbox_run(u->mb);
 }
@@ -587,9 +636,23 @@ ui_getkey(struct ui *u)
 			struct timespec t0, t1;
 
 			clock_gettime(CLOCK_MONOTONIC, &t0);
+			if (!times_on++ && getenv("POUCH_HEADLESS_TIMES")) {
+				struct timespec wall;
+
+				times_fp = fopen(getenv("POUCH_HEADLESS_TIMES"), "w");
+				times_t0 = t0;
+				clock_gettime(CLOCK_REALTIME, &wall);
+				if (times_fp)
+					fprintf(times_fp, "login %lld.%09ld\n", (long long)wall.tv_sec, wall.tv_nsec);
+			}
+			if (times_fp && times_pending == 1)
+				fprintf(times_fp, "key %ld draw %.2f\n", stepi - 1, times_ms(&times_key, &t0));
+			times_stall = 0;
 			while (!ui_mbox_settled(u->mb) && !sig_caught) {
 				net_step(u, 100);
 				take_notice(u);
+				if (times_fp)
+					times_pass(u);
 				clock_gettime(CLOCK_MONOTONIC, &t1);
 				if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > SETTLE_MS)
 					break;
@@ -598,10 +661,22 @@ ui_getkey(struct ui *u)
 				return UI_KEY_SIG;
 			if (u->dirty)
 				draw(u);
+			if (times_fp && times_pending != 2) {
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				if (times_pending)
+					fprintf(times_fp, "key %ld settled %.2f stall %.2f\n", stepi - 1,
+					    times_ms(&times_key, &t1), times_stall);
+				else
+					fprintf(times_fp, "settled %.2f stall %.2f\n", times_ms(&times_t0, &t1), times_stall);
+				fflush(times_fp);
+				times_pending = 2;
+			}
 			if (stepi >= nsteps)
 				return UI_KEY_EOF;
 			switch (steps[stepi].kind) {
 			case UI_STEP_KEY:
+				clock_gettime(CLOCK_MONOTONIC, &times_key);
+				times_pending = 1;
 				return steps[stepi++].key;
 			case UI_STEP_DUMP:
 				dump_screen(u);
@@ -796,6 +871,8 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 		sigaction(SIGPIPE, &sa, NULL);
+		/* the viewer gets no descriptor of pouch's but 0, 1, 2: not the
+		 * POP3 connection, not libcurl's sockets, not the dump file */
 		if (data) {
 			dup2(in[0], STDIN_FILENO);
 			close(in[0]);
@@ -814,6 +891,14 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 			dup2(null, STDOUT_FILENO);
 			dup2(null, STDERR_FILENO);
 		}
+		{
+			int fd, maxfd = (int)sysconf(_SC_OPEN_MAX);
+
+			if (maxfd < 0 || maxfd > 65536)
+				maxfd = 65536;
+			for (fd = 3; fd < maxfd; fd++)
+				close(fd);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "pouch: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -824,6 +909,8 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		close(outp[1]);
 	if (pid > 0) {
 		size_t off = 0;
+
+		child_running = 1;
 
 		/* Feed and drain together, so neither side blocks on a full pipe. */
 		while ((data && in[1] >= 0) || (output && outp[0] >= 0)) {
@@ -869,6 +956,7 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		}
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+		child_running = 0;
 	} else {
 		ui_message(u, 1, "fork: %s", strerror(errno));
 	}
@@ -878,11 +966,22 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 		close(outp[0]);
 	if (!output && !steps) {
 		if (wait && pid > 0) {
+			/* the command's output stays on screen until a key */
+			struct termios t, raw;
+			char c;
+
 			fputs("\n[press a key to return to pouch]", stdout);
 			fflush(stdout);
-			reset_prog_mode();
-			refresh();
-			(void)ui_getkey(u);
+			if (tcgetattr(STDIN_FILENO, &t) == 0) {
+				raw = t;
+				raw.c_lflag &= (tcflag_t)~(ICANON | ECHO);
+				raw.c_cc[VMIN] = 1;
+				raw.c_cc[VTIME] = 0;
+				tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+				while (read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR && !sig_caught)
+					;
+				tcsetattr(STDIN_FILENO, TCSANOW, &t);
+			}
 		}
 		reset_prog_mode();
 		clearok(stdscr, TRUE);
@@ -1076,11 +1175,29 @@ global_request(struct ui *u, enum ui_req r)
 	case REQ_COMMIT:
 		commit_now(u);
 		break;
-	case REQ_INTERRUPT:
-		/* Ctrl-C with nothing to cancel: leave, deleting nothing. */
+	case REQ_INTERRUPT: {
+		/* Ctrl-C with nothing to cancel: leave, deleting nothing, once
+		 * asked (as mutt asks); a SIGINT from elsewhere does not ask. */
+		int k = ui_ask(u, "Quit pouch, deleting nothing? ([y]es/no) ");
+
+		if (k != 'y' && k != '\n' && k != 3) {
+			ui_message(u, 0, "Not quitting");
+			break;
+		}
 		ui_mbox_close(u->mb);
 		u->quit = 1;
 		u->exit_code = EXIT_POUCH_CANCEL;
+		break;
+	}
+	case REQ_SUSPEND:
+		if (steps)
+			break;
+		def_prog_mode();
+		endwin();
+		raise(SIGTSTP);
+		reset_prog_mode();
+		clearok(stdscr, TRUE);
+		u->dirty = 1;
 		break;
 	default:
 		ui_message(u, 0, "Key not bound here (? or F1: help)");
@@ -1271,6 +1388,9 @@ term_end(void)
 	free(steps);
 	steps = NULL;
 	nsteps = stepi = 0;
+	if (times_fp)
+		fclose(times_fp);
+	times_fp = NULL;
 }
 
 int
@@ -1395,8 +1515,8 @@ out:
 		size_t marked = ui_mbox_marked(u.mb);
 
 		if (marked)
-			fprintf(stderr, "pouch: nothing was deleted; %zu marked message%s stay on the server\n",
-			    marked, marked == 1 ? "" : "s");
+			fprintf(stderr, "pouch: %zu message%s marked for deletion stay%s on the server\n",
+			    marked, marked == 1 ? "" : "s", marked == 1 ? "s" : "");
 	}
 	if (read_err)
 		fprintf(stderr, "pouch: saving the read state: %s\n", read_err);

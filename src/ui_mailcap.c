@@ -4,8 +4,11 @@
  * whose test= command succeeds. The part goes to a private temporary file
  * (a 0700 directory made for this session, the file 0600, removed when
  * pouch exits, as a viewer started in the background may read it late).
- * %s, %t and %{charset} are put into the command single-quoted, so a name
- * or a parameter from the message never reaches the shell unquoted.
+ * What goes into the command (%s, %t, %{charset}) holds only characters no
+ * shell treats specially ([A-Za-z0-9._+/-]): the file is named part-N.EXT,
+ * never after the message's file name, and a type or charset with any other
+ * character is refused. So it is safe whether the mailcap entry quotes %s
+ * ('%s', "%s") or not.
  * needsterminal: curses is suspended while it runs; copiousoutput: its
  * output is shown in the pager. Without an entry: xdg-open FILE, no shell.
  */
@@ -49,18 +52,17 @@ ui_mailcap_cleanup(void)
 	tmpdir = NULL;
 }
 
-/* 'it'\''s' quoting of s appended to b. */
-static void
-quote(struct dbuf *b, const char *s)
+/* Nonzero when s is made only of characters no shell treats specially. */
+static int
+shell_inert(const char *s)
 {
-	dbuf_addc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			dbuf_adds(b, "'\\''");
-		else
-			dbuf_addc(b, *s);
-	}
-	dbuf_addc(b, '\'');
+	if (!*s || *s == '-')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._+/-", *s)))
+			return 0;
+	return 1;
 }
 
 static char *
@@ -82,17 +84,15 @@ expand(const char *tmpl, const char *file, const struct mime_part *p, int *has_f
 		}
 		s++;
 		if (*s == 's') {
-			quote(&b, file);
+			dbuf_adds(&b, file);
 			*has_file = 1;
 		} else if (*s == 't') {
-			quote(&b, p->type);
+			dbuf_adds(&b, p->type);
 		} else if (*s == '{') {
 			const char *e = strchr(s, '}');
 
 			if (e && (size_t)(e - s - 1) == 7 && strncasecmp(s + 1, "charset", 7) == 0)
-				quote(&b, p->charset ? p->charset : "us-ascii");
-			else
-				quote(&b, "");
+				dbuf_adds(&b, p->charset && shell_inert(p->charset) ? p->charset : "us-ascii");
 			s = e ? e : s + strlen(s) - 1;
 		} else if (*s == '%') {
 			dbuf_addc(&b, '%');
@@ -255,7 +255,24 @@ ui_mailcap_open(struct ui *u, const struct mime_part *p)
 		}
 		atexit(ui_mailcap_cleanup);
 	}
-	safe = save_safe_name(p->filename, p->filename ? p->filename_len : 0, "part");
+	if (!shell_inert(p->type)) {
+		ui_message(u, 1, "Not opening a part whose type has shell characters");
+		return -1;
+	}
+	{
+		/* part-N.EXT: the extension only when it is short and inert */
+		static unsigned serial;
+		const char *dot = p->filename ? memrchr(p->filename, '.', p->filename_len) : NULL;
+		char ext[12] = "";
+
+		if (dot && (size_t)(p->filename + p->filename_len - dot) < sizeof ext) {
+			memcpy(ext, dot, (size_t)(p->filename + p->filename_len - dot));
+			ext[p->filename + p->filename_len - dot] = 0;
+			if (!shell_inert(ext + 1))
+				ext[0] = 0;
+		}
+		safe = str_printf("part-%u%s", ++serial, ext);
+	}
 	if (!safe)
 		goto out;
 	{

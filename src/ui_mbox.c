@@ -59,6 +59,7 @@ struct ui_mbox {
 	int no_top;			/* the server refused TOP */
 
 	int raw_dele;			/* the prompt sent a DELE the server holds */
+	enum pop3_status rset_status;	/* of pouch's own last RSET */
 
 	struct ui_trace_line *trace;	/* ring */
 	size_t trace_head, trace_n;
@@ -279,17 +280,6 @@ ui_mbox_msg(struct ui_mbox *mb, size_t i)
 	return i < mb->n ? mb->v[i] : NULL;
 }
 
-static ssize_t
-row_index(const struct ui_mbox *mb, const struct ui_msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < mb->n; i++)
-		if (mb->v[i] == m)
-			return (ssize_t)i;
-	return -1;
-}
-
 static struct ui_msg *
 row_by_number(struct ui_mbox *mb, unsigned long n)
 {
@@ -353,10 +343,7 @@ merge_listing(struct ui_mbox *mb)
 	size_t i, nold = mb->n, nby = 0;
 	int rc = -1;
 
-	if (!mb->have_rows || nold == 0) {
-		for (i = 0; i < mb->n; i++)
-			msg_free(mb->v[i]);
-		mb->n = 0;
+	if (nold == 0) {
 		for (i = 0; i < mb->nlist; i++) {
 			struct ui_msg *m = calloc(1, sizeof *m);
 
@@ -419,25 +406,17 @@ merge_listing(struct ui_mbox *mb)
 			m->read = m->uid && pop3_marks_has(mb->readset, m->uid);
 		}
 	}
-	/* Rows gone from the server whose bytes are not here are dropped;
-	 * so is a row without a UID (no way to match it). */
-	{
-		size_t k = 0, dropped = 0;
+	/* Rows are never freed while the reader runs, so a row index a view
+	 * holds names the same message for good. A row gone from the server
+	 * stays readable when its bytes are here; else it is hidden. */
+	for (i = 0; i < mb->n; i++) {
+		struct ui_msg *m = mb->v[i];
 
-		for (i = 0; i < mb->n; i++) {
-			struct ui_msg *m = mb->v[i];
-
-			if (m->gone && (!m->raw || !m->uid)) {
-				msg_free(m);
-				dropped++;
-				continue;
-			}
-			if (m->gone)
-				m->marked = 0;
-			mb->v[k++] = m;
-		}
-		mb->n = k;
-		(void)dropped;
+		if (!m->gone)
+			continue;
+		m->marked = 0;
+		if (!m->raw)
+			m->hidden = 1;
 	}
 	rc = 0;
 out:
@@ -587,10 +566,10 @@ on_done(void *ctx, const struct pop3_reply *r)
 			}
 			break;
 		}
-		if (row_index(mb, q->row) < 0)
-			break;
 		q->row->req_ = NULL;
-		if (q->row->cancelled || r->status != POP3_OK) {
+		/* A cancelled download that completes is kept all the same: the
+		 * bytes were read anyway, and a reopen finds them whole. */
+		if (r->status != POP3_OK) {
 			if (!q->row->cancelled && current && r->status != POP3_WITHDRAWN)
 				set_error(mb, "RETR %lu failed: %s", q->n,
 				    r->status == POP3_ERR_SERVER ? r->text : r->error);
@@ -617,6 +596,12 @@ on_done(void *ctx, const struct pop3_reply *r)
 		}
 		break;
 	case POP3_RSET:
+		if (!q->typed && current) {
+			/* pouch's own RSET, before a commit or a close */
+			mb->rset_status = r->status;
+			if (r->status == POP3_OK)
+				mb->raw_dele = 0;
+		}
 		if (q->typed && current && r->status == POP3_OK) {
 			mb->raw_dele = 0;
 			while (pop3_marks_count(mb->marks) > 0)
@@ -652,8 +637,6 @@ on_retr_data(void *ctx, const char *p, size_t n)
 {
 	struct req *q = ctx;
 
-	if (q->row->cancelled)
-		return 0;
 	q->row->loaded += n;
 	if (dbuf_add(&q->body, p, n) < 0)
 		return -1;	/* out of memory: the session ends, nothing is lost */
@@ -1240,42 +1223,40 @@ ui_mbox_commit(struct ui_mbox *mb, size_t *deleted)
 	if (mb->raw_dele) {
 		/* DELEs typed at the prompt are undone, so that exactly the
 		 * marks (which include them) are deleted. */
+		mb->rset_status = POP3_ERR_USAGE;
 		if (submit_simple(mb, POP3_RSET, 0, 0, 0, 0) < 0 ||
-		    pop3_wait(mb->s) != POP3_OK) {
-			set_error(mb, "RSET before the commit failed: %s; nothing deleted", pop3_error(mb->s));
+		    pop3_wait(mb->s) != POP3_OK || mb->rset_status != POP3_OK) {
+			/* Closed without QUIT: the typed DELEs are not committed. */
+			set_error(mb, "RSET before the commit was not accepted; nothing deleted");
 			session_drop(mb);
 			return -1;
 		}
-		mb->raw_dele = 0;
 	}
 	memset(&res, 0, sizeof res);
 	st = pop3_marks_commit(mb->s, mb->marks, durable, mb, &res);
 	if (st != POP3_OK) {
-		set_error(mb, "%s", pop3_error(mb->s));
-		if (pop3_status_fatal(st) || mb->conn != UI_CONN_UP)
-			session_drop(mb);
+		/* Whatever failed (UIDL, a DELE, RSET, QUIT), the session is
+		 * closed without (another) QUIT, so nothing more is committed. */
+		set_error(mb, "%s", *res.error ? res.error : *pop3_error(mb->s) ?
+		    pop3_error(mb->s) : pop3_status_name(st));
+		session_drop(mb);
 		return -1;
 	}
 	*deleted = res.deleted;
 	/* The session ended with QUIT. Rows no longer marked were deleted (or
-	 * were gone already): they leave the index. */
-	{
-		size_t k = 0;
+	 * were gone already): they leave the index (hidden, never freed). */
+	for (i = 0; i < mb->n; i++) {
+		struct ui_msg *m = mb->v[i];
 
-		for (i = 0; i < mb->n; i++) {
-			struct ui_msg *m = mb->v[i];
-
-			if (m->marked && m->uid && !pop3_marks_has(mb->marks, m->uid)) {
-				msg_free(m);
-				continue;
-			}
-			mb->v[k++] = m;
+		if (m->marked && m->uid && !pop3_marks_has(mb->marks, m->uid)) {
+			m->marked = 0;
+			m->gone = 1;
+			m->hidden = 1;
+			m->n = 0;
 		}
-		mb->n = k;
 	}
 	mb->layout++;
 	session_drop(mb);
-	mb->have_rows = mb->n > 0;
 	changed(mb);
 	return 0;
 }
@@ -1290,9 +1271,15 @@ ui_mbox_close(struct ui_mbox *mb)
 			session_drop(mb);
 		return;
 	}
+	/* Nothing to commit: a body still being read is not waited for. */
+	if (!mb->raw_dele && pop3_pending(mb->s) > 0) {
+		session_drop(mb);
+		return;
+	}
 	if (mb->raw_dele) {
+		mb->rset_status = POP3_ERR_USAGE;
 		if (submit_simple(mb, POP3_RSET, 0, 0, 0, 0) < 0 ||
-		    pop3_wait(mb->s) != POP3_OK || mb->raw_dele) {
+		    pop3_wait(mb->s) != POP3_OK || mb->rset_status != POP3_OK) {
 			/* RSET not accepted: close without QUIT, which commits nothing. */
 			session_drop(mb);
 			return;
@@ -1533,7 +1520,8 @@ ui_mbox_headers_known(const struct ui_mbox *mb)
 	size_t i, k = 0;
 
 	for (i = 0; i < mb->n; i++)
-		if (mb->v[i]->hdr == UI_HDR_KNOWN || mb->v[i]->hdr == UI_HDR_FAILED)
+		if (mb->v[i]->hdr == UI_HDR_KNOWN || mb->v[i]->hdr == UI_HDR_FAILED ||
+		    mb->v[i]->hidden)
 			k++;
 	return k;
 }

@@ -44,9 +44,12 @@ view_help_new(struct ui *u, unsigned mask)
 	}
 	dbuf_adds(&b, "\nAt the ':' prompt, any POP3 command: STAT, LIST [n], UIDL [n], TOP n m,\n"
 	    "RETR n, DELE n, RSET, NOOP, LAST, CAPA, QUIT; :help CMD explains one.\n");
-	if (!b.p)
-		return NULL;
-	return view_pager_text(u, "Help", dbuf_take(&b, NULL), b.len);
+	{
+		size_t len;
+		char *text = dbuf_take(&b, &len);
+
+		return text ? view_pager_text(u, "Help", text, len) : NULL;
+	}
 }
 
 /* ---- URLs ---- */
@@ -115,6 +118,12 @@ urls_request(struct ui *u, struct view *v, enum ui_req r)
 		return 1;
 	case REQ_END:
 		l->cur = l->n ? l->n - 1 : 0;
+		return 1;
+	case REQ_PGDN:
+		l->cur = l->cur + 10 < l->n ? l->cur + 10 : l->n ? l->n - 1 : 0;
+		return 1;
+	case REQ_PGUP:
+		l->cur = l->cur > 10 ? l->cur - 10 : 0;
 		return 1;
 	case REQ_SELECT:
 		if (!l->n)

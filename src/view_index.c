@@ -28,6 +28,7 @@ struct index {
 	int reverse;
 	char *limit;
 	struct ui_msg *cur_msg;		/* keeps the selection across rebuilds */
+	size_t cur_row;			/* its mailbox row */
 	size_t want_first, want_n;	/* the rows last told to the mailbox */
 	struct ui_mbox *mb;
 };
@@ -92,7 +93,7 @@ rebuild(struct ui *u, struct index *ix)
 	for (i = 0; i < n; i++) {
 		struct ui_msg *m = ui_mbox_msg(ix->mb, i);
 
-		if (ix->limit && !matches(m, ix->limit))
+		if (m->hidden || (ix->limit && !matches(m, ix->limit)))
 			continue;
 		ix->order[k++] = i;
 	}
@@ -107,13 +108,24 @@ rebuild(struct ui *u, struct index *ix)
 			ix->order[i] = ix->order[ix->n - 1 - i];
 			ix->order[ix->n - 1 - i] = t;
 		}
-	ix->cur = 0;
-	if (ix->cur_msg)
+	{
+		/* the same message when it is still listed, else the next one
+		 * after it that is (deleting moves on, as in mutt) */
+		size_t oldrow = ix->cur_row;
+
+		ix->cur = ix->n ? ix->n - 1 : 0;
 		for (i = 0; i < ix->n; i++)
-			if (ui_mbox_msg(ix->mb, ix->order[i]) == ix->cur_msg) {
+			if (ix->order[i] >= oldrow) {
 				ix->cur = i;
 				break;
 			}
+		if (ix->cur_msg)
+			for (i = 0; i < ix->n; i++)
+				if (ui_mbox_msg(ix->mb, ix->order[i]) == ix->cur_msg) {
+					ix->cur = i;
+					break;
+				}
+	}
 	if (!ix->built && ix->n) {
 		/* open on the first new message, as mutt does */
 		for (i = 0; i < ix->n; i++)
@@ -124,6 +136,7 @@ rebuild(struct ui *u, struct index *ix)
 	ix->built = ix->n > 0;
 	ix->layout = ui_mbox_layout(ix->mb);
 	ix->cur_msg = ix->n ? ui_mbox_msg(ix->mb, ix->order[ix->cur]) : NULL;
+	ix->cur_row = ix->n ? ix->order[ix->cur] : 0;
 	u->dirty = 1;
 }
 
@@ -143,6 +156,7 @@ set_cur(struct index *ix, size_t pos)
 		pos = ix->n - 1;
 	ix->cur = pos;
 	ix->cur_msg = ui_mbox_msg(ix->mb, ix->order[pos]);
+	ix->cur_row = ix->order[pos];
 }
 
 static void

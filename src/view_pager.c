@@ -35,7 +35,7 @@ struct pager {
 	char *text;			/* a text pager's text */
 	size_t textlen;
 	struct lline *ll;
-	size_t nll;
+	size_t nll, cap;
 	struct wline *wl;
 	size_t nwl;
 	int wrap_cols;
@@ -59,6 +59,7 @@ lines_free(struct pager *p)
 	free(p->ll);
 	p->ll = NULL;
 	p->nll = 0;
+	p->cap = 0;
 	free(p->wl);
 	p->wl = NULL;
 	p->nwl = 0;
@@ -75,11 +76,14 @@ add_line(struct pager *p, const char *s, size_t len, enum ui_color c)
 	struct dbuf b;
 	size_t i, col = 0;
 
-	if (p->nll % 256 == 0) {
-		n = realloc(p->ll, (p->nll + 256) * sizeof *n);
+	if (p->nll == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+
+		n = realloc(p->ll, cap * sizeof *n);
 		if (!n)
 			return -1;
 		p->ll = n;
+		p->cap = cap;
 	}
 	/* tabs to spaces (stops of 8), counted in characters */
 	dbuf_init(&b, 0);
@@ -635,11 +639,19 @@ pager_request(struct ui *u, struct view *v, enum ui_req r)
 	case REQ_UNDELETE:
 		if (p->row < 0)
 			return 0;
-		if (ui_mbox_mark(u->mb, (size_t)p->row, r == REQ_DELETE) < 0)
+		if (ui_mbox_mark(u->mb, (size_t)p->row, r == REQ_DELETE) < 0) {
 			ui_message(u, 1, "%s", ui_mbox_error(u->mb));
-		else
-			ui_message(u, 0, r == REQ_DELETE ? "Marked for deletion ($ or q deletes, u unmarks)" :
-			    "Deletion mark removed");
+			return 1;
+		}
+		ui_message(u, 0, r == REQ_DELETE ? "Marked for deletion ($ or q deletes, u unmarks)" :
+		    "Deletion mark removed");
+		if (r == REQ_DELETE) {
+			/* on to the next message, as mutt does */
+			long nr = view_index_step(ui_view_index(u), p->row, 1);
+
+			if (nr >= 0)
+				goto_row(u, p, nr);
+		}
 		return 1;
 	case REQ_ATTACH:
 		if (p->row < 0)

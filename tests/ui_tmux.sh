@@ -73,10 +73,13 @@ tm send-keys -t pouch q
 wait_for 'Quarterly' 10
 ok $? "back to the index at 80x24, at the last message"
 
-# Ctrl-C with nothing downloading leaves, deleting nothing.
+# Ctrl-C with nothing downloading asks, then leaves, deleting nothing.
 tm send-keys -t pouch d
 sleep 0.3
 tm send-keys -t pouch C-c
+wait_for 'Quit pouch, deleting nothing?' 5
+ok $? "Ctrl-C: asks before quitting"
+tm send-keys -t pouch y
 wait_for 'EXIT=130' 10
 ok $? "Ctrl-C: pouch exits 130"
 tm send-keys -t pouch "stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo" Enter

@@ -62,6 +62,12 @@ struct cli_args {
 	int quiet;
 	const char *output_dir;		/* -o */
 	const char *state_dir;
+	/* pouch sync [OPTIONS] URL (src/cli_sync.c): no commands then */
+	int sync;
+	int sync_delete;		/* --delete */
+	int sync_delete_after;		/* --delete-after DAYS */
+	unsigned long sync_days;
+	const char *store_dir;		/* --store DIR */
 	struct cli_cmd *cmds;
 	size_t ncmds;		/* 0: no command, so the full-screen reader */
 	/* the reader */

@@ -11,8 +11,9 @@
  *
  * Who may include it: the reader (src/ui*.c, src/view_*.c) and its tests.
  *
- * Order of events. ui_mbox_connect logs in, then STAT, LIST and UIDL go out
- * pipelined; rows appear when LIST is in (numbers and sizes), their UIDs
+ * Order of events. ui_mbox_connect starts the login (it goes on inside
+ * ui_mbox_run, from the caller's poll loop); STAT, LIST and UIDL are queued
+ * behind it; rows appear when LIST is in (numbers and sizes), their UIDs
  * when UIDL is in. Headers come from TOP n 0, at most UI_MBOX_WINDOW in
  * flight, the rows the caller says are visible first (ui_mbox_want). A
  * message's bytes come from RETR when it is opened. Replies are handled
@@ -36,7 +37,7 @@
 
 #include <pouch/pop3.h>
 
-#define UI_MBOX_WINDOW 48	/* TOP requests in flight at most */
+#define UI_MBOX_WINDOW 64	/* TOP requests in flight at most (the engine's window) */
 #define UI_MBOX_TRACE_MAX 20000	/* transcript lines kept */
 
 enum ui_hdr { UI_HDR_NONE, UI_HDR_QUEUED, UI_HDR_KNOWN, UI_HDR_FAILED };
@@ -56,6 +57,9 @@ struct ui_msg {
 	int read;			/* opened, in this or an earlier session */
 	int marked;			/* marked for deletion */
 	int gone;			/* no longer on the server */
+	int hidden;			/* not listed: deleted, or gone with no copy here.
+					   Rows are never freed while the reader runs:
+					   an index into them stays valid. */
 	enum ui_body body;
 	char *raw;			/* the whole message once fetched */
 	size_t rawlen;
@@ -85,9 +89,11 @@ struct ui_mbox;
 struct ui_mbox *ui_mbox_new(const struct ui_mbox_cfg *cfg);	/* NULL: no memory */
 void ui_mbox_free(struct ui_mbox *mb);	/* closes without QUIT */
 
-/* Logs in (blocking, calling cfg->pop3.tick: see ui.c for what it may do),
- * then queues STAT, LIST, UIDL. On a reconnect, rows are matched by UIDL and
- * marks re-applied. 0, or -1 with ui_mbox_error set. */
+/* Starts the login without blocking and queues STAT, LIST, UIDL behind it;
+ * ui_mbox_run drives it. On a reconnect, rows are matched by UIDL and marks
+ * re-applied. 0, or -1 with ui_mbox_error set. Calls that need the listing
+ * (fetch, commit, a typed command) wait for it, calling cfg->pop3.tick
+ * every 100 ms (it may draw and read keys; nonzero cancels). */
 int ui_mbox_connect(struct ui_mbox *mb);
 enum ui_conn ui_mbox_conn(const struct ui_mbox *mb);
 /* For the poll loop: the socket (-1 when none), its events, the timeout. */
@@ -110,8 +116,9 @@ void ui_mbox_want(struct ui_mbox *mb, const size_t *rows, size_t nrows);
 /* Fetches row i's message when not fetched yet (RETR). 0, or -1 with the
  * error set (not connected and reconnecting failed). */
 int ui_mbox_fetch(struct ui_mbox *mb, size_t i);
-/* Drops a RETR under way for row i: its bytes are read and thrown away, the
- * session stays. */
+/* The user stopped waiting for row i's RETR: not sent yet, it is taken
+ * back; else its bytes are still read (and kept: a reopen finds the message
+ * whole). The session stays. */
 void ui_mbox_cancel(struct ui_mbox *mb, size_t i);
 void ui_mbox_set_read(struct ui_mbox *mb, size_t i);
 /* Marks or unmarks row i (by its UID). 0, or -1 with the error set (no UID). */

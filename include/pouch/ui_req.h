@@ -51,9 +51,9 @@ enum {
 	X(DELETE,      "delete",       UIV_INDEX | UIV_PAGER, "d", "mark for deletion (kept till $ or q)") \
 	X(UNDELETE,    "undelete",     UIV_INDEX | UIV_PAGER, "u", "remove the deletion mark") \
 	X(COMMIT,      "commit",       UIV_INDEX, "$", "delete marked now: DELE, QUIT, reconnect") \
-	X(SEARCH,      "search",       UIV_INDEX | UIV_PAGER | UIV_HELP, "/", "search forward (case-insensitive)") \
+	X(SEARCH,      "search",       UIV_INDEX | UIV_PAGER, "/", "search forward (case-insensitive)") \
 	X(SEARCH_BACK, "search-back",  UIV_PAGER, "?", "search backward") \
-	X(SEARCH_NEXT, "search-next",  UIV_INDEX | UIV_PAGER | UIV_HELP, "n", "next match") \
+	X(SEARCH_NEXT, "search-next",  UIV_INDEX | UIV_PAGER, "n", "next match") \
 	X(SEARCH_PREV, "search-previous", UIV_PAGER, "N", "previous match") \
 	X(LIMIT,       "limit",        UIV_INDEX, "l", "show only matching messages") \
 	X(SORT,        "sort",         UIV_INDEX, "o", "sort: date, size, from, subject, number") \
@@ -74,6 +74,7 @@ enum {
 	X(PROMPT,      "pop3-prompt",  UIV_ALL, ":", "type a POP3 command (:help)") \
 	X(INFO,        "server-info",  UIV_INDEX | UIV_PAGER | UIV_ATTACH, "i", "server: greeting, CAPA, login, TLS") \
 	X(REDRAW,      "redraw",       UIV_ALL, "<C-l>", "redraw the screen") \
+	X(SUSPEND,     "suspend",      UIV_ALL, "<C-z>", "suspend pouch (fg resumes)") \
 	X(INTERRUPT,   "interrupt",    UIV_ALL, "<C-c>", "cancel a download, else quit (no delete)")
 
 enum ui_req {
