@@ -1,7 +1,8 @@
 /*
  * cli.c: the POP3 command line's entry point: arguments (cli_args.c), the
  * checks that can fail before any connection, the user name and the
- * password, the state directory, Ctrl-C; then cli_run() does the session.
+ * password (cred.h, asking on /dev/tty), the state directory, Ctrl-C; then
+ * cli_run() does the session.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -17,7 +18,7 @@
 #include <pouch/cli_out.h>
 #include <pouch/cli_run.h>
 #include <pouch/cli_sync.h>
-#include <pouch/netrc.h>
+#include <pouch/cred.h>
 #include <pouch/pass.h>
 #include <pouch/util.h>
 
@@ -54,8 +55,9 @@ static const char help_text[] =
 "                             login for the host, else $USER)\n"
 "      --password-command CMD run CMD with /bin/sh -c; its first line of output\n"
 "                             is the password (or the XOAUTH2/OAUTHBEARER token)\n"
-"      --netrc-file FILE      take the password from FILE (default: ~/.netrc when\n"
-"                             it has an entry for the host); else pouch asks on\n"
+"      --netrc-file FILE      take the password (and the login, if none is given)\n"
+"                             from FILE (default: ~/.netrc when it has an entry\n"
+"                             for the host); else pouch asks on\n"
 "                             the terminal. A password is never accepted in the\n"
 "                             arguments and never printed, logged or traced.\n"
 "      --auth MECH            USER, APOP, PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1,\n"
@@ -113,7 +115,8 @@ static const char help_text[] =
 "Exit status: 0 success; 1 the server answered -ERR; 2 usage error or no\n"
 "password; 3 login failed; 4 TLS failure; 5 network failure or timeout;\n"
 "6 protocol violation (short RETR, garbage reply); 7 local error (file\n"
-"exists, write failed); 130 interrupted.\n"
+"exists, write failed: the session ends at once, without QUIT);\n"
+"130 interrupted.\n"
 "\n"
 "Examples:\n"
 "  pouch pop3s://alice@mail.example.org stat -- list\n"
@@ -156,124 +159,105 @@ state_dir_default(const struct cli_args *a)
 	return NULL;
 }
 
-static void
-warn_if_open(const char *path)
+/* The command line asks on /dev/tty, with echo off. */
+static enum cred_status
+tty_prompt(void *ctx, const char *user, const char *host, char **password,
+    char **err)
 {
-	struct stat st;
-
-	if (stat(path, &st) == 0 && (st.st_mode & 077)) {
-		fputs("pouch: warning: ", stderr);
-		cli_escape_puts(stderr, path);
-		fputs(" can be read by other users; chmod 600 it\n", stderr);
-	}
-}
-
-/* The password from the netrc file, and the login when none was given.
- * Returns an exit status (0 to go on). */
-static int
-from_netrc(const struct cli_args *a, const char **user, char **user_buf,
-    char **password)
-{
-	const char *home = getenv("HOME");
-	char *path, *err = NULL;
-	struct netrc_entry e;
-	enum netrc_status st;
-	int explicit = a->netrc_file != NULL;
-
-	if (explicit)
-		path = strdup(a->netrc_file);
-	else if (home && *home)
-		path = str_printf("%s/.netrc", home);
-	else
-		return 0;
-	if (!path) {
-		fputs("pouch: out of memory\n", stderr);
-		return EXIT_POUCH_LOCAL;
-	}
-	st = netrc_find_file(path, a->u.host, *user, &e, &err);
-	if (st == NETRC_FOUND) {
-		if (!*user && e.login) {
-			*user_buf = e.login;
-			e.login = NULL;
-			*user = *user_buf;
-		}
-		if (e.password) {
-			*password = e.password;
-			e.password = NULL;
-			warn_if_open(path);
-		}
-		netrc_entry_free(&e);
-	} else if (explicit || st == NETRC_BAD || st == NETRC_NOMEM) {
-		fputs("pouch: ", stderr);
-		cli_escape_puts(stderr, path);
-		if (st == NETRC_NO_FILE)
-			fputs(": no such file\n", stderr);
-		else if (st == NETRC_NOT_FOUND) {
-			fprintf(stderr, ": no entry for machine %s", a->u.host);
-			if (*user) {
-				fputs(" login ", stderr);
-				cli_escape_puts(stderr, *user);
-			}
-			fputc('\n', stderr);
-		} else {
-			fputs(": ", stderr);
-			cli_escape_puts(stderr, err ? err : "out of memory");
-			fputc('\n', stderr);
-		}
-		free(err);
-		free(path);
-		/* A broken default ~/.netrc is skipped; one asked for is fatal. */
-		return explicit ? EXIT_POUCH_USAGE : 0;
-	}
-	free(err);
-	free(path);
-	return 0;
-}
-
-static int
-get_password(const struct cli_args *a, const char *user, char **password)
-{
-	char *err = NULL, *prompt;
+	struct dbuf b;
+	char *prompt;
 	enum pass_status st;
 
-	if (*password)
-		return 0;
-	if (a->password_command) {
-		st = pass_from_command(a->password_command, password, &err);
-	} else {
-		struct dbuf b;
+	(void)ctx;
+	/* The user name may come from a netrc file: escape it too. */
+	dbuf_init(&b, 0);
+	if (dbuf_adds(&b, "Password for ") < 0 || cli_escape(&b, user, strlen(user)) < 0 ||
+	    dbuf_addc(&b, '@') < 0 || cli_escape(&b, host, strlen(host)) < 0 ||
+	    dbuf_adds(&b, ": ") < 0)
+		return CRED_NOMEM;
+	prompt = dbuf_take(&b, NULL);
+	if (!prompt)
+		return CRED_NOMEM;
+	st = pass_prompt(prompt, password, err, &interrupted);
+	free(prompt);
+	switch (st) {
+	case PASS_OK: return CRED_OK;
+	case PASS_NO_TTY: return CRED_NO_PROMPT;
+	case PASS_INTERRUPTED: return CRED_CANCELLED;
+	case PASS_NOMEM: return CRED_NOMEM;
+	default: return interrupted ? CRED_CANCELLED : CRED_COMMAND;
+	}
+}
 
-		/* The user name may come from a netrc file: escape it too. */
-		dbuf_init(&b, 0);
-		if (dbuf_adds(&b, "Password for ") < 0 || cli_escape(&b, user, strlen(user)) < 0 ||
-		    dbuf_printf(&b, "@%s: ", a->u.host) < 0)
-			prompt = NULL;
-		else
-			prompt = dbuf_take(&b, NULL);
-		if (!prompt) {
+static void
+cred_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fputs("pouch: warning: ", stderr);
+	cli_escape_puts(stderr, msg);
+	fputc('\n', stderr);
+}
+
+/* The user name and the password; an exit status (0 to go on). */
+static int
+get_cred(const struct cli_args *a, struct cred *c)
+{
+	const char *home = getenv("HOME");
+	struct cred_opts o;
+	struct passwd *pw;
+	char *netrc = NULL, *err = NULL;
+	enum cred_status st;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.host = a->u.host;
+	o.user = a->user ? a->user : a->u.user;
+	o.env_user = getenv("USER");
+	if (!o.env_user || !*o.env_user) {
+		pw = getpwuid(getuid());
+		o.env_user = pw ? pw->pw_name : NULL;
+	}
+	o.password_command = a->password_command;
+	o.netrc_file = a->netrc_file;
+	if (!a->netrc_file && home && *home) {
+		netrc = str_printf("%s/.netrc", home);
+		if (!netrc) {
 			fputs("pouch: out of memory\n", stderr);
 			return EXIT_POUCH_LOCAL;
 		}
-		st = pass_prompt(prompt, password, &err, &interrupted);
-		free(prompt);
-		if (st == PASS_NO_TTY) {
-			fputs("pouch: no password: no terminal to ask on, and neither "
-			    "--password-command nor a netrc entry gave one\n", stderr);
-			return EXIT_POUCH_USAGE;
-		}
+		o.default_netrc = netrc;
 	}
-	if (st == PASS_OK)
-		return 0;
-	if (st == PASS_INTERRUPTED || interrupted) {
-		free(err);
+	st = cred_resolve(&o, tty_prompt, NULL, cred_warn, NULL, c, &err);
+	free(netrc);
+	switch (st) {
+	case CRED_OK:
+		rc = 0;
+		break;
+	case CRED_NO_USER:
+		rc = usage_error(err ? err : "no user name");
+		break;
+	case CRED_NO_PROMPT:
+		fputs("pouch: no password: no terminal to ask on, and neither "
+		    "--password-command nor a netrc entry gave one\n", stderr);
+		rc = EXIT_POUCH_USAGE;
+		break;
+	case CRED_CANCELLED:
 		fputs("pouch: interrupted; nothing was deleted\n", stderr);
-		return EXIT_POUCH_CANCEL;
+		rc = EXIT_POUCH_CANCEL;
+		break;
+	case CRED_NOMEM:
+		fputs("pouch: out of memory\n", stderr);
+		rc = EXIT_POUCH_LOCAL;
+		break;
+	default:
+		fputs("pouch: ", stderr);
+		cli_escape_puts(stderr, err ? err : "no password");
+		fputc('\n', stderr);
+		rc = EXIT_POUCH_USAGE;
+		break;
 	}
-	fputs("pouch: ", stderr);
-	cli_escape_puts(stderr, err ? err : "out of memory");
-	fputc('\n', stderr);
 	free(err);
-	return st == PASS_NOMEM ? EXIT_POUCH_LOCAL : EXIT_POUCH_USAGE;
+	return rc;
 }
 
 static void
@@ -331,9 +315,8 @@ cli_main(int argc, char **argv)
 {
 	struct cli_args a;
 	struct cli_session_cfg cfg;
-	char *err = NULL, *user_buf = NULL, *password = NULL, *account = NULL;
-	char *state_dir = NULL;
-	const char *user;
+	struct cred c;
+	char *err = NULL, *account = NULL, *state_dir = NULL;
 	int rc;
 
 	switch (cli_args_parse(&a, argc, argv, &err)) {
@@ -357,31 +340,15 @@ cli_main(int argc, char **argv)
 		cli_args_free(&a);
 		return EXIT_POUCH_LOCAL;
 	}
+	memset(&c, 0, sizeof c);
 	signals_install();
 	rc = precheck(&a);
 	if (rc)
 		goto out;
-	user = a.user ? a.user : a.u.user;
-	if (!a.password_command) {
-		rc = from_netrc(&a, &user, &user_buf, &password);
-		if (rc)
-			goto out;
-	}
-	if (!user) {
-		struct passwd *pw = getpwuid(getuid());
-
-		user = getenv("USER");
-		if ((!user || !*user) && pw)
-			user = pw->pw_name;
-		if (!user || !*user) {
-			rc = usage_error("no user name: give -u NAME or user@ in the URL");
-			goto out;
-		}
-	}
-	rc = get_password(&a, user, &password);
+	rc = get_cred(&a, &c);
 	if (rc)
 		goto out;
-	account = str_printf("%s@%s:%u", user, a.u.host, a.u.port);
+	account = str_printf("%s@%s:%u", c.user, a.u.host, a.u.port);
 	state_dir = state_dir_default(&a);
 	if (!account) {
 		fputs("pouch: out of memory\n", stderr);
@@ -390,15 +357,14 @@ cli_main(int argc, char **argv)
 	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.a = &a;
-	cfg.user = user;
-	cfg.password = password;
+	cfg.user = c.user;
+	cfg.password = c.password;
 	cfg.account = account;
 	cfg.state_dir = state_dir;
 	cfg.interrupted = &interrupted;
 	rc = a.sync ? cli_sync(&cfg) : cli_run(&cfg);
 out:
-	str_wipe_free(password);
-	free(user_buf);
+	cred_free(&c);
 	free(account);
 	free(state_dir);
 	cli_args_free(&a);

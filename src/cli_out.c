@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -420,4 +421,60 @@ outbatch_free(struct outbatch *b)
 		outfile_abort(&b->f[i]);
 	free(b->f);
 	memset(b, 0, sizeof *b);
+}
+
+/* Where the body about to go to stdout will start, when it can be cut off
+ * again: stdout is a regular file, pouch writes at its end (O_APPEND, or the
+ * offset is the size), and stderr is not the same file. Else -1. */
+static long long
+stdout_offset(void)
+{
+	struct stat st, se;
+	off_t off;
+	int fl;
+
+	if (fflush(stdout) != 0 || fstat(STDOUT_FILENO, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	if (fstat(STDERR_FILENO, &se) == 0 && se.st_dev == st.st_dev && se.st_ino == st.st_ino)
+		return -1;	/* 2>&1: an error line would be cut too */
+	fl = fcntl(STDOUT_FILENO, F_GETFL);
+	if (fl < 0)
+		return -1;
+	off = (fl & O_APPEND) ? st.st_size : lseek(STDOUT_FILENO, 0, SEEK_CUR);
+	if (off < 0 || off != st.st_size)
+		return -1;	/* "1<>file": what lies beyond is not pouch's */
+	return (long long)off;
+}
+
+int
+stdout_part_write(struct stdout_part *sp, const char *p, size_t n)
+{
+	if (!sp->started) {
+		sp->started = 1;
+		sp->start = stdout_offset();
+	}
+	sp->bytes += n;
+	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
+int
+stdout_part_undo(struct stdout_part *sp)
+{
+	struct stat st;
+	int cut = 0;
+
+	if (!sp->started || !sp->bytes)
+		return -1;
+	if (sp->start >= 0) {
+		clearerr(stdout);
+		(void)fflush(stdout);
+		/* Whatever stdio could not write is dropped with the rest. */
+		__fpurge(stdout);
+		if (fstat(STDOUT_FILENO, &st) == 0 && st.st_size >= sp->start &&
+		    (unsigned long long)(st.st_size - sp->start) <= sp->bytes)
+			cut = ftruncate(STDOUT_FILENO, (off_t)sp->start) == 0 &&
+			    fseeko(stdout, (off_t)sp->start, SEEK_SET) == 0;
+	}
+	sp->bytes = 0;
+	return cut;
 }

@@ -21,7 +21,8 @@ struct lastrec {
 	char **uids;
 	size_t n, cap;
 	int sorted;		/* sorted and without duplicates */
-	unsigned long max;
+	unsigned long *nums;	/* sorted, without duplicates */
+	size_t nnums, capnums;
 	int nolast;
 };
 
@@ -52,7 +53,9 @@ lastrec_clear(struct lastrec *r)
 	r->uids = NULL;
 	r->n = r->cap = 0;
 	r->sorted = 1;
-	r->max = 0;
+	free(r->nums);
+	r->nums = NULL;
+	r->nnums = r->capnums = 0;
 	r->nolast = 0;
 }
 
@@ -161,13 +164,56 @@ lastrec_count(const struct lastrec *r)
 unsigned long
 lastrec_max(const struct lastrec *r)
 {
-	return r->max;
+	return r->nnums ? r->nums[r->nnums - 1] : 0;
+}
+
+int
+lastrec_num_add(struct lastrec *r, unsigned long n)
+{
+	size_t lo = 0, hi = r->nnums, mid;
+
+	if (n == 0)
+		return -1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->nums[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < r->nnums && r->nums[lo] == n)
+		return 0;
+	if (r->nnums == r->capnums) {
+		size_t nc = r->capnums ? r->capnums * 2 : 16;
+		unsigned long *nv = realloc(r->nums, nc * sizeof *nv);
+
+		if (!nv)
+			return -1;
+		r->nums = nv;
+		r->capnums = nc;
+	}
+	memmove(r->nums + lo + 1, r->nums + lo, (r->nnums - lo) * sizeof *r->nums);
+	r->nums[lo] = n;
+	r->nnums++;
+	return 0;
+}
+
+size_t
+lastrec_num_count(const struct lastrec *r)
+{
+	return r->nnums;
+}
+
+unsigned long
+lastrec_num_get(const struct lastrec *r, size_t i)
+{
+	return i < r->nnums ? r->nums[i] : 0;
 }
 
 void
-lastrec_set_max(struct lastrec *r, unsigned long max)
+lastrec_num_clear(struct lastrec *r)
 {
-	r->max = max;
+	r->nnums = 0;
 }
 
 int
@@ -220,21 +266,29 @@ lastrec_parse(struct lastrec *r, const char *text, size_t len, char **err)
 			    n - 8 != strlen(r->account) ||
 			    memcmp(p + 8, r->account, n - 8) != 0)
 				return corrupt(r, err, line, "the record is for another account");
-		} else if (n >= 4 && memcmp(p, "max ", 4) == 0 && !seen_max) {
+		} else if ((n >= 4 && memcmp(p, "num ", 4) == 0) ||
+		    (n >= 4 && memcmp(p, "max ", 4) == 0 && !seen_max)) {
+			/* "max N" is how pouch-last 1 files from before "num"
+			 * kept the highest number retrieved: one number. */
 			unsigned long long v = 0;
 			size_t i;
+			int is_max = p[1] == 'a';
 
 			if (n == 4 || n > 4 + 10)
-				return corrupt(r, err, line, "bad max line");
+				return corrupt(r, err, line, is_max ? "bad max line" : "bad num line");
 			for (i = 4; i < n; i++) {
 				if (p[i] < '0' || p[i] > '9')
-					return corrupt(r, err, line, "bad max line");
+					return corrupt(r, err, line, is_max ? "bad max line" : "bad num line");
 				v = v * 10 + (unsigned)(p[i] - '0');
 			}
-			if (v > 4294967295ULL)
-				return corrupt(r, err, line, "bad max line");
-			r->max = (unsigned long)v;
-			seen_max = 1;
+			if (v > 4294967295ULL || (!is_max && v == 0))
+				return corrupt(r, err, line, is_max ? "bad max line" : "bad num line");
+			if (is_max)
+				seen_max = 1;
+			if (v && lastrec_num_add(r, (unsigned long)v) < 0) {
+				lastrec_clear(r);
+				return LASTREC_NOMEM;
+			}
 		} else if (n == 14 && memcmp(p, "server-last no", 14) == 0) {
 			r->nolast = 1;
 		} else if (n >= 4 && memcmp(p, "uid ", 4) == 0) {
@@ -266,9 +320,13 @@ lastrec_format(const struct lastrec *r, size_t *len)
 
 	ensure_sorted(r);
 	dbuf_init(&b, 0);
-	if (dbuf_printf(&b, "%s\naccount %s\nmax %lu\n%s", LASTREC_MAGIC, r->account,
-	    r->max, r->nolast ? "server-last no\n" : "") < 0)
+	if (dbuf_printf(&b, "%s\naccount %s\n", LASTREC_MAGIC, r->account) < 0)
 		return NULL;
+	if (r->nolast && dbuf_adds(&b, "server-last no\n") < 0)
+		return NULL;
+	for (i = 0; i < r->nnums; i++)
+		if (dbuf_printf(&b, "num %lu\n", r->nums[i]) < 0)
+			return NULL;
 	for (i = 0; i < r->n; i++)
 		if (dbuf_adds(&b, "uid ") < 0 || dbuf_adds(&b, r->uids[i]) < 0 ||
 		    dbuf_addc(&b, '\n') < 0)
@@ -279,41 +337,27 @@ lastrec_format(const struct lastrec *r, size_t *len)
 enum lastrec_status
 lastrec_load(struct lastrec *r, const char *path, char **err)
 {
-	struct dbuf b;
-	char chunk[65536];
 	enum lastrec_status st;
-	ssize_t n;
-	int fd;
+	char *text;
+	size_t len;
 
 	*err = NULL;
 	lastrec_clear(r);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
+	if (file_read_all(path, LASTREC_MAX_FILE, FILE_NOFOLLOW, &text, &len) < 0) {
 		if (errno == ENOENT)
 			return LASTREC_OK;
-		*err = str_printf("%s: %s", path, strerror(errno));
-		return LASTREC_ERR;
-	}
-	dbuf_init(&b, LASTREC_MAX_FILE);
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*err = str_printf("%s: %s", path, strerror(errno));
-			dbuf_free(&b);
-			close(fd);
-			return LASTREC_ERR;
+		if (errno == ENOMEM)
+			return LASTREC_NOMEM;
+		if (errno == EFBIG) {
+			*err = str_printf("%s: larger than %lu bytes", path, LASTREC_MAX_FILE);
+			return *err ? LASTREC_CORRUPT : LASTREC_NOMEM;
 		}
-		if (dbuf_add(&b, chunk, (size_t)n) < 0) {
-			*err = str_printf("%s: larger than %lu bytes, or out of memory",
-			    path, LASTREC_MAX_FILE);
-			close(fd);
-			return LASTREC_CORRUPT;
-		}
+		*err = str_printf("%s: %s", path, errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
+		return *err ? LASTREC_ERR : LASTREC_NOMEM;
 	}
-	close(fd);
-	st = lastrec_parse(r, b.p ? b.p : "", b.len, err);
-	dbuf_free(&b);
+	st = lastrec_parse(r, text, len, err);
+	free(text);
 	return st;
 }
 
@@ -353,67 +397,21 @@ make_parents(const char *path, char **err)
 enum lastrec_status
 lastrec_save(const struct lastrec *r, const char *path, char **err)
 {
-	char *text, *tmp, *dir, *slash;
-	size_t len, off = 0;
-	int fd;
+	char *text;
+	size_t len;
+	int rc;
 
 	*err = NULL;
 	if (make_parents(path, err) < 0)
 		return *err ? LASTREC_ERR : LASTREC_NOMEM;
 	text = lastrec_format(r, &len);
-	tmp = str_printf("%s.XXXXXX", path);
-	if (!text || !tmp) {
-		free(text);
-		free(tmp);
+	if (!text)
 		return LASTREC_NOMEM;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		*err = str_printf("%s: %s", tmp, strerror(errno));
-		goto fail_nofd;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			*err = str_printf("%s: write failed: %s", tmp, strerror(errno));
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0) {
-		*err = str_printf("%s: fsync failed: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		*err = str_printf("%s: close failed: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		*err = str_printf("%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	dir = strdup(path);
-	if (dir && (slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		(void)fsync_dir(*dir ? dir : "/");
-	}
-	free(dir);
+	rc = file_write_atomic(path, text, len, err);
 	free(text);
-	free(tmp);
+	if (rc < 0)
+		return *err ? LASTREC_ERR : LASTREC_NOMEM;
 	return LASTREC_OK;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-fail_nofd:
-	free(text);
-	free(tmp);
-	return LASTREC_ERR;
 }
 
 char *

@@ -240,48 +240,26 @@ enum netrc_status
 netrc_find_file(const char *path, const char *host, const char *login,
     struct netrc_entry *out, char **err)
 {
-	struct stat st;
 	enum netrc_status r;
 	char *buf;
-	size_t got = 0;
-	ssize_t n;
-	int fd;
+	size_t len;
 
 	out->login = out->password = NULL;
 	*err = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (file_read_all(path, NETRC_MAX_FILE, FILE_SECRET, &buf, &len) < 0) {
 		if (errno == ENOENT)
 			return NETRC_NO_FILE;
-		*err = str_printf("%s", strerror(errno));
-		return NETRC_BAD;
+		if (errno == ENOMEM)
+			return NETRC_NOMEM;
+		if (errno == EINVAL || errno == EFBIG)
+			*err = str_printf("not a regular file, or larger than %d bytes",
+			    NETRC_MAX_FILE);
+		else
+			*err = str_printf("%s", strerror(errno));
+		return *err ? NETRC_BAD : NETRC_NOMEM;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > NETRC_MAX_FILE) {
-		*err = str_printf("not a regular file, or larger than %d bytes", NETRC_MAX_FILE);
-		close(fd);
-		return NETRC_BAD;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return NETRC_NOMEM;
-	}
-	/* The size is re-checked while reading: the file may grow meanwhile. */
-	while ((n = read(fd, buf + got, (size_t)st.st_size + 1 - got)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || got + (size_t)n > (size_t)st.st_size) {
-			*err = str_printf("%s", n < 0 ? strerror(errno) : "the file changed while read");
-			explicit_bzero(buf, got);
-			free(buf);
-			close(fd);
-			return NETRC_BAD;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	r = netrc_find(buf, got, host, login, out, err);
-	explicit_bzero(buf, got);
+	r = netrc_find(buf, len, host, login, out, err);
+	explicit_bzero(buf, len);
 	free(buf);
 	return r;
 }

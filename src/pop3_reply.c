@@ -268,6 +268,8 @@ pop3_parse_uidl(const char *line, size_t len, unsigned long *n, size_t *uid,
 	while (i < len && (unsigned char)line[i] >= 0x21 &&
 	    (unsigned char)line[i] <= 0x7e)
 		i++;
+	/* Longer than RFC 1939's 70 octets is not an error here (see
+	 * POP3_UID_MAX). */
 	if (i == start || i - start > POP3_UID_MAX || !field_end(line, len, i))
 		return -1;
 	*n = v;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pouch/util.h>
@@ -209,5 +210,146 @@ hex_digit(unsigned char c)
 		return c - 'A' + 10;
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
+	return -1;
+}
+
+int
+file_read_all(const char *path, size_t max, int flags, char **out, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL, *nb;
+	size_t got = 0, cap;
+	ssize_t n;
+	int fd, e;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | ((flags & FILE_NOFOLLOW) ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	errno = EINVAL;
+	if (!S_ISREG(st.st_mode))
+		goto fail;
+	errno = EFBIG;
+	if ((unsigned long long)st.st_size > max)
+		goto fail;
+	/* Room for the size fstat gave and one byte more, so that the end of
+	 * the file is seen without growing; a file that grows meanwhile gets
+	 * copied by hand, so a secret is never left in a buffer realloc let
+	 * go of. */
+	cap = (size_t)st.st_size + 2;
+	buf = malloc(cap);
+	errno = ENOMEM;
+	if (!buf)
+		goto fail;
+	for (;;) {
+		if (got + 1 == cap) {
+			errno = EFBIG;
+			if (got >= max)
+				goto fail;
+			errno = ENOMEM;
+			nb = malloc(cap * 2);
+			if (!nb)
+				goto fail;
+			memcpy(nb, buf, got);
+			if (flags & FILE_SECRET)
+				explicit_bzero(buf, got);
+			free(buf);
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	errno = EFBIG;
+	if (got > max)
+		goto fail;
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+fail:
+	e = errno;
+	if (buf && (flags & FILE_SECRET))
+		explicit_bzero(buf, got);
+	free(buf);
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, char **err)
+{
+	const char *p = data;
+	char *tmp, *dir, *slash;
+	size_t off = 0;
+	int fd;
+
+	*err = NULL;
+	tmp = str_printf("%s.XXXXXX", path);
+	if (!tmp)
+		return -1;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		*err = str_printf("%s: cannot create: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			*err = str_printf("%s: write failed: %s", tmp,
+			    w < 0 ? strerror(errno) : "no progress");
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		*err = str_printf("%s: fsync failed: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		*err = str_printf("%s: close failed: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		*err = str_printf("%s: rename failed: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(tmp);
+	dir = strdup(path);
+	if (!dir)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (fsync_dir(!slash ? "." : *dir ? dir : "/") < 0) {
+		*err = str_printf("%s: fsync failed: %s", !slash ? "." : *dir ? dir : "/",
+		    strerror(errno));
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
 	return -1;
 }

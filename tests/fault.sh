@@ -858,4 +858,184 @@ is "$rc" 1 "$what: exit 1 (-ERR)"
 is "$(sent | grep -c '^CAPA$')" 2 "$what: CAPA sent twice (at login, and the user's), not three times"
 case_end
 
+# ---------------------------------------------------------------------------
+# Issue 9 item 6: the netrc login counts whatever gives the password. With
+# --password-command and a URL without user@, pouch logs in as the netrc
+# entry's login (from --netrc-file, or from $HOME/.netrc), not as $USER; the
+# password is the command's, not the netrc file's.
+
+for how in netrc-file home; do
+	start_server normal
+	case_begin "netrc login with --password-command ($how)"
+	printf 'machine 127.0.0.1 login netrc-user password from-netrc\n' >"$dir/.netrc"
+	chmod 600 "$dir/.netrc"
+	if [ "$how" = netrc-file ]; then nf="--netrc-file $dir/.netrc"; else nf=; fi
+	# shellcheck disable=SC2086
+	HOME=$dir USER=env-user timeout 60 "$POUCH" --tls none --password-command 'echo from-command' \
+		$nf --state-dir "$tmp/state" --timeout 5 "pop3://127.0.0.1:$port" stat \
+		>"$dir/out" 2>"$dir/err" </dev/null
+	rc=$?
+	out=$dir/out
+	err=$dir/err
+	is "$rc" 0 "$what: exit 0"
+	is "$(sent | grep -E '^(USER|PASS) ')" "USER netrc-user
+PASS from-command" "$what: USER from netrc, PASS from the command"
+	case_end
+done
+
+start_server normal
+case_begin "netrc: -u wins over the netrc login; \$USER only without either"
+printf 'machine 127.0.0.1 login netrc-user password from-netrc\n' >"$dir/.netrc"
+chmod 600 "$dir/.netrc"
+HOME=$dir USER=env-user timeout 60 "$POUCH" --tls none -u cli-user \
+	--password-command 'echo from-command' --state-dir "$tmp/state" --timeout 5 \
+	"pop3://127.0.0.1:$port" stat >"$dir/out" 2>"$dir/err" </dev/null
+rc=$?
+err=$dir/err
+is "$rc" 0 "$what: exit 0"
+is "$(sent | grep -E '^USER ')" "USER cli-user" "$what: USER from -u"
+case_end
+
+start_server normal
+case_begin "no netrc entry: \$USER"
+HOME=$dir USER=env-user timeout 60 "$POUCH" --tls none \
+	--password-command 'echo from-command' --state-dir "$tmp/state" --timeout 5 \
+	"pop3://127.0.0.1:$port" stat >"$dir/out" 2>"$dir/err" </dev/null
+rc=$?
+err=$dir/err
+is "$rc" 0 "$what: exit 0"
+is "$(sent | grep -E '^USER ')" "USER env-user" "$what: USER from \$USER"
+case_end
+
+# ---------------------------------------------------------------------------
+# Issue 9 item 3: a local write failure or EPIPE ends the session at once:
+# no more reading, no QUIT, nothing deleted, exit 7. The server's RETR 1
+# never ends, so a pouch that goes on reading is stopped only by the
+# server's lifetime (45 s).
+
+start_server endless-retr
+case_begin "endless RETR to a pipe that closes (EPIPE)"
+t0=$(now_ms)
+{ timeout 60 "$POUCH" --tls none --password-command 'echo x' --state-dir "$tmp/state" \
+	--timeout 10 "$url" retr 1 -- dele 2 2>"$dir/err"; echo $? >"$dir/rc"; } | head -c 100 >"$dir/head"
+secs=$((($(now_ms) - t0 + 999) / 1000))
+rc=$(cat "$dir/rc")
+err=$dir/err
+is "$rc" 7 "$what: exit 7 (local error)"
+grep -q '^pouch: RETR 1: writing to stdout failed: Broken pipe$' "$err"
+ok $? "$what: stderr says the write failed, and why"
+[ "$secs" -le 10 ]
+ok $? "$what: pouch stopped at once (${secs}s; the server never ends the message)"
+grep -q '^# closed by client' "$log"
+ok $? "$what: pouch closed the connection (the server did not give up on it)"
+! sent | grep -q '^QUIT'
+ok $? "$what: no QUIT"
+no_commit
+ok $? "$what: no deletion committed"
+is "$(wc -c <"$dir/head" | tr -d ' ')" 100 "$what: head got its 100 octets"
+case_end
+
+start_server endless-retr
+case_begin "endless RETR to -o DIR on a file size limit (EFBIG)"
+t0=$(now_ms)
+(
+	trap '' XFSZ
+	ulimit -f 2048
+	exec timeout 60 "$POUCH" --tls none --password-command 'echo x' --state-dir "$tmp/state" \
+		--timeout 10 -o "$dir/mail" "$url" retr 1 -- dele 2 >"$dir/out" 2>"$dir/err" </dev/null
+)
+rc=$?
+secs=$((($(now_ms) - t0 + 999) / 1000))
+err=$dir/err
+is "$rc" 7 "$what: exit 7 (local error)"
+grep -q '^pouch: RETR 1: .*write failed: File too large$' "$err"
+ok $? "$what: stderr says the write failed, and why"
+[ "$secs" -le 10 ]
+ok $? "$what: pouch stopped at once (${secs}s)"
+grep -q '^# closed by client' "$log"
+ok $? "$what: pouch closed the connection"
+! sent | grep -q '^QUIT'
+ok $? "$what: no QUIT"
+no_commit
+ok $? "$what: no deletion committed"
+is "$(ls -A "$dir/mail" | wc -l | tr -d ' ')" 0 "$what: no file left in DIR (neither 1.eml nor its temporary file)"
+case_end
+
+# ---------------------------------------------------------------------------
+# Issue 9 item 2: LAST from pouch's record never goes down and never skips.
+# A fresh state directory: the first session cannot know yet that the
+# server refuses LAST, so it records a number only; later sessions keep UIDs
+# too. The number must still count.
+
+start_server no-last --connections 4
+case_begin "no-last: retr 1-3, last, retr 2, last (issue 9 item 2)"
+st=$tmp/state-nl
+pl() {
+	timeout 60 "$POUCH" --tls none --password-command 'echo x' --state-dir "$st" \
+		--timeout 10 "$url" "$@" </dev/null
+}
+pl retr 1-3 -o "$dir/d1" >/dev/null 2>"$dir/err1"
+rc1=$?
+l1=$(pl last 2>"$dir/err2")
+pl retr 2 -o "$dir/d2" >/dev/null 2>"$dir/err3"
+rc3=$?
+l2=$(pl last 2>"$dir/err4")
+rc=$?
+cat "$dir/err1" "$dir/err2" "$dir/err3" "$dir/err4" >"$dir/err"
+err=$dir/err
+is "$rc1:$rc3:$rc" "0:0:0" "$what: every session succeeds"
+is "$l1" 3 "$what: LAST after retr 1-3: 3"
+is "$l2" 3 "$what: LAST after retr 2 as well: still 3"
+case_end
+
+# Issue 9 items 2 and 5: UIDs pouch cannot keep (two messages sharing one,
+# one that differs only after a space, one of 300 characters) cost those
+# messages their UIDL bookkeeping, never the session, and never make LAST
+# count a message that was not retrieved.
+
+for scen in dup-uid spaced-uid long-uid dup-number; do
+	start_server "$scen" --connections 5
+	case_begin "$scen: last, retr 1, last, retr 3, last"
+	st=$tmp/state-$scen
+	pl last >/dev/null 2>"$dir/err1"
+	pl retr 1 >"$dir/out" 2>"$dir/err2"
+	rc2=$?
+	l1=$(pl last 2>"$dir/err3")
+	pl retr 3 >/dev/null 2>"$dir/err4"
+	rc4=$?
+	l2=$(pl last 2>"$dir/err5")
+	rc=$?
+	cat "$dir/err1" "$dir/err2" "$dir/err3" "$dir/err4" "$dir/err5" >"$dir/err"
+	err=$dir/err
+	is "$rc2:$rc4:$rc" "0:0:0" "$what: every session succeeds"
+	msg "$scen" 1 | cmp -s - "$dir/out"
+	ok $? "$what: retr 1 delivers message 1 byte for byte"
+	is "$l1" 1 "$what: LAST after retr 1: 1 (message 2 was not retrieved)"
+	is "$l2" 3 "$what: LAST after retr 3: 3"
+	sent | grep -q '^UIDL$'
+	ok $? "$what: the record's UIDL was asked for"
+	case_end
+done
+
+# ---------------------------------------------------------------------------
+# Issue 9 item 9: no byte of the server's reaches stderr unescaped: not in
+# the ordinary error message, not in --trace (ESC, BEL, C1, and U+202E,
+# the right-to-left override, with text.h's one rule in cli_escape).
+
+start_server hostile-text
+case_begin "hostile server text on stderr"
+pouch_run --trace --timeout 5 "$url" retr 2
+is "$rc" 1 "$what: exit 1 (-ERR)"
+grep -q '^pouch: RETR 2: server said: -ERR message 2 ' "$err"
+ok $? "$what: the -ERR is quoted"
+! LC_ALL=C grep -q "$(printf '\033')" "$err"
+ok $? "$what: no ESC byte on stderr"
+! LC_ALL=C grep -q "$(printf '\007')" "$err"
+ok $? "$what: no BEL byte on stderr"
+! LC_ALL=C grep -q "$(printf '\302\233')" "$err"
+ok $? "$what: no C1 CSI on stderr"
+! LC_ALL=C grep -q "$(printf '\342\200\256')" "$err"
+ok $? "$what: no U+202E on stderr"
+case_end
+
 done_testing

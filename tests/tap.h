@@ -32,7 +32,7 @@ ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-static void
+static void __attribute__((unused))
 tap_diag_mem(const char *what, const char *p, size_t n)
 {
 	size_t i;

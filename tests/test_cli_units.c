@@ -14,6 +14,7 @@
 
 #include <pouch/cli_args.h>
 #include <pouch/cli_out.h>
+#include <pouch/cred.h>
 #include <pouch/lastrec.h>
 #include <pouch/netrc.h>
 #include <pouch/util.h>
@@ -411,6 +412,9 @@ test_lastrec(void)
 		"pouch-last 1\naccount a@h:110\nuid \n",
 		"pouch-last 1\naccount a@h:110\nmax x\n",
 		"pouch-last 1\naccount a@h:110\nmax 99999999999\n",
+		"pouch-last 1\naccount a@h:110\nnum 0\n",
+		"pouch-last 1\naccount a@h:110\nnum -1\n",
+		"pouch-last 1\naccount a@h:110\nnum 4294967296\n",
 		"pouch-last 1\naccount a@h:110\nuid abc",
 		"pouch-last 1\naccount a@h:110\nrm -rf /\n",
 		"pouch-last 1\r\naccount a@h:110\r\n",
@@ -428,12 +432,24 @@ test_lastrec(void)
 	ok(lastrec_has(r, "aa") && lastrec_has(r, "mm") && lastrec_has(r, "zz") &&
 	    !lastrec_has(r, "bb"), "membership");
 	is_int(lastrec_count(r), 3, "duplicates kept once");
-	lastrec_set_max(r, 7);
+	ok(lastrec_num_add(r, 7) == 0 && lastrec_num_add(r, 2) == 0 && lastrec_num_add(r, 7) == 0 &&
+	    lastrec_num_add(r, 0) < 0, "numbers added (0 refused)");
+	ok(lastrec_num_count(r) == 2 && lastrec_num_get(r, 0) == 2 && lastrec_num_get(r, 1) == 7 &&
+	    lastrec_max(r) == 7, "numbers kept sorted, once each; max is the highest");
 	lastrec_set_nolast(r, 1);
 	text = lastrec_format(r, &len);
-	is_str(text, "pouch-last 1\naccount a@h:110\nmax 7\nserver-last no\nuid aa\nuid mm\nuid zz\n",
-	    "record format");
+	is_str(text, "pouch-last 1\naccount a@h:110\nserver-last no\nnum 2\nnum 7\n"
+	    "uid aa\nuid mm\nuid zz\n", "record format");
 	free(text);
+	r2 = lastrec_new("a@h:110");
+	text = "pouch-last 1\naccount a@h:110\nmax 5\nuid x\n";
+	ok(r2 && lastrec_parse(r2, text, strlen(text), &err) == LASTREC_OK &&
+	    lastrec_num_count(r2) == 1 && lastrec_max(r2) == 5 && lastrec_has(r2, "x"),
+	    "an older record's max N reads as num N");
+	text = "pouch-last 1\naccount a@h:110\nmax 0\n";
+	ok(r2 && lastrec_parse(r2, text, strlen(text), &err) == LASTREC_OK &&
+	    lastrec_num_count(r2) == 0, "and max 0 as no number");
+	lastrec_free(r2);
 
 	path = lastrec_path(dir, "a@h:110");
 	ok(path && strstr(path, "/last-a@h%3A110"), "record path escapes the account (%s)",
@@ -453,7 +469,7 @@ test_lastrec(void)
 	r2 = lastrec_new("a@h:110");
 	is_int(lastrec_load(r2, path, &err), LASTREC_OK, "record loaded");
 	ok(lastrec_count(r2) == 3 && lastrec_has(r2, "mm") && lastrec_max(r2) == 7 &&
-	    lastrec_nolast(r2), "round trip");
+	    lastrec_num_count(r2) == 2 && lastrec_nolast(r2), "round trip");
 	lastrec_free(r2);
 	r2 = lastrec_new("other@h:110");
 	free(err);
@@ -812,6 +828,134 @@ test_outbatch(void)
 	rmdir(dir);
 }
 
+/* cred_resolve: where the login and the password come from. */
+static int prompt_calls;
+static char prompt_user[64];
+
+static enum cred_status
+fake_prompt(void *ctx, const char *user, const char *host, char **password, char **err)
+{
+	enum cred_status st = *(enum cred_status *)ctx;
+
+	(void)host;
+	(void)err;
+	prompt_calls++;
+	snprintf(prompt_user, sizeof prompt_user, "%s", user);
+	if (st == CRED_OK)
+		*password = strdup("from-prompt");
+	return st;
+}
+
+static int warn_calls;
+
+static void
+count_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+	warn_calls++;
+}
+
+static void
+test_cred(void)
+{
+	char dir[] = "/tmp/pouch-cred.XXXXXX", good[128], bad[128], missing[128];
+	static const struct {
+		const char *name;
+		const char *user, *env_user, *command;
+		int netrc;		/* 0 none, 1 explicit good, 2 explicit missing,
+					   3 default good, 4 default malformed, 5 default missing */
+		enum cred_status prompt_says;	/* CRED_NO_PROMPT: no prompt given */
+		enum cred_status want;
+		const char *want_user, *want_password;
+		int want_prompts, want_warns;
+	} c[] = {
+		{ "-u and a command: netrc not read", "cli", "env", "echo cmd", 2,
+		  CRED_OK, CRED_OK, "cli", "cmd", 0, 0 },
+		{ "command, netrc login (issue 9 item 6)", NULL, "env", "echo cmd", 1,
+		  CRED_OK, CRED_OK, "n-login", "cmd", 0, 0 },
+		{ "command, default netrc login", NULL, "env", "echo cmd", 3,
+		  CRED_OK, CRED_OK, "n-login", "cmd", 0, 0 },
+		{ "netrc gives both", NULL, "env", NULL, 1,
+		  CRED_OK, CRED_OK, "n-login", "n-pass", 0, 0 },
+		{ "-u other than ~/.netrc's login: prompt", "cli", "env", NULL, 3,
+		  CRED_OK, CRED_OK, "cli", "from-prompt", 1, 0 },
+		{ "-u other than --netrc-file's login: an error", "cli", "env", NULL, 1,
+		  CRED_OK, CRED_NETRC, NULL, NULL, 0, 0 },
+		{ "no netrc: $USER, prompt", NULL, "env", NULL, 0,
+		  CRED_OK, CRED_OK, "env", "from-prompt", 1, 0 },
+		{ "no user anywhere", NULL, NULL, "echo cmd", 0,
+		  CRED_OK, CRED_NO_USER, NULL, NULL, 0, 0 },
+		{ "--netrc-file missing", NULL, "env", NULL, 2,
+		  CRED_OK, CRED_NETRC, NULL, NULL, 0, 0 },
+		{ "broken ~/.netrc: a warning, then the prompt", NULL, "env", NULL, 4,
+		  CRED_OK, CRED_OK, "env", "from-prompt", 1, 1 },
+		{ "missing ~/.netrc: no warning", NULL, "env", NULL, 5,
+		  CRED_OK, CRED_OK, "env", "from-prompt", 1, 0 },
+		{ "no way to ask", NULL, "env", NULL, 0,
+		  CRED_NO_PROMPT, CRED_NO_PROMPT, NULL, NULL, 0, 0 },
+		{ "the prompt cancelled", NULL, "env", NULL, 0,
+		  CRED_CANCELLED, CRED_CANCELLED, NULL, NULL, 1, 0 },
+		{ "the command fails", "cli", NULL, "exit 3", 0,
+		  CRED_OK, CRED_COMMAND, NULL, NULL, 0, 0 },
+	};
+	size_t i;
+	FILE *fp;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "cred: mkdtemp");
+		return;
+	}
+	snprintf(good, sizeof good, "%s/good", dir);
+	snprintf(bad, sizeof bad, "%s/bad", dir);
+	snprintf(missing, sizeof missing, "%s/missing", dir);
+	fp = fopen(good, "w");
+	if (fp) {
+		fputs("machine mail.example.org login n-login password n-pass\n", fp);
+		fclose(fp);
+	}
+	chmod(good, 0600);
+	fp = fopen(bad, "w");
+	if (fp) {
+		fputs("machine mail.example.org login \"unterminated\n", fp);
+		fclose(fp);
+	}
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct cred_opts o;
+		struct cred cr;
+		char *err = NULL;
+		enum cred_status st, says = c[i].prompt_says;
+
+		memset(&o, 0, sizeof o);
+		o.host = "mail.example.org";
+		o.user = c[i].user;
+		o.env_user = c[i].env_user;
+		o.password_command = c[i].command;
+		o.netrc_file = c[i].netrc == 1 ? good : c[i].netrc == 2 ? missing : NULL;
+		o.default_netrc = c[i].netrc == 3 ? good : c[i].netrc == 4 ? bad :
+		    c[i].netrc == 5 ? missing : NULL;
+		prompt_calls = warn_calls = 0;
+		st = cred_resolve(&o, says == CRED_NO_PROMPT ? NULL : fake_prompt, &says,
+		    count_warn, NULL, &cr, &err);
+		is_int(st, c[i].want, "cred: %s: status", c[i].name);
+		if (c[i].want == CRED_OK) {
+			is_str(cr.user, c[i].want_user, "cred: %s: user", c[i].name);
+			is_str(cr.password, c[i].want_password, "cred: %s: password", c[i].name);
+		} else if (c[i].want != CRED_NO_PROMPT && c[i].want != CRED_CANCELLED) {
+			ok(err && *err && !strstr(err, "n-pass"),
+			    "cred: %s: says why, never the password (%s)", c[i].name,
+			    err ? err : "NULL");
+		}
+		is_int(prompt_calls, c[i].want_prompts, "cred: %s: prompts", c[i].name);
+		is_int(warn_calls, c[i].want_warns, "cred: %s: warnings", c[i].name);
+		free(err);
+		cred_free(&cr);
+	}
+	unlink(good);
+	unlink(bad);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -819,6 +963,7 @@ main(void)
 	test_urls();
 	test_argv();
 	test_netrc();
+	test_cred();
 	test_lastrec();
 	test_lastrec_lock();
 	test_escape();

@@ -394,7 +394,7 @@ static void
 test_list_uidl(void)
 {
 	size_t i, off, ulen;
-	char longuid[300];
+	char longuid[POP3_UID_MAX + 3];
 
 	for (i = 0; i < sizeof list_cases / sizeof list_cases[0]; i++) {
 		unsigned long n = 0;
@@ -419,11 +419,13 @@ test_list_uidl(void)
 			    strlen(uidl_cases[i].uid), "UIDL case %zu uid", i);
 		}
 	}
+	/* Longer than RFC 1939's 70 octets: parsed whole (issue 9 item 5). */
 	memcpy(longuid, "1 ", 2);
-	memset(longuid + 2, 'u', POP3_UID_MAX);
-	is_int(pop3_parse_uidl(longuid, 2 + POP3_UID_MAX, &(unsigned long){0},
-	    &off, &ulen), 0, "uid of POP3_UID_MAX octets");
-	longuid[2 + POP3_UID_MAX] = 'u';
+	memset(longuid + 2, 'u', sizeof longuid - 2);
+	ok(pop3_parse_uidl(longuid, 2 + 300, &(unsigned long){0},
+	    &off, &ulen) == 0 && off == 2 && ulen == 300, "uid of 300 octets");
+	ok(pop3_parse_uidl(longuid, 2 + POP3_UID_MAX, &(unsigned long){0},
+	    &off, &ulen) == 0 && ulen == POP3_UID_MAX, "uid of POP3_UID_MAX octets");
 	is_int(pop3_parse_uidl(longuid, 3 + POP3_UID_MAX, &(unsigned long){0},
 	    &off, &ulen), -1, "uid one octet too long");
 	/* the parsers never read past len */

@@ -1,10 +1,68 @@
 /* Unit tests for util.c: capped buffers. */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include <pouch/util.h>
+
+/* file_read_all and file_write_atomic in a fresh directory. */
+static void
+test_files(void)
+{
+	char dir[] = "/tmp/pouch-util.XXXXXX", path[256], other[256], *buf, *err;
+	size_t len;
+	struct stat st;
+	int rc;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/f", dir);
+	rc = file_read_all(path, 100, 0, &buf, &len);
+	ok(rc == -1 && errno == ENOENT && !buf, "read: a missing file is ENOENT");
+	is_int(file_write_atomic(path, "a\0b\n", 4, &err), 0, "write: new file");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "write: mode 0600");
+	rc = file_read_all(path, 100, FILE_SECRET, &buf, &len);
+	ok(rc == 0 && len == 4 && memcmp(buf, "a\0b\n", 5) == 0,
+	    "read: the exact bytes and a NUL after them");
+	free(buf);
+	is_int(file_write_atomic(path, "replaced", 8, &err), 0, "write: over the old file");
+	rc = file_read_all(path, 8, 0, &buf, &len);
+	ok(rc == 0 && len == 8 && strcmp(buf, "replaced") == 0, "read: exactly at the cap");
+	free(buf);
+	rc = file_read_all(path, 7, 0, &buf, &len);
+	ok(rc == -1 && errno == EFBIG && !buf, "read: one byte past the cap is EFBIG");
+	is_int(file_write_atomic(path, "", 0, &err), 0, "write: an empty file");
+	rc = file_read_all(path, 0, 0, &buf, &len);
+	ok(rc == 0 && len == 0 && buf && *buf == '\0', "read: an empty file is \"\"");
+	free(buf);
+	rc = file_read_all(dir, 100, 0, &buf, &len);
+	ok(rc == -1 && errno == EINVAL, "read: a directory is EINVAL");
+	snprintf(other, sizeof other, "%s/link", dir);
+	ok(symlink(path, other) == 0, "symlink");
+	rc = file_read_all(other, 100, FILE_NOFOLLOW, &buf, &len);
+	ok(rc == -1 && errno == ELOOP, "read: FILE_NOFOLLOW refuses a symlink");
+	rc = file_read_all(other, 100, 0, &buf, &len);
+	ok(rc == 0 && len == 0, "read: without it, the link is followed");
+	free(buf);
+	unlink(other);
+	snprintf(other, sizeof other, "%s/nodir/f", dir);
+	rc = file_write_atomic(other, "x", 1, &err);
+	ok(rc == -1 && err && strstr(err, "nodir/f.") && strstr(err, "cannot create"),
+	    "write: a missing directory says which file (%s)", err ? err : "NULL");
+	free(err);
+	/* Nothing but f is left behind: no temporary file. */
+	snprintf(other, sizeof other, "ls -A '%s' | wc -l | grep -qx 1", dir);
+	is_int(system(other), 0, "write: no temporary file left behind");
+	unlink(path);
+	rmdir(dir);
+}
 
 int
 main(void)
@@ -52,5 +110,6 @@ main(void)
 	s = str_ndup("hello", 4);
 	is_str(s, "hell", "str_ndup");
 	free(s);
+	test_files();
 	return done_testing();
 }

@@ -79,6 +79,27 @@ enum outfile_status outfile_write(struct outfile *f, const char *p, size_t n,
 void outfile_abort(struct outfile *f);
 
 /*
+ * A body streamed to stdout ("retr 3 > msg.eml", "retr 3 >> mbox", a
+ * pipe), which a failure midway must not leave looking whole. It can be
+ * cut off again when stdout is a regular file, pouch writes at its end
+ * (O_APPEND, or the offset is the size), stderr is not the same file (an
+ * error line would be cut too), and the file still ends within what this
+ * body wrote. Zero it before the first write.
+ */
+struct stdout_part {
+	int started;
+	long long start;		/* stdout's offset before the body; -1: cannot be cut */
+	unsigned long long bytes;	/* octets handed to stdout */
+};
+/* fwrite to stdout. 0, or -1 with errno. */
+int stdout_part_write(struct stdout_part *sp, const char *p, size_t n);
+/* After a failure: 1 when the part was cut from stdout, 0 when stdout keeps
+ * a partial message (sp->bytes octets; stdio still holds what it could not
+ * write, and writes it later), -1 when nothing went out. The part is empty
+ * afterwards. */
+int stdout_part_undo(struct stdout_part *sp);
+
+/*
  * A batch of complete message files that get their final names together:
  * each file's write-back starts when it is added, and landing the batch
  * fsyncs every file, links each to its name, and fsyncs each directory

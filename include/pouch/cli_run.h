@@ -1,13 +1,14 @@
 /*
  * cli_run.h: runs the commands of one command line on one POP3 session:
  * connect and log in, each command in order (pipelined inside a command when
- * the server allows), then QUIT, or RSET and QUIT after a failure. Prints
- * the results on stdout and pouch's messages on stderr.
+ * the server allows), then QUIT, or RSET and QUIT after a failure (sess.h
+ * keeps the session's bookkeeping and runs the end). Prints the results on
+ * stdout and pouch's messages on stderr.
  *
- * Owns: the session and its bookkeeping (LIST sizes, the UIDL map, what was
- * retrieved and deleted since the last RSET) and the LAST record's update.
+ * Owns: what the commands print, where RETR's bodies go (stdout or -o DIR),
+ * the progress line.
  *
- * Who may include it: src/cli.c (and src/cli_last.c, its helper).
+ * Who may include it: src/cli.c.
  */
 #ifndef POUCH_CLI_RUN_H
 #define POUCH_CLI_RUN_H

@@ -3,22 +3,25 @@
  * when the server no longer knows LAST (RFC 1460; Dovecot answers -ERR).
  *
  * Per account (user@host:port) one file in the state directory holds the
- * UIDLs of the messages retrieved with RETR in committed sessions (QUIT
- * answered +OK), the highest message number so retrieved (renumbered as
- * committed deletions renumber the mailbox), for servers without UIDL, and
- * whether the server answered LAST with -ERR once ("server-last no"): only
- * then does pouch spend a UIDL on sessions that retrieve. The file:
+ * messages retrieved with RETR in committed sessions (QUIT answered +OK):
+ * by UIDL when the session knew one that names the message alone ("uid"),
+ * else by message number ("num", renumbered as committed deletions
+ * renumber the mailbox); and whether the server answered LAST with -ERR
+ * once ("server-last no"): only then does pouch spend a UIDL on sessions
+ * that retrieve. How these answer LAST: sess_last.c. The file:
  *
  *     pouch-last 1
  *     account alice@mail.example.org:995
- *     max 7
  *     server-last no
+ *     num 7
  *     uid 1f2e3d...
  *     uid ...
  *
+ * "max N", which records written before "num" hold, reads as "num N".
+ *
  * Owns: struct lastrec (the set, kept sorted), the file's name and format.
  *
- * Who may include it: src/cli*.c and tests/test_cli_units.c.
+ * Who may include it: src/sess*.c, src/cli*.c and tests/test_cli_units.c.
  *
  * The file is hostile input: capped (LASTREC_MAX_FILE), every line checked
  * (a UIDL is 1 to 70 characters 0x21..0x7E, RFC 1939 section 7), and a
@@ -85,8 +88,14 @@ int lastrec_add(struct lastrec *r, const char *uid);
 size_t lastrec_prune(struct lastrec *r, int (*keep)(void *ctx, const char *uid),
     void *ctx);
 size_t lastrec_count(const struct lastrec *r);
+/* The message numbers, ascending, without duplicates; 0 is never one.
+ * lastrec_max is the highest (0 when there is none). add: 0, or -1 (out of
+ * memory, or n == 0). */
 unsigned long lastrec_max(const struct lastrec *r);
-void lastrec_set_max(struct lastrec *r, unsigned long max);
+int lastrec_num_add(struct lastrec *r, unsigned long n);
+size_t lastrec_num_count(const struct lastrec *r);
+unsigned long lastrec_num_get(const struct lastrec *r, size_t i);
+void lastrec_num_clear(struct lastrec *r);
 /* Nonzero once the server answered LAST with -ERR. */
 int lastrec_nolast(const struct lastrec *r);
 void lastrec_set_nolast(struct lastrec *r, int nolast);

@@ -7,7 +7,7 @@
  * Owns: the strings of a struct netrc_entry (the password is wiped when
  * freed).
  *
- * Who may include it: src/cli*.c, src/pass.c and tests/test_cli_units.c.
+ * Who may include it: src/sess_cred.c, src/cli*.c and tests/test_cli_units.c.
  *
  * The file is hostile like any input: it is capped (NETRC_MAX_FILE), each
  * token is capped (NETRC_MAX_TOKEN), a NUL byte or an unterminated quote

@@ -5,7 +5,7 @@
  *
  * Owns: the password strings it returns; free them with str_wipe_free() (util.h), which wipes them.
  *
- * Who may include it: src/cli*.c.
+ * Who may include it: src/sess_cred.c (the command), src/cli*.c (the prompt).
  */
 #ifndef POUCH_PASS_H
 #define POUCH_PASS_H

@@ -24,8 +24,11 @@
 #define POP3_STATUS_MAX 8192
 /* The longest line of a LIST or UIDL body. */
 #define POP3_LISTLINE_MAX 1024
-/* RFC 1939 allows 70; some servers send longer ids, so be liberal but bounded. */
-#define POP3_UID_MAX 255
+/* The longest UID pop3_parse_uidl returns: as long as a listing line allows.
+ * RFC 1939 says 70; what a longer one is good for is the caller's to judge
+ * (issue 9 item 5: it costs that message its UIDL features, not the
+ * session). */
+#define POP3_UID_MAX POP3_LISTLINE_MAX
 
 /*
  * Finds the first line in p[0..n). Returns the bytes the line takes with its
@@ -99,7 +102,8 @@ int pop3_parse_last(const char *text, size_t len, unsigned long *n);
 int pop3_parse_list(const char *line, size_t len, unsigned long *n,
     unsigned long long *size);
 /* A UIDL line or the text of UIDL n: "n uid"; the uid is 1 to POP3_UID_MAX
- * octets 0x21-0x7e. *uid is the offset of the uid in line, *uidlen its length. */
+ * octets 0x21-0x7e up to a blank or the end. *uid is the offset of the uid
+ * in line, *uidlen its length. */
 int pop3_parse_uidl(const char *line, size_t len, unsigned long *n,
     size_t *uid, size_t *uidlen);
 

@@ -49,6 +49,24 @@ void str_wipe_free(char *s);
  * with errno (a file system that cannot sync directories counts as 0). */
 int fsync_dir(const char *dir);
 char *str_ndup(const char *s, size_t n);
+
+/* Whole files, for the small files pouch keeps and reads (the LAST record,
+ * netrc, later the store's index). */
+#define FILE_NOFOLLOW	1	/* a symbolic link as the last component fails (ELOOP) */
+#define FILE_SECRET	2	/* the bytes are wiped before any buffer is freed */
+/* Reads the regular file path into *out (malloc'd, NUL-terminated; *len
+ * without the NUL): 0, or -1 with errno: ENOENT missing, EINVAL not a
+ * regular file, EFBIG larger than max bytes (also when it grows past max
+ * while read), ENOMEM, or the errno of open/read. */
+int file_read_all(const char *path, size_t max, int flags, char **out,
+    size_t *len);
+/* Replaces path with data[0..len) so that a crash leaves the old file or
+ * the new one, never a mix: writes path.XXXXXX (O_EXCL, mode 0600), fsyncs
+ * it, renames it to path, fsyncs the directory. The temporary file is
+ * removed on failure. 0, or -1 with *err ("PATH: what failed: why"), which
+ * the caller frees (NULL when memory ran out). */
+int file_write_atomic(const char *path, const void *data, size_t len,
+    char **err);
 /* The value of one hex digit (either case), or -1. */
 int hex_digit(unsigned char c);
 

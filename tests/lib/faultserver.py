@@ -433,6 +433,88 @@ class NewMail(Session):
         Session.do_QUIT(self, arg)
 
 
+class NoLast(Session):
+    """LAST unknown (as Dovecot, Courier, Cyrus): pouch answers from its record"""
+
+    def do_LAST(self, arg):
+        self.err("unknown command")
+
+
+class LongUid(NoLast):
+    """LAST unknown; UIDL gives message 3 a 300-character UID (RFC 1939 allows 70)"""
+
+    def uid(self, n):
+        return "uid-3-" + "x" * 294 if n == 3 else "uid-%d" % n
+
+    def do_UIDL(self, arg):
+        if arg:
+            n = self.msg(arg)
+            if n:
+                self.ok("%d %s" % (n, self.uid(n)))
+            return
+        body = b"".join(b"%d %s" % (n, self.uid(n).encode()) + self.eol
+                        for n in self.live())
+        self.multi("+OK", body)
+
+
+class SpacedUid(LongUid):
+    """LAST unknown; the UIDs of messages 1 and 2 differ only after a space ("same a", "same b")"""
+
+    def uid(self, n):
+        return {1: "same a", 2: "same b"}.get(n, "uid-%d" % n)
+
+
+class DupUid(LongUid):
+    """LAST unknown; messages 1 and 2 share one UID"""
+
+    def uid(self, n):
+        return "same" if n in (1, 2) else "uid-%d" % n
+
+
+class DupNumber(LongUid):
+    """LAST unknown; UIDL lists message 1 twice, with two UIDs"""
+
+    def do_UIDL(self, arg):
+        if arg:
+            return LongUid.do_UIDL(self, arg)
+        body = b"1 uid-1x" + self.eol + b"".join(
+            b"%d uid-%d" % (n, n) + self.eol for n in self.live())
+        self.multi("+OK", body)
+
+
+class EndlessRetr(Session):
+    """RETR 1 never ends: body lines as fast as the client reads, until it leaves ("# sent N KiB" at the end)"""
+
+    def hook_RETR(self, arg):
+        if arg.strip() != "1":
+            return False
+        self.send(b"+OK 122 octets" + self.eol)
+        chunk = b"".join(b"endless line %06d of a message that never ends" % i + self.eol
+                         for i in range(1000))
+        sent = 0
+        try:
+            while True:
+                self.send(chunk)
+                sent += len(chunk)
+        finally:
+            self.srv.note("sent %d KiB" % (sent // 1024))
+
+
+class HostileText(Session):
+    """the greeting, the -ERR to RETR 2 and UID 3 hold ESC sequences, C1 CSI and U+202E (right-to-left override)"""
+
+    EVIL = "\u202e\x1b[2J\x1b]0;pwned\x07\u009b31m"
+
+    def greet(self):
+        self.ok("faultserver " + self.EVIL + " ready")
+
+    def hook_RETR(self, arg):
+        if arg.strip() != "2":
+            return False
+        self.err("message 2 " + self.EVIL + " is locked")
+        return True
+
+
 class StlsSession(Session):
     """Base of the STLS scenarios: CAPA lists STLS."""
 
@@ -758,6 +840,13 @@ SCENARIOS = {
     "err-quit": ErrQuit,
     "drop-quit": DropQuit,
     "new-mail": NewMail,
+    "no-last": NoLast,
+    "long-uid": LongUid,
+    "spaced-uid": SpacedUid,
+    "dup-uid": DupUid,
+    "dup-number": DupNumber,
+    "endless-retr": EndlessRetr,
+    "hostile-text": HostileText,
     "stls-refused": StlsRefused,
     "stls-drop": StlsDrop,
     "stls-plain": StlsPlain,
