@@ -21,9 +21,8 @@
 #include <pouch/cli_args.h>
 #include <pouch/cli_sync.h>
 #include <pouch/conf.h>
+#include <pouch/cred.h>
 #include <pouch/lastrec.h>
-#include <pouch/netrc.h>
-#include <pouch/pass.h>
 #include <pouch/text.h>
 #include <pouch/ui.h>
 #include <pouch/ui_start.h>
@@ -45,6 +44,26 @@ say(const char *fmt, ...)
 	fprintf(stderr, "pouch: %s\n", s ? s : "out of memory");
 	free(m);
 	free(s);
+}
+
+/* The reader asks for the password in its own prompt line, once curses
+ * runs: here, say that nothing else gave one. */
+static enum cred_status
+later_prompt(void *ctx, const char *user, const char *host, char **password, char **err)
+{
+	(void)ctx;
+	(void)user;
+	(void)host;
+	(void)err;
+	*password = NULL;
+	return CRED_NO_PROMPT;
+}
+
+static void
+on_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	say("warning: %s", msg);
 }
 
 /* mkdir -p with mode 0700 for what it makes. */
@@ -93,13 +112,16 @@ ui_start(const struct cli_args *a)
 	const struct conf_account *ca = NULL;
 	struct cli_url url;
 	struct ui_opts o;
-	char *path, *err = NULL, *user_buf = NULL, *password = NULL, *account = NULL;
+	char *path, *err = NULL, *account = NULL;
+	const char *password;
 	char *read_state = NULL, *store_dir = NULL;
-	const char *urls, *user, *pwcmd, *netrc;
+	const char *urls, *user;
+	struct cred cred;
 	int rc = EXIT_POUCH_USAGE, explicit = a->config_file != NULL;
 
 	memset(&url, 0, sizeof url);
 	memset(&o, 0, sizeof o);
+	memset(&cred, 0, sizeof cred);
 	path = explicit ? strdup(a->config_file) : conf_default_path();
 	if (!path) {
 		say("out of memory");
@@ -158,54 +180,33 @@ ui_start(const struct cli_args *a)
 		say("the reader needs a terminal (give a COMMAND after the URL for the command line)");
 		goto out;
 	}
-	user = a->user ? a->user : url.user ? url.user : conf_get(ca, "user");
-	pwcmd = a->password_command ? a->password_command : conf_get(ca, "password_command");
-	netrc = a->netrc_file ? a->netrc_file : conf_get(ca, "netrc_file");
-	if (!pwcmd) {
-		const char *home = getenv("HOME");
-		char *np = netrc ? strdup(netrc) : home && *home ? str_printf("%s/.netrc", home) : NULL;
-		struct netrc_entry e;
-		enum netrc_status st;
-
-		if (np) {
-			st = netrc_find_file(np, url.host, user, &e, &err);
-			if (st == NETRC_FOUND) {
-				if (!user && e.login) {
-					user_buf = e.login;
-					e.login = NULL;
-					user = user_buf;
-				}
-				password = e.password;
-				e.password = NULL;
-				netrc_entry_free(&e);
-			} else if (netrc && st != NETRC_NOT_FOUND) {
-				say("%s", err ? err : "netrc: cannot read the file");
-				free(np);
-				goto out;
-			}
-			free(err);
-			err = NULL;
-			free(np);
-		}
-	}
-	if (!user) {
+	{
+		/* who logs in and with what (cred.h): -u or user@, the account's
+		 * user, a netrc login, then $USER; the password from the command,
+		 * netrc, else the reader's own no-echo prompt (after curses starts) */
+		struct cred_opts co;
 		struct passwd *pw = getpwuid(getuid());
+		const char *home = getenv("HOME");
+		char *dflt = home && *home ? str_printf("%s/.netrc", home) : NULL;
+		enum cred_status cs;
 
-		user = getenv("USER");
-		if ((!user || !*user) && pw)
-			user = pw->pw_name;
-		if (!user || !*user) {
-			say("no user name: give -u NAME or user@ in the URL");
+		memset(&co, 0, sizeof co);
+		co.host = url.host;
+		co.user = a->user ? a->user : url.user ? url.user : conf_get(ca, "user");
+		co.env_user = getenv("USER") && *getenv("USER") ? getenv("USER") : pw ? pw->pw_name : NULL;
+		co.password_command = a->offline ? NULL :
+		    a->password_command ? a->password_command : conf_get(ca, "password_command");
+		co.netrc_file = a->netrc_file ? a->netrc_file : conf_get(ca, "netrc_file");
+		co.default_netrc = dflt;
+		cs = cred_resolve(&co, later_prompt, NULL, on_warn, NULL, &cred, &err);
+		free(dflt);
+		if (cs != CRED_OK && cs != CRED_NO_PROMPT) {
+			say("%s", err ? err : cs == CRED_NOMEM ? "out of memory" : "no login");
+			rc = cs == CRED_NOMEM ? EXIT_POUCH_LOCAL : EXIT_POUCH_USAGE;
 			goto out;
 		}
-	}
-	if (pwcmd && !password && !a->offline) {
-		enum pass_status ps = pass_from_command(pwcmd, &password, &err);
-
-		if (ps != PASS_OK) {
-			say("password command: %s", err ? err : "failed");
-			goto out;
-		}
+		user = cred.user;
+		password = cred.password;	/* NULL: the reader asks */
 	}
 	account = ca && *conf_account_name(ca) ? str_printf("%s (%s@%s)", conf_account_name(ca), user, url.host) :
 	    str_printf("%s@%s", user, url.host);
@@ -252,8 +253,7 @@ ui_start(const struct cli_args *a)
 	rc = ui_main(&o);
 out:
 	free(err);
-	str_wipe_free(password);
-	free(user_buf);
+	cred_free(&cred);
 	free(account);
 	free(read_state);
 	free(store_dir);

@@ -23,7 +23,7 @@ pw="$DOVECOT_PASS"
 "$POUCH" sync 2>"$t/err"; rc=$?
 is "$rc:$(head -1 "$t/err")" "2:pouch: sync: no URL given (pouch sync [OPTIONS] URL)" "sync without a URL"
 "$POUCH" --delete "$U" stat 2>"$t/err"; rc=$?
-is "$rc:$(head -1 "$t/err")" "2:pouch: --delete, --delete-after and --store go with sync only" \
+is "$rc:$(head -1 "$t/err")" "2:pouch: --delete and --delete-after go with sync only" \
 	"--delete without sync"
 "$POUCH" sync --delete --delete-after 3 "$U" 2>"$t/err"; rc=$?
 is "$rc:$(head -1 "$t/err")" "2:pouch: sync: --delete and --delete-after exclude each other" \
