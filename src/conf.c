@@ -585,7 +585,8 @@ conf_binds(const struct conf_account *ca, const struct conf_bind **out)
 			return 0;
 		if (ng)
 			memcpy(a->all_binds, a->global->binds, ng * sizeof *a->all_binds);
-		memcpy(a->all_binds + ng, a->binds, a->nbinds * sizeof *a->all_binds);
+		if (a->nbinds)
+			memcpy(a->all_binds + ng, a->binds, a->nbinds * sizeof *a->all_binds);
 	}
 	*out = a->all_binds;
 	return ng + a->nbinds;

@@ -694,7 +694,8 @@ on_done(void *ctx, const struct pop3_reply *r)
 			if (r->status == POP3_OK && m && m->body == UI_BODY_NONE) {
 				m->raw = malloc(r->body_len + 1);
 				if (m->raw) {
-					memcpy(m->raw, r->body, r->body_len);
+					if (r->body_len)
+						memcpy(m->raw, r->body, r->body_len);
 					m->raw[r->body_len] = 0;
 					m->rawlen = r->body_len;
 					m->body = UI_BODY_DONE;

@@ -101,7 +101,8 @@ rebuild(struct ui *u, struct index *ix)
 	ix->n = k;
 	sort_mb = ix->mb;
 	sort_by = ix->sort;
-	qsort(ix->order, ix->n, sizeof *ix->order, cmp_rows);
+	if (ix->n > 1)
+		qsort(ix->order, ix->n, sizeof *ix->order, cmp_rows);
 	if (ix->reverse)
 		for (i = 0; i < ix->n / 2; i++) {
 			size_t t = ix->order[i];
