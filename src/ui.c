@@ -575,26 +575,43 @@ times_pass(struct ui *u)
 	}
 }
 
-static void
-net_step(struct ui *u, int wait_ms)
+/* The one poll of the reader: the terminal (when keys come from it), the
+ * signal pipe and the POP3 connection, for at most wait_ms (-1: as long as
+ * the connection allows). Returns poll's result; *fd gets the
+ * connection's descriptor (-1: none). */
+static int
+poll_once(struct ui *u, int with_tty, int wait_ms, int *fd)
 {
 	struct pollfd p[3];
-	int np = 0, fd = ui_mbox_fd(u->mb), t = ui_mbox_timeout(u->mb), rc;
+	int np = 0, t = ui_mbox_timeout(u->mb);
 
+	*fd = ui_mbox_fd(u->mb);
+	if (with_tty) {
+		p[np].fd = STDIN_FILENO;
+		p[np].events = POLLIN;
+		np++;
+	}
 	if (sig_pipe[0] >= 0) {
 		p[np].fd = sig_pipe[0];
 		p[np].events = POLLIN;
 		np++;
 	}
-	if (fd >= 0) {
-		p[np].fd = fd;
+	if (*fd >= 0) {
+		p[np].fd = *fd;
 		p[np].events = ui_mbox_events(u->mb);
 		np++;
 	}
-	if (t < 0 || t > wait_ms)
+	if (wait_ms >= 0 && (t < 0 || t > wait_ms))
 		t = wait_ms;
-	rc = poll(p, (nfds_t)np, t);
-	(void)rc;
+	return poll(p, (nfds_t)np, t);
+}
+
+static void
+net_step(struct ui *u, int wait_ms)
+{
+	int fd;
+
+	(void)poll_once(u, 0, wait_ms, &fd);
 	if (times_fp)
 		clock_gettime(CLOCK_MONOTONIC, &times_polled);
 	if (fd >= 0)
@@ -707,27 +724,12 @@ ui_getkey(struct ui *u)
 			continue;
 		}
 		{
-			struct pollfd p[3];
-			int np = 0, fd = ui_mbox_fd(u->mb), t = ui_mbox_timeout(u->mb);
+			int fd;
 			wint_t wc;
 			int r;
 
-			p[np].fd = STDIN_FILENO;
-			p[np].events = POLLIN;
-			np++;
-			if (sig_pipe[0] >= 0) {
-				p[np].fd = sig_pipe[0];
-				p[np].events = POLLIN;
-				np++;
-			}
-			if (fd >= 0) {
-				p[np].fd = fd;
-				p[np].events = ui_mbox_events(u->mb);
-				np++;
-			}
-			if (any_loading(u) && (t < 0 || t > 200))
-				t = 200;	/* redraw the progress */
-			if (poll(p, (nfds_t)np, t) < 0 && errno != EINTR)
+			/* a download's progress redraws five times a second */
+			if (poll_once(u, 1, any_loading(u) ? 200 : -1, &fd) < 0 && errno != EINTR)
 				return UI_KEY_SIG;
 			if (fd >= 0) {
 				ui_mbox_run(u->mb);
@@ -994,6 +996,32 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 	if (pid < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+int
+ui_list_move(size_t *cur, size_t n, enum ui_req r)
+{
+	switch (r) {
+	case REQ_DOWN: if (*cur + 1 < n) (*cur)++; return 1;
+	case REQ_UP: if (*cur > 0) (*cur)--; return 1;
+	case REQ_PGDN: *cur = *cur + 10 < n ? *cur + 10 : n ? n - 1 : 0; return 1;
+	case REQ_PGUP: *cur = *cur > 10 ? *cur - 10 : 0; return 1;
+	case REQ_HOME: *cur = 0; return 1;
+	case REQ_END: *cur = n ? n - 1 : 0; return 1;
+	default: return 0;
+	}
+}
+
+void
+ui_leave_loading(struct ui *u, size_t row)
+{
+	struct ui_msg *m = ui_mbox_msg(u->mb, row);
+
+	if (m && m->body == UI_BODY_LOADING) {
+		ui_mbox_cancel(u->mb, row);
+		ui_message(u, 0, "Download cancelled; the session goes on");
+	}
+	ui_pop(u);
 }
 
 /* ---- the view stack ---- */

@@ -91,32 +91,36 @@ static void changed(struct ui_mbox *mb)
 		mb->cfg.changed(mb->cfg.ctx);
 }
 
+/* Formats into *slot (the error or the notice), made safe for a screen:
+ * the text may quote a server or a file name. */
 static void
-set_error(struct ui_mbox *mb, const char *fmt, ...)
+set_text(char **slot, const char *fmt, va_list ap)
 {
-	va_list ap;
-	char *s;
+	char *s = str_vprintf(fmt, ap);
 
-	va_start(ap, fmt);
-	s = str_vprintf(fmt, ap);
-	va_end(ap);
-	free(mb->error);
-	mb->error = s ? text_sanitize(s, strlen(s), TEXT_ONELINE, NULL) : NULL;
+	free(*slot);
+	*slot = s ? text_sanitize(s, strlen(s), TEXT_ONELINE, NULL) : NULL;
 	free(s);
 }
 
-static void
+static void __attribute__((format(printf, 2, 3)))
+set_error(struct ui_mbox *mb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_text(&mb->error, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 2, 3)))
 set_notice(struct ui_mbox *mb, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = str_vprintf(fmt, ap);
+	set_text(&mb->notice, fmt, ap);
 	va_end(ap);
-	free(mb->notice);
-	mb->notice = s ? text_sanitize(s, strlen(s), TEXT_ONELINE, NULL) : NULL;
-	free(s);
 }
 
 /* ---- the transcript ---- */

@@ -369,42 +369,19 @@ attach_request(struct ui *u, struct view *v, enum ui_req r)
 {
 	struct attach *a = v->priv;
 	const struct mime_part *p;
-	struct ui_msg *m = ui_mbox_msg(u->mb, a->row);
 
 	build(u, a);
 	if (!a->root) {
 		if (r == REQ_BACK || r == REQ_INTERRUPT) {
-			if (m && m->body == UI_BODY_LOADING) {
-				ui_mbox_cancel(u->mb, a->row);
-				ui_message(u, 0, "Download cancelled; the session goes on");
-			}
-			ui_pop(u);
+			ui_leave_loading(u, a->row);
 			return 1;
 		}
 		return 0;
 	}
+	if (ui_list_move(&a->cur, a->n, r))
+		return 1;
 	p = a->n ? a->e[a->cur].p : NULL;
 	switch (r) {
-	case REQ_DOWN:
-		if (a->cur + 1 < a->n)
-			a->cur++;
-		return 1;
-	case REQ_UP:
-		if (a->cur > 0)
-			a->cur--;
-		return 1;
-	case REQ_PGDN:
-		a->cur = a->cur + 10 < a->n ? a->cur + 10 : (a->n ? a->n - 1 : 0);
-		return 1;
-	case REQ_PGUP:
-		a->cur = a->cur > 10 ? a->cur - 10 : 0;
-		return 1;
-	case REQ_HOME:
-		a->cur = 0;
-		return 1;
-	case REQ_END:
-		a->cur = a->n ? a->n - 1 : 0;
-		return 1;
 	case REQ_VIEW_PART: {
 		size_t len;
 		char *t = p ? part_text(p, &len) : NULL;

@@ -104,27 +104,9 @@ urls_request(struct ui *u, struct view *v, enum ui_req r)
 {
 	struct urls *l = v->priv;
 
+	if (ui_list_move(&l->cur, l->n, r))
+		return 1;
 	switch (r) {
-	case REQ_DOWN:
-		if (l->cur + 1 < l->n)
-			l->cur++;
-		return 1;
-	case REQ_UP:
-		if (l->cur > 0)
-			l->cur--;
-		return 1;
-	case REQ_HOME:
-		l->cur = 0;
-		return 1;
-	case REQ_END:
-		l->cur = l->n ? l->n - 1 : 0;
-		return 1;
-	case REQ_PGDN:
-		l->cur = l->cur + 10 < l->n ? l->cur + 10 : l->n ? l->n - 1 : 0;
-		return 1;
-	case REQ_PGUP:
-		l->cur = l->cur > 10 ? l->cur - 10 : 0;
-		return 1;
 	case REQ_SELECT:
 		if (!l->n)
 			return 1;

@@ -521,7 +521,6 @@ static int
 pager_request(struct ui *u, struct view *v, enum ui_req r)
 {
 	struct pager *p = v->priv;
-	struct ui_msg *m = pager_msg(u, p);
 	int h = body_rows(u);
 	int loading = p->row >= 0 && !p->built;
 
@@ -529,11 +528,7 @@ pager_request(struct ui *u, struct view *v, enum ui_req r)
 		switch (r) {
 		case REQ_BACK:
 		case REQ_INTERRUPT:
-			if (m && m->body == UI_BODY_LOADING) {
-				ui_mbox_cancel(u->mb, (size_t)p->row);
-				ui_message(u, 0, "Download cancelled; the session goes on");
-			}
-			ui_pop(u);
+			ui_leave_loading(u, (size_t)p->row);
 			return 1;
 		case REQ_PROTOCOL: case REQ_PROTO_UP: case REQ_PROTO_DOWN: case REQ_REDRAW:
 		case REQ_HELP_PAGER: case REQ_PROMPT: case REQ_INFO:

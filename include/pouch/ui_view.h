@@ -91,6 +91,13 @@ int ui_ask(struct ui *u, const char *question);
 int ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
     int wait, char **output, size_t *outlen);
 
+/* Moves a list's cursor for DOWN, UP, PGDN, PGUP, HOME, END; 1 when r
+ * was one of them. */
+int ui_list_move(size_t *cur, size_t n, enum ui_req r);
+/* Leaves a view still waiting for row's download (q, Esc, Ctrl-C): the
+ * download is given up (ui_mbox_cancel) and the view popped. */
+void ui_leave_loading(struct ui *u, size_t row);
+
 /* ---- the view stack (ui.c) ---- */
 void ui_push(struct ui *u, struct view *v);
 void ui_pop(struct ui *u);
