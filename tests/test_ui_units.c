@@ -11,6 +11,8 @@
 
 #include <pouch/conf.h>
 #include <pouch/ui_req.h>
+#include <pouch/ui_view.h>
+#include <locale.h>
 #include "tap.h"
 
 static const struct {
@@ -235,6 +237,28 @@ main(void)
 		ok(c && strcmp(conf_get(conf_global(c), "download_dir"), "/home/t/dl") == 0,
 		    "~/ is the home directory");
 		conf_free(c);
+	}
+	/* layout by wcwidth: wide CJK, combining marks, emoji */
+	if (setlocale(LC_CTYPE, "C.UTF-8")) {
+		static const struct { const char *s; int w; } widths[] = {
+			{ "abc", 3 },
+			{ "\xe6\x97\xa5\xe6\x9c\xac", 4 },		/* 日本: two wide */
+			{ "e\xcc\x81", 1 },				/* e + combining acute */
+			{ "\xd0\x81\xd0\xbb\xd0\xba\xd0\xb8\xd0\xbd", 5 },	/* Ёлкин */
+			{ "\xf0\x9f\x8e\x89", 2 },			/* 🎉 */
+		};
+		int used = -1;
+
+		for (i = 0; i < sizeof widths / sizeof widths[0]; i++)
+			is_int(ui_width(widths[i].s, strlen(widths[i].s)), widths[i].w,
+			    "width #%zu", i);
+		/* 日本語 in 5 columns: two characters (4 columns), never half of one */
+		is_int(ui_fit("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9, 5, &used), 6, "fit stops before a wide character");
+		is_int(used, 4, "... using 4 columns");
+		/* a combining mark stays with its letter */
+		is_int(ui_fit("ae\xcc\x81z", 5, 2, &used), 4, "fit keeps a combining mark with its letter");
+	} else {
+		ok(1, "# SKIP no C.UTF-8 locale");
 	}
 	return done_testing();
 }
