@@ -452,7 +452,8 @@ on_last(void *ctx, unsigned long n, int from_record, const char *server_text)
 		fprintf(stderr, "pouch: LAST: server: %lu\n", n);
 		return;
 	}
-	fputs("pouch: LAST: answered from pouch's record (the server said: -ERR", stderr);
+	fprintf(stderr, "pouch: LAST: answered from pouch's record (the server said: %s",
+	    from_record == 2 ? "+OK" : "-ERR");
 	if (server_text && *server_text) {
 		fputc(' ', stderr);
 		cli_escape_puts(stderr, server_text);

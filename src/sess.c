@@ -228,18 +228,65 @@ quit_done(struct sess *s, const struct pop3_reply *r)
 	s->res.deletions_unknown = s->ndele > 0;
 }
 
+/* LAST's answer: after a -ERR, the record's; after +OK, the higher of the
+ * server's and the record's, since a server that answers LAST per session
+ * (popa3d, RFC 1460) says 0 to a new session whatever earlier ones
+ * retrieved. A record above the server's answer also marks the server as
+ * one whose LAST is not to be trusted, so that later sessions keep UIDLs. */
 static void
 last_answer(struct sreq *q, const char *server_text)
 {
-	if (q->on_last)
-		q->on_last(q->last_ctx, sess_last_local(q->s), 1, server_text);
+	struct sess *s = q->s;
+	unsigned long rec;
+
+	if (!q->on_last)
+		return;
+	rec = sess_last_local(s);
+	if (!q->last_ok) {
+		q->on_last(q->last_ctx, rec, 1, server_text);
+		return;
+	}
+	if (rec > q->last_count) {
+		sess_record_nolast(s);
+		q->on_last(q->last_ctx, rec, 2, server_text);
+		return;
+	}
+	q->on_last(q->last_ctx, q->last_count, 0, NULL);
+}
+
+/* LAST answered: at once, or once the UIDL map the record needs is in
+ * (queued now; the server's text rides along in the UIDL's request). */
+static void
+last_reply(struct sreq *q, const struct pop3_reply *r)
+{
+	struct sess *s = q->s;
+	struct sreq *u;
+	int need;
+
+	q->last_ok = r->status == POP3_OK;
+	q->last_count = r->count;
+	if (q->last_ok)
+		need = sess_record_wants_map(s);
+	else
+		need = s->uidl_state == 0 && s->o.state_dir != NULL;
+	if (need && s->uidl_sent != 1 &&
+	    sess_submit_aux(s, POP3_UIDL, 0, 0, &u) == SESS_OK) {
+		s->uidl_sent = 1;
+		u->on_last = q->on_last;
+		u->last_ctx = q->last_ctx;
+		u->last_ok = q->last_ok;
+		u->last_count = q->last_count;
+		u->last_text = strdup(r->text ? r->text : "");
+		return;
+	}
+	if (!s->failed)
+		last_answer(q, r->text ? r->text : "");
 }
 
 static void
 aux_done(struct sreq *q, const struct pop3_reply *r)
 {
 	struct sess *s = q->s;
-	struct sreq *u;
 	char label[64];
 
 	label_of(q, label, sizeof label);
@@ -271,27 +318,13 @@ aux_done(struct sreq *q, const struct pop3_reply *r)
 			last_answer(q, q->last_text ? q->last_text : "");
 		break;
 	case POP3_LAST:
-		if (r->status == POP3_OK) {
-			if (q->on_last && !s->failed)
-				q->on_last(q->last_ctx, r->count, 0, NULL);
+		if (r->status == POP3_ERR_SERVER)
+			sess_record_nolast(s);
+		if (r->status == POP3_OK || r->status == POP3_ERR_SERVER) {
+			last_reply(q, r);
 			return;
 		}
-		if (r->status != POP3_ERR_SERVER)
-			break;
-		sess_record_nolast(s);
-		if (s->uidl_state == 0 && s->uidl_sent != 1 && s->o.state_dir &&
-		    sess_submit_aux(s, POP3_UIDL, 0, 0, &u) == SESS_OK) {
-			/* The answer waits for the map; the server's text
-			 * rides along in the UIDL's request. */
-			s->uidl_sent = 1;
-			u->on_last = q->on_last;
-			u->last_ctx = q->last_ctx;
-			u->last_text = strdup(r->text ? r->text : "");
-			return;
-		}
-		if (!s->failed)
-			last_answer(q, r->text ? r->text : "");
-		return;
+		break;
 	case POP3_RSET:
 		/* The end after a failure: QUIT only once RSET is accepted. */
 		if (r->status == POP3_OK && sess_submit_aux(s, POP3_QUIT, 0, 0, NULL) == SESS_OK) {

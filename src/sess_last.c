@@ -317,6 +317,15 @@ sess_last_local(struct sess *s)
 	return base > t ? base : t;
 }
 
+int
+sess_record_wants_map(struct sess *s)
+{
+	if (s->uidl_state != 0 || !s->o.state_dir)
+		return 0;
+	load_record(s);
+	return s->rec && lastrec_count(s->rec) > 0;
+}
+
 /* What is still on the server after QUIT: listed by UIDL, not deleted. */
 struct live {
 	struct sess *s;

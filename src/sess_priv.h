@@ -39,7 +39,9 @@ struct sreq {
 	/* LAST: the caller's callback and the retrievals known at the reply */
 	void (*on_last)(void *, unsigned long, int, const char *);
 	void *last_ctx;
-	char *last_text;		/* UIDL for a refused LAST: the server's -ERR text */
+	char *last_text;		/* UIDL for LAST: the server's status text */
+	int last_ok;			/* UIDL for LAST: the server answered +OK last_count */
+	unsigned long last_count;
 };
 
 enum end_state { END_NONE, END_WANT, END_RSET, END_QUIT, END_MARKS, END_DONE };
@@ -101,6 +103,8 @@ int sess_deleted(struct sess *s, unsigned long n);
 void sess_rset_done(struct sess *s);
 void sess_record_nolast(struct sess *s);
 unsigned long sess_last_local(struct sess *s);
+/* The record holds UIDLs that only this session's UIDL map can place. */
+int sess_record_wants_map(struct sess *s);
 void sess_last_commit(struct sess *s);
 /* Before and after pop3_marks_commit: which numbers its DELEs hit, so
  * that the record's numbers follow them. */

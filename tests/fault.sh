@@ -1038,4 +1038,28 @@ ok $? "$what: no C1 CSI on stderr"
 ok $? "$what: no U+202E on stderr"
 case_end
 
+# ---------------------------------------------------------------------------
+# LAST from a server that answers it per session (popa3d, RFC 1460): a new
+# session hears 0, below what earlier sessions retrieved. pouch answers the
+# higher of the server's number and its record's.
+
+start_server last-per-session --connections 4
+case_begin "last-per-session: retr 1-3, last, retr 1 and last in one session"
+st=$tmp/state-lps
+pl retr 1-3 -o "$dir/d1" >/dev/null 2>"$dir/err1"
+rc1=$?
+l1=$(pl last 2>"$dir/err2")
+rc2=$?
+l2=$(pl retr 1 -o "$dir/d2" -- last 2>"$dir/err3")
+rc3=$?
+cat "$dir/err1" "$dir/err2" "$dir/err3" >"$dir/err"
+err=$dir/err
+rc=$rc3
+is "$rc1:$rc2:$rc3" "0:0:0" "$what: every session succeeds"
+is "$l1" 3 "$what: LAST in a new session: 3 (the server said 0)"
+is "$l2" 3 "$what: LAST after retr 1 in the session: 3 (the server said 1)"
+grep -q "^pouch: LAST: answered from pouch's record (the server said: +OK 0)" "$dir/err2"
+ok $? "$what: stderr says the record's answer is over the server's"
+case_end
+
 done_testing

@@ -831,6 +831,30 @@ class HugeListing(Session):
         return True
 
 
+class LastPerSession(Session):
+    """LAST per session, as popa3d (RFC 1460): the highest message this connection retrieved since RSET, 0 to a new one"""
+
+    def __init__(self, srv, conn, number):
+        Session.__init__(self, srv, conn, number)
+        self.last = 0
+
+    def hook_RETR(self, arg):
+        try:
+            n = int(arg)
+        except ValueError:
+            return False
+        if self.authed and 1 <= n <= len(self.msgs) and n not in self.deleted:
+            self.last = max(self.last, n)
+        return False
+
+    def hook_RSET(self, arg):
+        self.last = 0
+        return False
+
+    def do_LAST(self, arg):
+        self.ok("%d" % self.last)
+
+
 SCENARIOS = {
     "oauth": OAuth,
     "normal": Normal,
@@ -869,6 +893,7 @@ SCENARIOS = {
     "reply-twice": ReplyTwice,
     "huge-listing": HugeListing,
     "digest-md5": DigestMd5,
+    "last-per-session": LastPerSession,
 }
 
 
