@@ -1062,4 +1062,25 @@ grep -q "^pouch: LAST: answered from pouch's record (the server said: +OK 0)" "$
 ok $? "$what: stderr says the record's answer is over the server's"
 case_end
 
+# ---------------------------------------------------------------------------
+# UTF8 (RFC 6856): a server that lists UTF8 in CAPA (Courier) may hold back
+# a message with raw UTF-8 headers until the client says UTF8. pouch says it
+# after login, before any other command of the session, and shows it in
+# --trace.
+
+start_server utf8
+case_begin "utf8: retr 1 of a message with raw UTF-8 headers"
+pouch_run --trace --timeout 10 "$url" retr 1
+is "$rc" 0 "$what: exit 0"
+msg utf8 1 | cmp -s - "$out"
+ok $? "$what: the message itself, byte for byte (not the server's substitute)"
+sent_tx_utf8=$(sent | grep -E '^(UTF8|STAT|LIST|UIDL|RETR|LAST|QUIT)( |$)' | head -2 | tr '\n' ' ')
+case $sent_tx_utf8 in
+"UTF8 "*) ok 0 "$what: UTF8 is the first command after login" ;;
+*) ok 1 "$what: UTF8 is the first command after login (sent: $sent_tx_utf8)" ;;
+esac
+grep -q '^C: UTF8$' "$err"
+ok $? "$what: --trace shows UTF8"
+case_end
+
 done_testing
