@@ -294,8 +294,10 @@ aux_done(struct sreq *q, const struct pop3_reply *r)
 	case POP3_LIST:
 		if (!q->has_n)
 			s->list_pending = 0;
+		if (q->stream)
+			(void)sess_list_end(s, q, r->status == POP3_OK && !s->failed);
 		if (r->status == POP3_OK) {
-			if (sess_keep_list(s, r, q->has_n) < 0)
+			if (!q->stream && sess_keep_list(s, r, q->has_n) < 0)
 				fail_set(s, SESS_ERR_NOMEM, label, "out of memory", NULL);
 			fill_expect(s);
 			return;
@@ -308,11 +310,14 @@ aux_done(struct sreq *q, const struct pop3_reply *r)
 	case POP3_UIDL:
 		s->uidl_sent = 2;	/* answered */
 		if (r->status == POP3_OK) {
-			if (sess_keep_uidl(s, r) < 0)
+			if ((q->stream ? sess_uidl_end(s, q, !s->failed) :
+			    sess_keep_uidl(s, r)) < 0)
 				fail_set(s, SESS_ERR_NOMEM, label, "out of memory", NULL);
-		} else if (r->status == POP3_ERR_SERVER) {
-			s->uidl_state = -1;
+		} else if (q->stream) {
+			(void)sess_uidl_end(s, q, 0);
 		}
+		if (r->status == POP3_ERR_SERVER)
+			s->uidl_state = -1;
 		/* A LAST that waited for the UIDL map answers now. */
 		if (q->on_last && !pop3_status_fatal(r->status) && !s->failed)
 			last_answer(q, q->last_text ? q->last_text : "");
@@ -359,16 +364,24 @@ user_done(struct sreq *q, const struct pop3_reply *r)
 			(void)q->user.on_done(q->user.ctx, r);
 		return;
 	}
+	if (q->stream && (r->status != POP3_OK || s->failed)) {
+		if (q->cmd == POP3_LIST)
+			(void)sess_list_end(s, q, 0);
+		else
+			(void)sess_uidl_end(s, q, 0);
+	}
 	if (r->status == POP3_OK && !s->failed) {
 		int nomem = 0;
 
 		switch (q->cmd) {
 		case POP3_LIST:
-			nomem = sess_keep_list(s, r, q->has_n) < 0;
+			nomem = (q->stream ? sess_list_end(s, q, 1) :
+			    sess_keep_list(s, r, q->has_n)) < 0;
 			fill_expect(s);
 			break;
 		case POP3_UIDL:
-			nomem = !q->has_n && sess_keep_uidl(s, r) < 0;
+			nomem = !q->has_n && (q->stream ? sess_uidl_end(s, q, 1) :
+			    sess_keep_uidl(s, r)) < 0;
 			break;
 		case POP3_DELE:
 			nomem = sess_deleted(s, q->n) < 0;
@@ -433,6 +446,33 @@ w_data(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
+/* A line of a whole LIST or UIDL: sess keeps what it needs (sizes, the
+ * UIDL map) and hands the line on to the caller's on_item, if any; nothing
+ * else keeps the listing (issue 9 item 8). */
+static int
+w_item(void *ctx, const struct pop3_item *it)
+{
+	struct sreq *q = ctx;
+	struct sess *s = q->s;
+	char label[64];
+	int rc;
+
+	if (s->failed)
+		return s->fail.status == SESS_ERR_LOCAL;
+	rc = q->cmd == POP3_LIST ? sess_list_item(s, q, it) : sess_uidl_item(s, q, it);
+	if (rc < 0) {
+		label_of(q, label, sizeof label);
+		fail_set(s, SESS_ERR_NOMEM, label, "out of memory", NULL);
+		return 1;
+	}
+	if (!q->aux && q->user.on_item && q->user.on_item(q->user.ctx, it) != 0) {
+		label_of(q, label, sizeof label);
+		fail_set(s, SESS_ERR_LOCAL, label, "failed", NULL);
+		return 1;
+	}
+	return 0;
+}
+
 static enum sess_status
 submit_q(struct sess *s, struct sreq *q)
 {
@@ -449,6 +489,13 @@ submit_q(struct sess *s, struct sreq *q)
 		r.expect_sizep = &q->expect;
 	if (!q->aux && q->user.on_data && (q->cmd == POP3_RETR || q->cmd == POP3_TOP))
 		r.on_data = w_data;
+	/* A whole listing streams when it is sess's own, or the caller takes
+	 * it line by line; else the engine collects it for the caller. */
+	if ((q->cmd == POP3_LIST || q->cmd == POP3_UIDL) && !q->has_n &&
+	    (q->aux || q->user.on_item)) {
+		q->stream = 1;
+		r.on_item = w_item;
+	}
 	r.on_done = w_done;
 	r.ctx = q;
 	st = pop3_submit(s->p, &r);

@@ -1083,4 +1083,65 @@ grep -q '^C: UTF8$' "$err"
 ok $? "$what: --trace shows UTF8"
 case_end
 
+# ---------------------------------------------------------------------------
+# Issue 9 item 8: memory for a huge listing. A UIDL or LIST of 3 million
+# lines (~50 MiB) printed by `uidl` and `list`, and taken as the UIDL map by
+# `last` and `retr` when the server refuses LAST: the peak RSS (GNU time's
+# "Maximum resident set size") stays under 3 times the reply. Under
+# AddressSanitizer its quarantine of freed memory is turned off for these
+# runs: it is the sanitizer's memory, not pouch's.
+
+huge_lines=3000000
+if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then
+	start_server huge-listing-nolast --listing-lines $huge_lines --connections 4
+	st=$tmp/state-huge
+	# huge_run OUT ARGS...: pouch with GNU time; sets $rc, $rss (KiB).
+	huge_run() {
+		ho=$1
+		shift
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
+		timeout 60 /usr/bin/time -v -o "$dir/time" "$POUCH" --tls none \
+			--password-command 'echo x' --state-dir "$st" --timeout 30 \
+			"$url" "$@" >"$ho" 2>>"$dir/err" </dev/null
+		rc=$?
+		rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$dir/time")
+		rss=${rss:-999999999}
+	}
+	: >"$dir/err"
+	err=$dir/err
+	case_begin "huge listing: uidl, list, last, retr 1 of $huge_lines messages (issue 9 item 8)"
+	huge_run "$dir/uidl" uidl
+	rc_uidl=$rc rss_uidl=$rss
+	huge_run "$dir/list" list
+	rc_list=$rc rss_list=$rss
+	huge_run "$dir/last" last
+	rc_last=$rc rss_last=$rss
+	huge_run "$dir/retr" retr 1
+	rc_retr=$rc rss_retr=$rss
+	is "$rc_uidl:$rc_list:$rc_last:$rc_retr" "0:0:0:0" "$what: every session succeeds"
+	is "$(wc -l <"$dir/uidl" | tr -d ' '):$(tail -n 1 "$dir/uidl")" \
+		"$huge_lines:$huge_lines u$huge_lines" "$what: uidl prints every line"
+	is "$(wc -l <"$dir/list" | tr -d ' '):$(tail -n 1 "$dir/list")" \
+		"$huge_lines:$huge_lines ${huge_lines}00" "$what: list prints every line"
+	is "$(cat "$dir/last")" 0 "$what: last: 0 (from the record, which took the UIDL map)"
+	msg huge-listing-nolast 1 | cmp -s - "$dir/retr"
+	ok $? "$what: retr 1 delivers message 1 byte for byte"
+	grep -c '^UIDL$' "$log" | grep -qx 3
+	ok $? "$what: uidl, last and retr each sent a whole UIDL"
+	# The reply on the wire: +OK, each printed line with CRLF, the dot.
+	reply_uidl=$(($(wc -c <"$dir/uidl") + huge_lines + 8))
+	reply_list=$(($(wc -c <"$dir/list") + huge_lines + 8))
+	for x in "uidl $rss_uidl $reply_uidl" "list $rss_list $reply_list" \
+		"last $rss_last $reply_uidl" "retr $rss_retr $reply_uidl"; do
+		set -- $x
+		ratio=$(($2 * 1024 * 100 / $3))
+		diag "$1: peak RSS $2 KiB for a reply of $3 octets: $((ratio / 100)).$(printf %02d $((ratio % 100)))x"
+		[ "$ratio" -lt 300 ]
+		ok $? "$what: $1: peak RSS under 3x the reply"
+	done
+	case_end
+else
+	ok 0 "huge listing: peak RSS # SKIP no GNU time at /usr/bin/time"
+fi
+
 done_testing

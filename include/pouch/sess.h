@@ -169,6 +169,11 @@ struct sess_req {
 	unsigned long n;
 	unsigned long lines;
 	int (*on_data)(void *ctx, const char *p, size_t n);
+	/* A whole LIST or UIDL: when set, each line comes here as it arrives
+	 * (it->uid lives until the call returns; nonzero is a local failure)
+	 * and the reply's items are NULL; sess keeps only the sizes and a
+	 * compact UIDL map. NULL: the reply collects them. */
+	int (*on_item)(void *ctx, const struct pop3_item *it);
 	int (*on_done)(void *ctx, const struct pop3_reply *r);
 	void *ctx;
 };

@@ -893,6 +893,13 @@ class Utf8(Session):
         return False
 
 
+class HugeListingNoLast(HugeListing):
+    """huge-listing, and LAST unknown: pouch's LAST record takes the whole UIDL map"""
+
+    def do_LAST(self, arg):
+        self.err("unknown command")
+
+
 SCENARIOS = {
     "oauth": OAuth,
     "normal": Normal,
@@ -933,6 +940,7 @@ SCENARIOS = {
     "digest-md5": DigestMd5,
     "last-per-session": LastPerSession,
     "utf8": Utf8,
+    "huge-listing-nolast": HugeListingNoLast,
 }
 
 
