@@ -59,7 +59,16 @@ void
 cli_escape_put(FILE *fp, const char *p, size_t n)
 {
 	struct dbuf b;
+	size_t i;
 
+	/* Printable ASCII goes as it is, without a copy: a UIDL listing of
+	 * millions prints a line at a time. */
+	for (i = 0; i < n && (unsigned char)p[i] >= 0x20 && (unsigned char)p[i] < 0x7f; i++)
+		;
+	if (i == n) {
+		fwrite(p, 1, n, fp);
+		return;
+	}
 	dbuf_init(&b, 0);
 	if (cli_escape(&b, p, n) < 0) {
 		fputs("[out of memory]", fp);

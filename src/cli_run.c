@@ -267,11 +267,43 @@ on_data(void *ctx, const char *p, size_t n)
 }
 
 static void
+print_item(const struct pop3_item *it, int uid)
+{
+	if (uid) {
+		printf("%lu ", it->n);
+		cli_escape_puts(stdout, it->uid);
+		putchar('\n');
+	} else {
+		printf("%lu %llu\n", it->n, it->size);
+	}
+}
+
+/* A line of a whole LIST or UIDL, printed as it arrives: a listing of
+ * millions costs no memory here (issue 9 item 8). Nonzero: stdout failed
+ * (EPIPE, a full disk), and the session ends at once. */
+static int
+on_item(void *ctx, const struct pop3_item *it)
+{
+	struct req *q = ctx;
+
+	print_item(it, q->cmd == POP3_UIDL);
+	if (ferror(stdout)) {
+		char label[64];
+
+		req_label(q, label, sizeof label);
+		stdout_failed(q->run, label, errno);
+		return 1;
+	}
+	return 0;
+}
+
+/* LIST n, UIDL n: the one item of the reply. */
+static void
 print_items(const struct pop3_reply *r, int uid)
 {
 	size_t i;
 
-	for (i = 0; i < r->nitems; i++) {
+	for (i = 0; r->items && i < r->nitems; i++) {
 		if (uid) {
 			printf("%lu ", r->items[i].n);
 			cli_escape_puts(stdout, r->items[i].uid);
@@ -424,6 +456,8 @@ submit(struct run *run, enum pop3_cmd cmd, int has_n, unsigned long n,
 	r.lines = lines;
 	if (cmd == POP3_RETR || cmd == POP3_TOP)
 		r.on_data = on_data;
+	if ((cmd == POP3_LIST || cmd == POP3_UIDL) && !has_n)
+		r.on_item = on_item;
 	r.on_done = on_done;
 	r.ctx = q;
 	if (sess_submit(run->s, &r) != SESS_OK) {
@@ -452,7 +486,8 @@ on_last(void *ctx, unsigned long n, int from_record, const char *server_text)
 		fprintf(stderr, "pouch: LAST: server: %lu\n", n);
 		return;
 	}
-	fputs("pouch: LAST: answered from pouch's record (the server said: -ERR", stderr);
+	fprintf(stderr, "pouch: LAST: answered from pouch's record (the server said: %s",
+	    from_record == 2 ? "+OK" : "-ERR");
 	if (server_text && *server_text) {
 		fputc(' ', stderr);
 		cli_escape_puts(stderr, server_text);

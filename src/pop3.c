@@ -369,6 +369,12 @@ pop3_capa(const struct pop3 *s, size_t *len)
 	return s->capa.p ? s->capa.p : "";
 }
 
+int
+pop3_utf8(const struct pop3 *s)
+{
+	return s->utf8;
+}
+
 const char *
 pop3_auth_used(const struct pop3 *s)
 {

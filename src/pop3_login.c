@@ -464,7 +464,7 @@ digest_again(struct pop3 *s)
 	    s->opts);
 	pop3_close_conn(s);
 	s->seen_greeting = s->stls_sent = s->sasl_active = s->auth_sent = 0;
-	s->capa_sent = s->tls_active = 0;
+	s->capa_sent = s->tls_active = s->utf8 = 0;
 	free(s->auth_used);
 	s->auth_used = NULL;
 	return start_curl(s);
@@ -497,16 +497,46 @@ login_finished(struct pop3 *s)
 	s->state = P_UP;
 }
 
+/* The answer to UTF8: +OK or -ERR, the session goes on either way (a
+ * server may offer UTF8 and still refuse it here). */
+static void
+utf8_done(void *ctx, const struct pop3_reply *r)
+{
+	struct pop3 *s = ctx;
+
+	if (pop3_status_fatal(r->status))
+		return;
+	s->utf8 = r->status == POP3_OK;
+	if (!s->utf8)
+		pop3_note(s, "UTF8 refused; going on without it");
+	login_finished(s);
+}
+
 static void
 capa_done(void *ctx, const struct pop3_reply *r)
 {
 	struct pop3 *s = ctx;
+	struct pop3_req u;
 
 	if (pop3_status_fatal(r->status))
 		return;
 	dbuf_reset(&s->capa);
 	if (r->status == POP3_OK && r->body)
 		dbuf_add(&s->capa, r->body, r->body_len);
+	/* RFC 6856: a server that lists UTF8 may hold back a message whose
+	 * headers are raw UTF-8 until the client says UTF8 (Courier serves a
+	 * "Cannot display Unicode content" notice in its place, issue 9). It
+	 * goes out before any command of the caller's; its reply is a
+	 * single line, read as NOOP's. */
+	if (r->status == POP3_OK && pop3_has_capa(s, "UTF8")) {
+		memset(&u, 0, sizeof u);
+		u.cmd = POP3_NOOP;
+		u.on_done = utf8_done;
+		u.ctx = s;
+		if (pop3_submit_login(s, &u, "UTF8", NULL, 0) != POP3_OK)
+			login_failed(s, pop3_fail(s, POP3_ERR_NOMEM, "out of memory"));
+		return;
+	}
 	login_finished(s);
 }
 

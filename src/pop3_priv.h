@@ -67,6 +67,7 @@ struct pop3 {
 	char *quit_text;
 	struct dbuf capa;	/* the CAPA body read after login */
 	int pipelining, tls_active;
+	int utf8;		/* UTF8 (RFC 6856) accepted after login */
 
 	CURLM *multi;
 	CURL *curl;

@@ -228,18 +228,65 @@ quit_done(struct sess *s, const struct pop3_reply *r)
 	s->res.deletions_unknown = s->ndele > 0;
 }
 
+/* LAST's answer: after a -ERR, the record's; after +OK, the higher of the
+ * server's and the record's, since a server that answers LAST per session
+ * (popa3d, RFC 1460) says 0 to a new session whatever earlier ones
+ * retrieved. A record above the server's answer also marks the server as
+ * one whose LAST is not to be trusted, so that later sessions keep UIDLs. */
 static void
 last_answer(struct sreq *q, const char *server_text)
 {
-	if (q->on_last)
-		q->on_last(q->last_ctx, sess_last_local(q->s), 1, server_text);
+	struct sess *s = q->s;
+	unsigned long rec;
+
+	if (!q->on_last)
+		return;
+	rec = sess_last_local(s);
+	if (!q->last_ok) {
+		q->on_last(q->last_ctx, rec, 1, server_text);
+		return;
+	}
+	if (rec > q->last_count) {
+		sess_record_nolast(s);
+		q->on_last(q->last_ctx, rec, 2, server_text);
+		return;
+	}
+	q->on_last(q->last_ctx, q->last_count, 0, NULL);
+}
+
+/* LAST answered: at once, or once the UIDL map the record needs is in
+ * (queued now; the server's text rides along in the UIDL's request). */
+static void
+last_reply(struct sreq *q, const struct pop3_reply *r)
+{
+	struct sess *s = q->s;
+	struct sreq *u;
+	int need;
+
+	q->last_ok = r->status == POP3_OK;
+	q->last_count = r->count;
+	if (q->last_ok)
+		need = sess_record_wants_map(s);
+	else
+		need = s->uidl_state == 0 && s->o.state_dir != NULL;
+	if (need && s->uidl_sent != 1 &&
+	    sess_submit_aux(s, POP3_UIDL, 0, 0, &u) == SESS_OK) {
+		s->uidl_sent = 1;
+		u->on_last = q->on_last;
+		u->last_ctx = q->last_ctx;
+		u->last_ok = q->last_ok;
+		u->last_count = q->last_count;
+		u->last_text = strdup(r->text ? r->text : "");
+		return;
+	}
+	if (!s->failed)
+		last_answer(q, r->text ? r->text : "");
 }
 
 static void
 aux_done(struct sreq *q, const struct pop3_reply *r)
 {
 	struct sess *s = q->s;
-	struct sreq *u;
 	char label[64];
 
 	label_of(q, label, sizeof label);
@@ -247,8 +294,10 @@ aux_done(struct sreq *q, const struct pop3_reply *r)
 	case POP3_LIST:
 		if (!q->has_n)
 			s->list_pending = 0;
+		if (q->stream)
+			(void)sess_list_end(s, q, r->status == POP3_OK && !s->failed);
 		if (r->status == POP3_OK) {
-			if (sess_keep_list(s, r, q->has_n) < 0)
+			if (!q->stream && sess_keep_list(s, r, q->has_n) < 0)
 				fail_set(s, SESS_ERR_NOMEM, label, "out of memory", NULL);
 			fill_expect(s);
 			return;
@@ -261,37 +310,26 @@ aux_done(struct sreq *q, const struct pop3_reply *r)
 	case POP3_UIDL:
 		s->uidl_sent = 2;	/* answered */
 		if (r->status == POP3_OK) {
-			if (sess_keep_uidl(s, r) < 0)
+			if ((q->stream ? sess_uidl_end(s, q, !s->failed) :
+			    sess_keep_uidl(s, r)) < 0)
 				fail_set(s, SESS_ERR_NOMEM, label, "out of memory", NULL);
-		} else if (r->status == POP3_ERR_SERVER) {
-			s->uidl_state = -1;
+		} else if (q->stream) {
+			(void)sess_uidl_end(s, q, 0);
 		}
+		if (r->status == POP3_ERR_SERVER)
+			s->uidl_state = -1;
 		/* A LAST that waited for the UIDL map answers now. */
 		if (q->on_last && !pop3_status_fatal(r->status) && !s->failed)
 			last_answer(q, q->last_text ? q->last_text : "");
 		break;
 	case POP3_LAST:
-		if (r->status == POP3_OK) {
-			if (q->on_last && !s->failed)
-				q->on_last(q->last_ctx, r->count, 0, NULL);
+		if (r->status == POP3_ERR_SERVER)
+			sess_record_nolast(s);
+		if (r->status == POP3_OK || r->status == POP3_ERR_SERVER) {
+			last_reply(q, r);
 			return;
 		}
-		if (r->status != POP3_ERR_SERVER)
-			break;
-		sess_record_nolast(s);
-		if (s->uidl_state == 0 && s->uidl_sent != 1 && s->o.state_dir &&
-		    sess_submit_aux(s, POP3_UIDL, 0, 0, &u) == SESS_OK) {
-			/* The answer waits for the map; the server's text
-			 * rides along in the UIDL's request. */
-			s->uidl_sent = 1;
-			u->on_last = q->on_last;
-			u->last_ctx = q->last_ctx;
-			u->last_text = strdup(r->text ? r->text : "");
-			return;
-		}
-		if (!s->failed)
-			last_answer(q, r->text ? r->text : "");
-		return;
+		break;
 	case POP3_RSET:
 		/* The end after a failure: QUIT only once RSET is accepted. */
 		if (r->status == POP3_OK && sess_submit_aux(s, POP3_QUIT, 0, 0, NULL) == SESS_OK) {
@@ -326,16 +364,24 @@ user_done(struct sreq *q, const struct pop3_reply *r)
 			(void)q->user.on_done(q->user.ctx, r);
 		return;
 	}
+	if (q->stream && (r->status != POP3_OK || s->failed)) {
+		if (q->cmd == POP3_LIST)
+			(void)sess_list_end(s, q, 0);
+		else
+			(void)sess_uidl_end(s, q, 0);
+	}
 	if (r->status == POP3_OK && !s->failed) {
 		int nomem = 0;
 
 		switch (q->cmd) {
 		case POP3_LIST:
-			nomem = sess_keep_list(s, r, q->has_n) < 0;
+			nomem = (q->stream ? sess_list_end(s, q, 1) :
+			    sess_keep_list(s, r, q->has_n)) < 0;
 			fill_expect(s);
 			break;
 		case POP3_UIDL:
-			nomem = !q->has_n && sess_keep_uidl(s, r) < 0;
+			nomem = !q->has_n && (q->stream ? sess_uidl_end(s, q, 1) :
+			    sess_keep_uidl(s, r)) < 0;
 			break;
 		case POP3_DELE:
 			nomem = sess_deleted(s, q->n) < 0;
@@ -400,6 +446,33 @@ w_data(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
+/* A line of a whole LIST or UIDL: sess keeps what it needs (sizes, the
+ * UIDL map) and hands the line on to the caller's on_item, if any; nothing
+ * else keeps the listing (issue 9 item 8). */
+static int
+w_item(void *ctx, const struct pop3_item *it)
+{
+	struct sreq *q = ctx;
+	struct sess *s = q->s;
+	char label[64];
+	int rc;
+
+	if (s->failed)
+		return s->fail.status == SESS_ERR_LOCAL;
+	rc = q->cmd == POP3_LIST ? sess_list_item(s, q, it) : sess_uidl_item(s, q, it);
+	if (rc < 0) {
+		label_of(q, label, sizeof label);
+		fail_set(s, SESS_ERR_NOMEM, label, "out of memory", NULL);
+		return 1;
+	}
+	if (!q->aux && q->user.on_item && q->user.on_item(q->user.ctx, it) != 0) {
+		label_of(q, label, sizeof label);
+		fail_set(s, SESS_ERR_LOCAL, label, "failed", NULL);
+		return 1;
+	}
+	return 0;
+}
+
 static enum sess_status
 submit_q(struct sess *s, struct sreq *q)
 {
@@ -416,6 +489,13 @@ submit_q(struct sess *s, struct sreq *q)
 		r.expect_sizep = &q->expect;
 	if (!q->aux && q->user.on_data && (q->cmd == POP3_RETR || q->cmd == POP3_TOP))
 		r.on_data = w_data;
+	/* A whole listing streams when it is sess's own, or the caller takes
+	 * it line by line; else the engine collects it for the caller. */
+	if ((q->cmd == POP3_LIST || q->cmd == POP3_UIDL) && !q->has_n &&
+	    (q->aux || q->user.on_item)) {
+		q->stream = 1;
+		r.on_item = w_item;
+	}
 	r.on_done = w_done;
 	r.ctx = q;
 	st = pop3_submit(s->p, &r);

@@ -44,13 +44,36 @@ uid_n_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int
-uid_str_cmp(const void *a, const void *b)
+/* The map's i-th UID (by number), and whether pouch can keep it. */
+static const char *
+um_uid(const struct sess_umap *m, size_t i)
 {
-	const struct sess_uid *x = *(struct sess_uid *const *)a, *y = *(struct sess_uid *const *)b;
-	int c = strcmp(x->uid, y->uid);
+	return m->arena + m->v[i].off;
+}
 
-	return c ? c : x->n < y->n ? -1 : x->n > y->n;
+static int
+um_ok(const struct sess_umap *m, size_t i)
+{
+	return m->arena[m->v[i].off - 1] == 1;
+}
+
+static void
+um_set_ok(struct sess_umap *m, size_t i, int ok)
+{
+	m->arena[m->v[i].off - 1] = (char)(ok ? 1 : 0);
+}
+
+/* The k-th in the order by UID: its index by number. */
+#define BY(m, k) ((size_t)(m)->byuid[k])
+
+static int
+by_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct sess_umap *m = ctx;
+	size_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = strcmp(um_uid(m, x), um_uid(m, y));
+
+	return c ? c : m->v[x].n < m->v[y].n ? -1 : m->v[x].n > m->v[y].n;
 }
 
 static int
@@ -78,6 +101,67 @@ sess_ndeleted(const struct sess *s)
 	return s->ndele;
 }
 
+/* Grows *v (of size sz each) to hold one more; -1: out of memory. */
+static int
+grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+	size_t nc;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap + *cap / 2 : 64;
+	if (nc > SIZE_MAX / sz)
+		return -1;
+	nv = realloc(*v, nc * sz);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+int
+sess_list_item(struct sess *s, const struct sreq *q, const struct pop3_item *it)
+{
+	if (s->nsz_q != q) {
+		s->nnsz = 0;
+		s->nsz_q = q;
+	}
+	if (grow((void **)&s->nsz, &s->capnsz, s->nnsz, sizeof *s->nsz) < 0)
+		return -1;
+	s->nsz[s->nnsz].n = it->n;
+	s->nsz[s->nnsz].size = it->size;
+	s->nnsz++;
+	return 0;
+}
+
+int
+sess_list_end(struct sess *s, const struct sreq *q, int ok)
+{
+	size_t i;
+	int sorted = 1;
+
+	if (s->nsz_q != q)
+		s->nnsz = 0;	/* an empty listing */
+	s->nsz_q = NULL;
+	if (!ok) {
+		s->nnsz = 0;
+		return 0;
+	}
+	free(s->sizes);
+	s->sizes = s->nsz;
+	s->nsizes = s->nnsz;
+	s->nsz = NULL;
+	s->nnsz = s->capnsz = 0;
+	s->full_list = 1;
+	for (i = 1; i < s->nsizes && sorted; i++)
+		sorted = s->sizes[i - 1].n <= s->sizes[i].n;
+	if (!sorted)
+		qsort(s->sizes, s->nsizes, sizeof *s->sizes, size_cmp);
+	return 0;
+}
+
 int
 sess_keep_list(struct sess *s, const struct pop3_reply *r, int has_n)
 {
@@ -95,95 +179,137 @@ sess_keep_list(struct sess *s, const struct pop3_reply *r, int has_n)
 		ns[s->nsizes].n = r->items[0].n;
 		ns[s->nsizes].size = r->items[0].size;
 		s->nsizes++;
-	} else {
-		ns = malloc((r->nitems ? r->nitems : 1) * sizeof *ns);
-		if (!ns)
-			return -1;
-		for (i = 0; i < r->nitems; i++) {
-			ns[i].n = r->items[i].n;
-			ns[i].size = r->items[i].size;
-		}
-		free(s->sizes);
-		s->sizes = ns;
-		s->nsizes = r->nitems;
-		s->full_list = 1;
+		qsort(s->sizes, s->nsizes, sizeof *s->sizes, size_cmp);
+		return 0;
 	}
-	qsort(s->sizes, s->nsizes, sizeof *s->sizes, size_cmp);
-	return 0;
+	for (i = 0; i < r->nitems; i++)
+		if (sess_list_item(s, NULL, &r->items[i]) < 0)
+			return -1;
+	return sess_list_end(s, NULL, 1);
+}
+
+static void
+umap_free(struct sess_umap *m)
+{
+	free(m->v);
+	free(m->arena);
+	free(m->byuid);
+	memset(m, 0, sizeof *m);
 }
 
 static void
 uids_free(struct sess *s)
 {
-	size_t i;
+	umap_free(&s->um);
+}
 
-	for (i = 0; i < s->nuids; i++)
-		free(s->uids[i].uid);
-	free(s->uids);
-	free(s->byuid);
-	s->uids = NULL;
-	s->byuid = NULL;
-	s->nuids = 0;
+int
+sess_uidl_item(struct sess *s, const struct sreq *q, const struct pop3_item *it)
+{
+	struct sess_umap *m = &s->unew;
+	const char *uid = it->uid ? it->uid : "";
+	size_t l = strlen(uid);
+
+	if (s->unew_q != q) {
+		m->n = m->len = 0;
+		s->unew_q = q;
+	}
+	if (m->n >= UINT32_MAX ||
+	    grow((void **)&m->v, &m->cap, m->n, sizeof *m->v) < 0)
+		return -1;
+	while (m->len + l + 2 > m->acap) {
+		size_t nc = m->acap ? m->acap + m->acap / 2 : 4096;
+		char *na = realloc(m->arena, nc);
+
+		if (!na)
+			return -1;
+		m->arena = na;
+		m->acap = nc;
+	}
+	m->arena[m->len] = (char)lastrec_uid_valid(uid);
+	memcpy(m->arena + m->len + 1, uid, l + 1);
+	m->v[m->n].n = it->n;
+	m->v[m->n].off = m->len + 1;
+	m->n++;
+	m->len += l + 2;
+	return 0;
+}
+
+int
+sess_uidl_end(struct sess *s, const struct sreq *q, int ok)
+{
+	struct sess_umap *m = &s->unew;
+	size_t i, k;
+	int sorted = 1;
+
+	if (s->unew_q != q)
+		m->n = m->len = 0;	/* an empty listing */
+	s->unew_q = NULL;
+	if (!ok) {
+		m->n = m->len = 0;
+		return 0;
+	}
+	free(m->byuid);
+	m->byuid = malloc((m->n ? m->n : 1) * sizeof *m->byuid);
+	if (!m->byuid) {
+		m->n = m->len = 0;
+		return -1;
+	}
+	for (i = 1; i < m->n && sorted; i++)
+		sorted = m->v[i - 1].n <= m->v[i].n;
+	if (!sorted)
+		qsort(m->v, m->n, sizeof *m->v, uid_n_cmp);
+	/* A number listed twice (with two UIDs) has none pouch can trust. */
+	for (i = 1; i < m->n; i++)
+		if (m->v[i].n == m->v[i - 1].n) {
+			um_set_ok(m, i, 0);
+			um_set_ok(m, i - 1, 0);
+		}
+	for (i = 0; i < m->n; i++)
+		m->byuid[i] = (uint32_t)i;
+	qsort_r(m->byuid, m->n, sizeof *m->byuid, by_cmp, m);
+	/* A UIDL listed for two messages names neither. */
+	for (i = 0; i < m->n; i = k) {
+		for (k = i + 1; k < m->n && strcmp(um_uid(m, BY(m, k)), um_uid(m, BY(m, i))) == 0; k++)
+			;
+		if (k - i > 1)
+			while (i < k)
+				um_set_ok(m, BY(m, i++), 0);
+	}
+	umap_free(&s->um);
+	s->um = *m;
+	memset(m, 0, sizeof *m);
+	s->uidl_state = 1;
+	return 0;
 }
 
 int
 sess_keep_uidl(struct sess *s, const struct pop3_reply *r)
 {
-	struct sess_uid *nu, **by;
-	size_t i, k;
+	size_t i;
 
-	nu = calloc(r->nitems ? r->nitems : 1, sizeof *nu);
-	by = calloc(r->nitems ? r->nitems : 1, sizeof *by);
-	if (!nu || !by)
-		goto nomem;
-	for (i = 0; i < r->nitems; i++) {
-		nu[i].n = r->items[i].n;
-		nu[i].uid = strdup(r->items[i].uid ? r->items[i].uid : "");
-		if (!nu[i].uid)
-			goto nomem;
-		nu[i].ok = lastrec_uid_valid(nu[i].uid);
-	}
-	qsort(nu, r->nitems, sizeof *nu, uid_n_cmp);
-	/* A number listed twice (with two UIDs) has none pouch can trust. */
-	for (i = 1; i < r->nitems; i++)
-		if (nu[i].n == nu[i - 1].n)
-			nu[i].ok = nu[i - 1].ok = 0;
 	for (i = 0; i < r->nitems; i++)
-		by[i] = &nu[i];
-	qsort(by, r->nitems, sizeof *by, uid_str_cmp);
-	/* A UIDL listed for two messages names neither. */
-	for (i = 0; i < r->nitems; i = k) {
-		for (k = i + 1; k < r->nitems && strcmp(by[k]->uid, by[i]->uid) == 0; k++)
-			;
-		if (k - i > 1)
-			while (i < k)
-				by[i++]->ok = 0;
-	}
-	uids_free(s);
-	s->uids = nu;
-	s->byuid = by;
-	s->nuids = r->nitems;
-	s->uidl_state = 1;
-	return 0;
-nomem:
-	if (nu)
-		for (i = 0; i < r->nitems; i++)
-			free(nu[i].uid);
-	free(nu);
-	free(by);
-	return -1;
+		if (sess_uidl_item(s, NULL, &r->items[i]) < 0) {
+			(void)sess_uidl_end(s, NULL, 0);
+			return -1;
+		}
+	return sess_uidl_end(s, NULL, 1);
 }
 
 /* The UIDL of message n when pouch can keep it, else NULL. */
 static const char *
 uid_of(const struct sess *s, unsigned long n)
 {
-	struct sess_uid key = { n, NULL, 0 }, *u;
+	struct sess_uid key = { n, 0 }, *u;
+	size_t i;
 
-	if (!s->nuids)
+	if (!s->um.n)
 		return NULL;
-	u = bsearch(&key, s->uids, s->nuids, sizeof *u, uid_n_cmp);
-	return u && u->ok ? u->uid : NULL;
+	u = bsearch(&key, s->um.v, s->um.n, sizeof *u, uid_n_cmp);
+	if (!u)
+		return NULL;
+	i = (size_t)(u - s->um.v);
+	return um_ok(&s->um, i) ? um_uid(&s->um, i) : NULL;
 }
 
 static void
@@ -275,6 +401,7 @@ sess_record_nolast(struct sess *s)
 static unsigned long
 record_last(const struct sess *s, const struct lastrec *rec)
 {
+	const struct sess_umap *m = &s->um;
 	unsigned long best;
 	size_t i, k;
 
@@ -283,13 +410,14 @@ record_last(const struct sess *s, const struct lastrec *rec)
 	best = lastrec_max(rec);
 	if (s->uidl_state != 1)
 		return best;
-	for (i = 0; i < s->nuids; i = k) {
-		unsigned long low = s->byuid[i]->n;
+	for (i = 0; i < m->n; i = k) {
+		unsigned long low = m->v[BY(m, i)].n;
+		const char *uid = um_uid(m, BY(m, i));
 
-		for (k = i + 1; k < s->nuids && strcmp(s->byuid[k]->uid, s->byuid[i]->uid) == 0; k++)
-			if (s->byuid[k]->n < low)
-				low = s->byuid[k]->n;
-		if (low > best && lastrec_has(rec, s->byuid[i]->uid))
+		for (k = i + 1; k < m->n && strcmp(um_uid(m, BY(m, k)), uid) == 0; k++)
+			if (m->v[BY(m, k)].n < low)
+				low = m->v[BY(m, k)].n;
+		if (low > best && lastrec_has(rec, uid))
 			best = low;
 	}
 	return best;
@@ -317,19 +445,20 @@ sess_last_local(struct sess *s)
 	return base > t ? base : t;
 }
 
+int
+sess_record_wants_map(struct sess *s)
+{
+	if (s->uidl_state != 0 || !s->o.state_dir)
+		return 0;
+	load_record(s);
+	return s->rec && lastrec_count(s->rec) > 0;
+}
+
 /* What is still on the server after QUIT: listed by UIDL, not deleted. */
 struct live {
 	struct sess *s;
 	const struct lastrec *before;	/* the record before this session's UIDL */
-	char **sorted;
-	size_t n;
 };
-
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static int
 deleted(const struct sess *s, unsigned long n)
@@ -341,19 +470,20 @@ deleted(const struct sess *s, unsigned long n)
 static size_t
 listed(const struct sess *s, const char *uid, unsigned long *first)
 {
-	size_t lo = 0, hi = s->nuids, mid, k;
+	const struct sess_umap *m = &s->um;
+	size_t lo = 0, hi = m->n, mid, k;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (strcmp(s->byuid[mid]->uid, uid) < 0)
+		if (strcmp(um_uid(m, BY(m, mid)), uid) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	*first = 0;
-	for (k = lo; k < s->nuids && strcmp(s->byuid[k]->uid, uid) == 0; k++)
-		if (!*first || s->byuid[k]->n < *first)
-			*first = s->byuid[k]->n;
+	for (k = lo; k < m->n && strcmp(um_uid(m, BY(m, k)), uid) == 0; k++)
+		if (!*first || m->v[BY(m, k)].n < *first)
+			*first = m->v[BY(m, k)].n;
 	return k - lo;
 }
 
@@ -372,8 +502,10 @@ live_keep(void *ctx, const char *uid)
 		(void)lastrec_num_add(l->s->rec, first);
 		return 0;
 	}
+	/* Else it stays while its one message is listed and not deleted
+	 * (looked up in the map itself: no copy of a listing of millions). */
 	return l->before == NULL ||
-	    bsearch(&uid, l->sorted, l->n, sizeof *l->sorted, str_cmp) != NULL;
+	    (listed(l->s, uid, &first) == 1 && !deleted(l->s, first));
 }
 
 /* Drops from the record the UIDLs that were in it before this session
@@ -384,20 +516,10 @@ static void
 prune_record(struct sess *s, const struct lastrec *before)
 {
 	struct live l;
-	size_t i;
 
 	l.s = s;
 	l.before = before;
-	l.n = 0;
-	l.sorted = malloc((s->nuids ? s->nuids : 1) * sizeof *l.sorted);
-	if (!l.sorted)
-		return;
-	for (i = 0; i < s->nuids; i++)
-		if (!deleted(s, s->uids[i].n))
-			l.sorted[l.n++] = s->uids[i].uid;
-	qsort(l.sorted, l.n, sizeof *l.sorted, str_cmp);
 	(void)lastrec_prune(s->rec, live_keep, &l);
-	free(l.sorted);
 }
 
 /* Merges this session into the record (the one on disk now, s->rec):
@@ -419,9 +541,9 @@ merge(struct sess *s)
 	for (i = 0; i < s->nretr; i++)
 		nums[nn++] = s->retr[i];
 	if (s->uidl_state == 1)
-		for (i = 0; i < s->nuids; i++)
-			if (s->uids[i].n > top)
-				top = s->uids[i].n;
+		for (i = 0; i < s->um.n; i++)
+			if (s->um.v[i].n > top)
+				top = s->um.v[i].n;
 	lastrec_num_clear(rec);
 	for (i = 0; i < nn; i++) {
 		n = nums[i];
@@ -557,6 +679,9 @@ void
 sess_last_free(struct sess *s)
 {
 	uids_free(s);
+	umap_free(&s->unew);
+	free(s->nsz);
+	s->nsz = NULL;
 	free(s->sizes);
 	free(s->retr);
 	free(s->dele);

@@ -1038,4 +1038,110 @@ ok $? "$what: no C1 CSI on stderr"
 ok $? "$what: no U+202E on stderr"
 case_end
 
+# ---------------------------------------------------------------------------
+# LAST from a server that answers it per session (popa3d, RFC 1460): a new
+# session hears 0, below what earlier sessions retrieved. pouch answers the
+# higher of the server's number and its record's.
+
+start_server last-per-session --connections 4
+case_begin "last-per-session: retr 1-3, last, retr 1 and last in one session"
+st=$tmp/state-lps
+pl retr 1-3 -o "$dir/d1" >/dev/null 2>"$dir/err1"
+rc1=$?
+l1=$(pl last 2>"$dir/err2")
+rc2=$?
+l2=$(pl retr 1 -o "$dir/d2" -- last 2>"$dir/err3")
+rc3=$?
+cat "$dir/err1" "$dir/err2" "$dir/err3" >"$dir/err"
+err=$dir/err
+rc=$rc3
+is "$rc1:$rc2:$rc3" "0:0:0" "$what: every session succeeds"
+is "$l1" 3 "$what: LAST in a new session: 3 (the server said 0)"
+is "$l2" 3 "$what: LAST after retr 1 in the session: 3 (the server said 1)"
+grep -q "^pouch: LAST: answered from pouch's record (the server said: +OK 0)" "$dir/err2"
+ok $? "$what: stderr says the record's answer is over the server's"
+case_end
+
+# ---------------------------------------------------------------------------
+# UTF8 (RFC 6856): a server that lists UTF8 in CAPA (Courier) may hold back
+# a message with raw UTF-8 headers until the client says UTF8. pouch says it
+# after login, before any other command of the session, and shows it in
+# --trace.
+
+start_server utf8
+case_begin "utf8: retr 1 of a message with raw UTF-8 headers"
+pouch_run --trace --timeout 10 "$url" retr 1
+is "$rc" 0 "$what: exit 0"
+msg utf8 1 | cmp -s - "$out"
+ok $? "$what: the message itself, byte for byte (not the server's substitute)"
+sent_tx_utf8=$(sent | grep -E '^(UTF8|STAT|LIST|UIDL|RETR|LAST|QUIT)( |$)' | head -2 | tr '\n' ' ')
+case $sent_tx_utf8 in
+"UTF8 "*) ok 0 "$what: UTF8 is the first command after login" ;;
+*) ok 1 "$what: UTF8 is the first command after login (sent: $sent_tx_utf8)" ;;
+esac
+grep -q '^C: UTF8$' "$err"
+ok $? "$what: --trace shows UTF8"
+case_end
+
+# ---------------------------------------------------------------------------
+# Issue 9 item 8: memory for a huge listing. A UIDL or LIST of 3 million
+# lines (~50 MiB) printed by `uidl` and `list`, and taken as the UIDL map by
+# `last` and `retr` when the server refuses LAST: the peak RSS (GNU time's
+# "Maximum resident set size") stays under 3 times the reply. Under
+# AddressSanitizer its quarantine of freed memory is turned off for these
+# runs: it is the sanitizer's memory, not pouch's.
+
+huge_lines=3000000
+if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then
+	start_server huge-listing-nolast --listing-lines $huge_lines --connections 4
+	st=$tmp/state-huge
+	# huge_run OUT ARGS...: pouch with GNU time; sets $rc, $rss (KiB).
+	huge_run() {
+		ho=$1
+		shift
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
+		timeout 60 /usr/bin/time -v -o "$dir/time" "$POUCH" --tls none \
+			--password-command 'echo x' --state-dir "$st" --timeout 30 \
+			"$url" "$@" >"$ho" 2>>"$dir/err" </dev/null
+		rc=$?
+		rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$dir/time")
+		rss=${rss:-999999999}
+	}
+	: >"$dir/err"
+	err=$dir/err
+	case_begin "huge listing: uidl, list, last, retr 1 of $huge_lines messages (issue 9 item 8)"
+	huge_run "$dir/uidl" uidl
+	rc_uidl=$rc rss_uidl=$rss
+	huge_run "$dir/list" list
+	rc_list=$rc rss_list=$rss
+	huge_run "$dir/last" last
+	rc_last=$rc rss_last=$rss
+	huge_run "$dir/retr" retr 1
+	rc_retr=$rc rss_retr=$rss
+	is "$rc_uidl:$rc_list:$rc_last:$rc_retr" "0:0:0:0" "$what: every session succeeds"
+	is "$(wc -l <"$dir/uidl" | tr -d ' '):$(tail -n 1 "$dir/uidl")" \
+		"$huge_lines:$huge_lines u$huge_lines" "$what: uidl prints every line"
+	is "$(wc -l <"$dir/list" | tr -d ' '):$(tail -n 1 "$dir/list")" \
+		"$huge_lines:$huge_lines ${huge_lines}00" "$what: list prints every line"
+	is "$(cat "$dir/last")" 0 "$what: last: 0 (from the record, which took the UIDL map)"
+	msg huge-listing-nolast 1 | cmp -s - "$dir/retr"
+	ok $? "$what: retr 1 delivers message 1 byte for byte"
+	grep -c '^UIDL$' "$log" | grep -qx 3
+	ok $? "$what: uidl, last and retr each sent a whole UIDL"
+	# The reply on the wire: +OK, each printed line with CRLF, the dot.
+	reply_uidl=$(($(wc -c <"$dir/uidl") + huge_lines + 8))
+	reply_list=$(($(wc -c <"$dir/list") + huge_lines + 8))
+	for x in "uidl $rss_uidl $reply_uidl" "list $rss_list $reply_list" \
+		"last $rss_last $reply_uidl" "retr $rss_retr $reply_uidl"; do
+		set -- $x
+		ratio=$(($2 * 1024 * 100 / $3))
+		diag "$1: peak RSS $2 KiB for a reply of $3 octets: $((ratio / 100)).$(printf %02d $((ratio % 100)))x"
+		[ "$ratio" -lt 300 ]
+		ok $? "$what: $1: peak RSS under 3x the reply"
+	done
+	case_end
+else
+	ok 0 "huge listing: peak RSS # SKIP no GNU time at /usr/bin/time"
+fi
+
 done_testing

@@ -1360,6 +1360,65 @@ test_withdraw(void)
 	seen_free(&sn);
 }
 
+/* RFC 6856: CAPA lists UTF8, so UTF8 goes out after login, before the
+ * first command of the caller's (Courier serves a substitute notice for a
+ * message with raw UTF-8 headers until it has been sent). A -ERR to it is
+ * no error. */
+#define CAPA_UTF8 { "CAPA", "+OK\r\nTOP\r\nUIDL\r\nUTF8\r\n.\r\n", 0, 0, 0 }
+static const struct step utf8_steps[] = {
+	LOGIN, CAPA_UTF8,
+	{ "UTF8\r", "+OK UTF8 enabled\r\n", 0, 0, 0 },
+	{ "RETR 1", "+OK\r\nSubject: gr\xc3\xbc\xc3\x9f\r\n\r\nx\r\n.\r\n", 0, 0, 0 },
+	END,
+};
+static const struct step utf8_refused_steps[] = {
+	LOGIN, CAPA_UTF8,
+	{ "UTF8\r", "-ERR not now\r\n", 0, 0, 0 },
+	{ "STAT", "+OK 1 10\r\n", 0, 0, 0 },
+	END,
+};
+static const struct step no_utf8_steps[] = {
+	LOGIN, CAPA_PLAIN,
+	{ "STAT", "+OK 1 10\r\n", 0, 0, 0 },
+	END,
+};
+
+static void
+utf8_case(const char *name, const struct step *steps, enum pop3_cmd cmd,
+    unsigned long n, int want_utf8, int want_sent)
+{
+	struct fake f;
+	struct seen sn;
+	struct pop3 *s;
+	enum pop3_status st;
+
+	fake_start(&f, steps);
+	s = session(&f, &sn, "USER", 3000);
+	st = pop3_connect(s);
+	is_int(st, POP3_OK, "%s: connect (%s)", name, pop3_error(s));
+	submit(s, &sn, cmd, n, 0, 0);
+	st = pop3_wait(s);
+	is_int(st, POP3_OK, "%s: wait (%s)", name, pop3_error(s));
+	ok(sn.n == 1 && sn.r[0].cmd == cmd && sn.r[0].st == POP3_OK,
+	    "%s: the caller's %s answered +OK (%d replies)", name, pop3_cmd_name(cmd), sn.n);
+	is_int(pop3_utf8(s), want_utf8, "%s: pop3_utf8", name);
+	is_int(strstr(sn.trace.p ? sn.trace.p : "", "C UTF8\n") != NULL, want_sent,
+	    "%s: UTF8 in the trace", name);
+	pop3_free(s);
+	fake_stop(&f);
+	is_str(f.bad, "", "%s: the server saw UTF8 (or not) before the first command", name);
+	is_int(strstr(f.got, "UTF8\r\n") != NULL, want_sent, "%s: UTF8 sent", name);
+	seen_free(&sn);
+}
+
+static void
+test_utf8(void)
+{
+	utf8_case("utf8", utf8_steps, POP3_RETR, 1, 1, 1);
+	utf8_case("utf8 refused", utf8_refused_steps, POP3_STAT, 0, 0, 1);
+	utf8_case("no utf8 in CAPA", no_utf8_steps, POP3_STAT, 0, 0, 0);
+}
+
 int
 main(void)
 {
@@ -1383,5 +1442,6 @@ main(void)
 	test_crlf_user();
 	test_usage();
 	test_tls_policy();
+	test_utf8();
 	return done_testing();
 }

@@ -227,6 +227,10 @@ const char *pop3_capa_value(const struct pop3 *s, const char *name, char *buf,
 /* The whole CAPA body read after login (lines with their CRLFs), *len its
  * length; "" when the server has no CAPA. */
 const char *pop3_capa(const struct pop3 *s, size_t *len);
+/* Nonzero when CAPA listed UTF8 (RFC 6856) and the server accepted the
+ * UTF8 command, which pouch sends after login, ahead of every request
+ * (shown in the trace; a -ERR to it is no error). */
+int pop3_utf8(const struct pop3 *s);
 /* The login method used: "USER", "APOP", or the SASL mechanism ("PLAIN",
  * "SCRAM-SHA-256", ...); "" before login. */
 const char *pop3_auth_used(const struct pop3 *s);

@@ -169,6 +169,11 @@ struct sess_req {
 	unsigned long n;
 	unsigned long lines;
 	int (*on_data)(void *ctx, const char *p, size_t n);
+	/* A whole LIST or UIDL: when set, each line comes here as it arrives
+	 * (it->uid lives until the call returns; nonzero is a local failure)
+	 * and the reply's items are NULL; sess keeps only the sizes and a
+	 * compact UIDL map. NULL: the reply collects them. */
+	int (*on_item)(void *ctx, const struct pop3_item *it);
 	int (*on_done)(void *ctx, const struct pop3_reply *r);
 	void *ctx;
 };
@@ -186,11 +191,16 @@ void sess_expect_retr(struct sess *s, size_t n);
  * POP3_WITHDRAWN, which is no failure and no retrieval. Returns how many. */
 size_t sess_withdraw(struct sess *s, void *ctx);
 
-/* LAST: the server's answer, or, when it answers -ERR, pouch's record's
- * (with the UIDL it needs queued first, so commands queued after LAST may
- * complete before on_last). on_last gets the number, from_record, and the
- * server's -ERR text when from_record; it is not called after a failure.
- * From the record, LAST is the highest message number of a retrieval in a
+/* LAST: the server's answer, or pouch's record's: after a -ERR, the
+ * record's; after +OK, the higher of the two, since a server that answers
+ * LAST per session (popa3d, RFC 1460) says 0 to a new session whatever the
+ * earlier ones retrieved (issue 9). When the record holds UIDLs, the UIDL
+ * map they need is queued first, so commands queued after LAST may
+ * complete before on_last. on_last gets the number and from_record: 0 the
+ * server's answer (server_text NULL); 1 the record's after a -ERR
+ * (server_text the -ERR's text); 2 the record's, higher than the server's
+ * +OK (server_text that +OK's text). It is not called after a failure.
+ * The record's LAST is the highest message number of a retrieval in a
  * committed session or in this one since RSET (sess_last.c says how). */
 enum sess_status sess_last(struct sess *s,
     void (*on_last)(void *ctx, unsigned long n, int from_record, const char *server_text),

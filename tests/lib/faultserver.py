@@ -831,6 +831,75 @@ class HugeListing(Session):
         return True
 
 
+class LastPerSession(Session):
+    """LAST per session, as popa3d (RFC 1460): the highest message this connection retrieved since RSET, 0 to a new one"""
+
+    def __init__(self, srv, conn, number):
+        Session.__init__(self, srv, conn, number)
+        self.last = 0
+
+    def hook_RETR(self, arg):
+        try:
+            n = int(arg)
+        except ValueError:
+            return False
+        if self.authed and 1 <= n <= len(self.msgs) and n not in self.deleted:
+            self.last = max(self.last, n)
+        return False
+
+    def hook_RSET(self, arg):
+        self.last = 0
+        return False
+
+    def do_LAST(self, arg):
+        self.ok("%d" % self.last)
+
+
+def utf8_message():
+    """A message whose headers are raw UTF-8 (RFC 6532)."""
+    return ("From: J\u00fcrgen M\u00fcller <j\u00fcrgen@b\u00fccher.example>\r\n"
+            "To: bob@example.org\r\n"
+            "Subject: Gr\u00fc\u00dfe aus K\u00f6ln\r\n"
+            "\r\n"
+            "Ein Gru\u00df.\r\n").encode("utf-8")
+
+
+class Utf8(Session):
+    """CAPA lists UTF8 (RFC 6856); message 1 has raw UTF-8 headers and, as Courier does, is replaced by a notice unless the client sent UTF8"""
+
+    def __init__(self, srv, conn, number):
+        Session.__init__(self, srv, conn, number)
+        self.utf8 = False
+
+    def capa_lines(self):
+        return Session.capa_lines(self) + ["UTF8"]
+
+    def do_UTF8(self, arg):
+        self.utf8 = True
+        self.srv.note("utf8 on")
+        self.ok("UTF8 enabled")
+
+    def substitute(self):
+        return (b"From: postmaster\r\n"
+                b"Subject: Cannot display Unicode content\r\n"
+                b"\r\n"
+                b"This message contains Unicode content; your mail client "
+                b"did not enable UTF8 (RFC 6856).\r\n")
+
+    def hook_RETR(self, arg):
+        if self.authed and arg.strip() == "1" and not self.utf8 and 1 not in self.deleted:
+            self.multi("+OK", self.substitute())
+            return True
+        return False
+
+
+class HugeListingNoLast(HugeListing):
+    """huge-listing, and LAST unknown: pouch's LAST record takes the whole UIDL map"""
+
+    def do_LAST(self, arg):
+        self.err("unknown command")
+
+
 SCENARIOS = {
     "oauth": OAuth,
     "normal": Normal,
@@ -869,6 +938,9 @@ SCENARIOS = {
     "reply-twice": ReplyTwice,
     "huge-listing": HugeListing,
     "digest-md5": DigestMd5,
+    "last-per-session": LastPerSession,
+    "utf8": Utf8,
+    "huge-listing-nolast": HugeListingNoLast,
 }
 
 
@@ -892,6 +964,8 @@ class Server:
                        b"x\n.\ny\r\n"
                        b"x\n..z\r\n"
                        b"the rest of message two\r\n")
+        if args.scenario == "utf8":
+            msgs[0] = utf8_message()
         self.listing_lines = args.listing_lines
         if self.eol != CRLF:
             msgs = [to_lf(m) for m in msgs]
