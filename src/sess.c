@@ -364,6 +364,14 @@ user_done(struct sreq *q, const struct pop3_reply *r)
 			(void)q->user.on_done(q->user.ctx, r);
 		return;
 	}
+	/* A whole UIDL of the caller's is answered as one of sess's own: a
+	 * LAST that needs the map later must not wait for it (nor answer
+	 * without the map) as if it were still in flight. */
+	if (q->cmd == POP3_UIDL && !q->has_n) {
+		s->uidl_sent = 2;
+		if (r->status == POP3_ERR_SERVER)
+			s->uidl_state = -1;
+	}
 	if (q->stream && (r->status != POP3_OK || s->failed)) {
 		if (q->cmd == POP3_LIST)
 			(void)sess_list_end(s, q, 0);

@@ -381,6 +381,63 @@ submit(struct t *t, enum pop3_cmd cmd, unsigned long n)
 		t->fails++;
 }
 
+/* A whole LIST or UIDL of the caller's, line by line (sess_req.on_item)
+ * or collected: every line reaches the caller once, either way, and sess
+ * keeps its own map from the same stream (the LAST checks after it). */
+static size_t items_seen, items_done;
+static int items_bad;
+
+static int
+cb_item(void *ctx, const struct pop3_item *it)
+{
+	(void)ctx;
+	if (it->n == 0)
+		items_bad++;
+	items_seen++;
+	return 0;
+}
+
+static int
+cb_list_done(void *ctx, const struct pop3_reply *r)
+{
+	struct t *t = ctx;
+
+	if (r->status == POP3_OK) {
+		items_done = r->nitems;
+		if (r->items)
+			items_seen += r->nitems;
+	}
+	return cb_done(t, r);
+}
+
+static void
+listing(struct t *t, enum pop3_cmd cmd, int stream)
+{
+	struct sess_req r;
+	size_t want = 0;
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		want += !t->dele[i];
+	items_seen = items_done = 0;
+	memset(&r, 0, sizeof r);
+	r.cmd = cmd;
+	r.on_item = stream ? cb_item : NULL;
+	r.on_done = cb_list_done;
+	r.ctx = t;
+	if (sess_submit(t->s, &r) != SESS_OK) {
+		t->fails++;
+		return;
+	}
+	drive(t);
+	if (items_seen != want || items_done != want || items_bad) {
+		items_bad = 0;
+		note("%s (%s): %zu lines seen, %zu in the reply, %zu listed", pop3_cmd_name(cmd),
+		    stream ? "on_item" : "collected", items_seen, items_done, want);
+		t->fails++;
+	}
+}
+
 /* Message n (this session's numbering) was retrieved: in a committed
  * session, or in this one since RSET. */
 static int
@@ -482,7 +539,7 @@ session(const char *state, int sessno, int stepwise)
 	ops = 1 + (int)rnd(6);
 	for (i = 0; i < ops && t->n > 0; i++) {
 		k = (int)rnd((unsigned)t->n);
-		switch (rnd(8)) {
+		switch (rnd(9)) {
 		case 0: case 1: case 2: case 3:
 			if (t->dele[k])
 				break;
@@ -503,6 +560,15 @@ session(const char *state, int sessno, int stepwise)
 			memset(t->sess_retr, 0, sizeof t->sess_retr);
 			memset(t->dele, 0, sizeof t->dele);
 			break;
+		case 8: {
+			int hu;
+
+			pthread_mutex_lock(&box.mu);
+			hu = box.has_uidl;
+			pthread_mutex_unlock(&box.mu);
+			listing(t, hu && rnd(2) ? POP3_UIDL : POP3_LIST, (int)rnd(2));
+			break;
+		}
 		default:
 			ask_last(t, sessno);
 			break;
