@@ -612,6 +612,17 @@ sess_submit(struct sess *s, const struct sess_req *r)
 		if (s->retr_hint)
 			s->retr_hint--;
 	}
+	if (r->cmd == POP3_DELE && s->ndele == 0 && s->uidl_sent != 1 &&
+	    (sess_want_uidl(s) || sess_record_wants_map(s))) {
+		/* The UIDL map before the first DELE: a listing taken after it
+		 * leaves the deleted message out, and a recorded UID it shared
+		 * with new mail would then seem to name the new message, so
+		 * that LAST counted mail never retrieved. */
+		st = sess_submit_aux(s, POP3_UIDL, 0, 0, NULL);
+		if (st != SESS_OK)
+			return st;
+		s->uidl_sent = 1;
+	}
 	q = sreq_new(s, r->cmd, r->has_n || r->cmd == POP3_RETR || r->cmd == POP3_TOP ||
 	    r->cmd == POP3_DELE, r->n);
 	if (!q)

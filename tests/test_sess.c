@@ -937,6 +937,10 @@ main(void)
 	run("UIDL with duplicate UIDs", 1, 1, 60, 3);
 	run("UIDL, another seed", 1, 0, 60, 4);
 	run("duplicate UIDs, another seed", 1, 1, 60, 5);
+	/* New mail reusing a retrieved message's UID, and a DELE of that
+	 * message before LAST: with the UIDL map taken after the DELE, the
+	 * record's UID seemed to name the new mail (LAST 8 for 7). */
+	run("duplicate UIDs, seed 43", 1, 1, 80, 43);
 	box.stop = 1;
 	return done_testing();
 }
