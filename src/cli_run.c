@@ -91,14 +91,7 @@ status_word(enum sess_status st)
 static void
 req_label(const struct req *q, char *buf, size_t n)
 {
-	const char *name = pop3_cmd_name(q->cmd);
-
-	if (q->cmd == POP3_TOP)
-		snprintf(buf, n, "%s %lu %lu", name, q->n, q->lines);
-	else if (q->has_n)
-		snprintf(buf, n, "%s %lu", name, q->n);
-	else
-		snprintf(buf, n, "%s", name);
+	pop3_cmd_label(q->cmd, q->has_n, q->n, q->lines, buf, n);
 }
 
 static long long

@@ -49,6 +49,20 @@ pop3_cmd_name(enum pop3_cmd c)
 	return "?";
 }
 
+void
+pop3_cmd_label(enum pop3_cmd c, int has_n, unsigned long n, unsigned long lines,
+    char *buf, size_t size)
+{
+	const char *name = pop3_cmd_name(c);
+
+	if (c == POP3_TOP)
+		snprintf(buf, size, "%s %lu %lu", name, n, lines);
+	else if (has_n)
+		snprintf(buf, size, "%s %lu", name, n);
+	else
+		snprintf(buf, size, "%s", name);
+}
+
 long long
 pop3_now_ms(void)
 {

@@ -1194,6 +1194,10 @@ global_request(struct ui *u, enum ui_req r)
 		clearok(stdscr, TRUE);
 		u->dirty = 1;
 		break;
+	case REQ_BACK:
+		/* every view but the index goes back the same way */
+		ui_pop(u);
+		break;
 	case REQ_QUIT:
 		quit_ask(u);
 		break;

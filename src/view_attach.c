@@ -410,9 +410,6 @@ attach_request(struct ui *u, struct view *v, enum ui_req r)
 		if (p && mime_is_leaf(p))
 			ui_mailcap_open(u, p);
 		return 1;
-	case REQ_BACK:
-		ui_pop(u);
-		return 1;
 	default:
 		return 0;
 	}

@@ -123,9 +123,6 @@ urls_request(struct ui *u, struct view *v, enum ui_req r)
 				ui_message(u, rc != 0, "%s exited with status %d", u->browser, rc);
 		}
 		return 1;
-	case REQ_BACK:
-		ui_pop(u);
-		return 1;
 	default:
 		return 0;
 	}

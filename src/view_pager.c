@@ -657,9 +657,6 @@ pager_request(struct ui *u, struct view *v, enum ui_req r)
 		ui_push(u, view_urls_new(u, p->row >= 0 ? p->plain : p->text,
 		    p->row >= 0 ? p->plainlen : p->textlen));
 		return 1;
-	case REQ_BACK:
-		ui_pop(u);
-		return 1;
 	default:
 		return 0;
 	}

@@ -107,6 +107,9 @@ enum pop3_cmd {
 	POP3_RSET, POP3_NOOP, POP3_LAST, POP3_CAPA, POP3_QUIT,
 };
 const char *pop3_cmd_name(enum pop3_cmd c);	/* "STAT", ... */
+/* How a request is named in messages: "RETR 9", "TOP 1 5", "STAT". */
+void pop3_cmd_label(enum pop3_cmd c, int has_n, unsigned long n, unsigned long lines,
+    char *buf, size_t size);
 
 /* One line of a LIST or UIDL reply (or the single-line LIST n / UIDL n). */
 struct pop3_item {
