@@ -999,6 +999,46 @@ ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
 }
 
 int
+ui_clipboard(struct ui *u, const char *text)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = strlen(text), i, o = 0;
+	char *seq;
+
+	(void)u;
+	if (steps)
+		return -1;	/* headless: there is no terminal to tell */
+	/* OSC 52 ; c ; base64 BEL: every byte of the sequence is pouch's
+	 * (the text only travels base64-encoded) */
+	seq = malloc(len / 3 * 4 + 16);
+	if (!seq)
+		return -1;
+	memcpy(seq, "\033]52;c;", 7);
+	o = 7;
+	for (i = 0; i + 2 < len; i += 3) {
+		unsigned v = (unsigned char)text[i] << 16 | (unsigned char)text[i + 1] << 8 | (unsigned char)text[i + 2];
+
+		seq[o++] = b64[v >> 18];
+		seq[o++] = b64[(v >> 12) & 63];
+		seq[o++] = b64[(v >> 6) & 63];
+		seq[o++] = b64[v & 63];
+	}
+	if (i < len) {
+		unsigned v = (unsigned char)text[i] << 16 | (i + 1 < len ? (unsigned char)text[i + 1] << 8 : 0);
+
+		seq[o++] = b64[v >> 18];
+		seq[o++] = b64[(v >> 12) & 63];
+		seq[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		seq[o++] = '=';
+	}
+	seq[o++] = '\a';
+	fflush(stdout);
+	(void)!write(STDOUT_FILENO, seq, o);
+	free(seq);
+	return 0;
+}
+
+int
 ui_list_move(size_t *cur, size_t n, enum ui_req r)
 {
 	switch (r) {

@@ -11,9 +11,14 @@
  * ('%s', "%s") or not.
  * needsterminal: curses is suspended while it runs; copiousoutput: its
  * output is shown in the pager. Without an entry: xdg-open FILE, no shell.
+ * A test= command runs with no terminal and no descriptor of pouch's, in
+ * its own process group; one that has not finished within 3 s is killed
+ * (the group) and counts as failed, so a hanging test cannot hang pouch.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +166,46 @@ fields(char *line, char **f, size_t max)
 	return n;
 }
 
+/* A test= command that has not answered by then counts as failed. */
+#define MAILCAP_TEST_MS 3000
+
+static void
+close_from(int lowfd)
+{
+	int fd, maxfd = (int)sysconf(_SC_OPEN_MAX);
+
+	if (maxfd < 0 || maxfd > 65536)
+		maxfd = 65536;
+	for (fd = lowfd; fd < maxfd; fd++)
+		close(fd);
+}
+
+/* Waits for a test= command (in its own process group) at most ms
+ * milliseconds; then kills its group and returns -1. Else its status. */
+static int
+wait_test(pid_t pid, int ms)
+{
+	int st = 0, waited = 0;
+
+	setpgid(pid, pid);	/* the child does it too; whichever is first */
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return st;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (waited >= ms) {
+			kill(-pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			return -1;
+		}
+		poll(NULL, 0, 10);
+		waited += 10;
+	}
+}
+
 static int
 lookup_file(const char *path, const struct mime_part *p, const char *file, struct entry *out)
 {
@@ -208,16 +253,21 @@ lookup_file(const char *path, const struct mime_part *p, const char *file, struc
 					if (pid == 0) {
 						int null = open("/dev/null", O_RDWR);
 
+						/* its own process group, so that a
+						 * timeout ends whatever it started;
+						 * nothing of pouch's but 0, 1, 2 */
+						setpgid(0, 0);
 						dup2(null, 0);
 						dup2(null, 1);
 						dup2(null, 2);
+						close_from(3);
 						execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 						_exit(127);
 					}
 					if (pid > 0)
-						waitpid(pid, &st, 0);
+						st = wait_test(pid, MAILCAP_TEST_MS);
 					free(cmd);
-					if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+					if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 						ok = 0;
 				}
 			}

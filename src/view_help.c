@@ -111,7 +111,12 @@ urls_request(struct ui *u, struct view *v, enum ui_req r)
 		if (!l->n)
 			return 1;
 		if (!u->browser) {
-			ui_message(u, 0, "No browser configured (browser = ... in pouch.conf): %s", l->v[l->cur]);
+			/* as urlview without a browser: the link goes to the
+			 * clipboard, and stays on the message line to read */
+			if (ui_clipboard(u, l->v[l->cur]) == 0)
+				ui_message(u, 0, "Copied to the clipboard (no browser in pouch.conf): %s", l->v[l->cur]);
+			else
+				ui_message(u, 0, "No browser configured (browser = ... in pouch.conf): %s", l->v[l->cur]);
 			return 1;
 		}
 		{
@@ -143,7 +148,7 @@ urls_close(struct view *v)
 
 static const struct view_ops urls_ops = {
 	"urls", UIV_HELP, urls_draw, urls_request,
-	" q:Back  Enter:Open in the browser  j/k:Move", urls_status, urls_close,
+	" q:Back  Enter:Open in the browser (or copy)  j/k:Move", urls_status, urls_close,
 };
 
 struct view *

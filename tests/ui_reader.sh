@@ -201,7 +201,9 @@ ok $? "a hostile ../../ file name is saved inside the download directory"
 # the mailcap entry quotes %s itself: the copy is named part-N.EXT.
 mkdir -p "$t/home"
 cat > "$t/home/.mailcap" <<MAILCAP
-# the first entry's test fails, so the second one is used
+# the first entry's test hangs and is killed (3 s), the second's fails,
+# so the third one is used
+application/pdf; cat %s > $t/wrong.pdf; test=sleep 60; touch $t/slept
 application/pdf; cat %s > $t/wrong.pdf; test=false
 application/pdf; cat %s > $t/viewed.pdf; test=test -n %t
 text/plain; cat; copiousoutput
@@ -217,6 +219,9 @@ cmp -s "$t/piped.pdf" "$t/x15/$pdf"
 ok $? "| piped the decoded PDF to the command"
 cmp -s "$t/viewed.pdf" "$t/x15/$pdf" && [ ! -e "$t/wrong.pdf" ]
 ok $? "o ran the mailcap entry whose test= passed, on the decoded bytes"
+sleep 0.2
+[ ! -e "$t/slept" ] && ! pgrep -f "sleep 60; touch $t/slept" >/dev/null
+ok $? "a test= command that hangs is killed with its process group, and counts as failed"
 has mailcap 1 "the contract draft is attached." "copiousoutput: the viewer's output in the pager"
 [ ! -e pwned-by-name ] && [ ! -e "$t/home/pwned-by-name" ]
 ok $? "a file name with quotes and \$( ) ran nothing"

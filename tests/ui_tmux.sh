@@ -18,6 +18,7 @@ printf '%s\n' \
 	"Date: Mon, 30 Nov 2026 10:00:00 +0000" \
 	"" \
 	"$(printf 'body \033]2;pwned\007 and \033[6n and \033[?1049l here')" \
+	"see https://example.org/pouch?q=osc52&x=1 for more" \
 	> "$t/Maildir/cur/zzzz-hostile:2,"
 dovecot_start --maildir "$t/Maildir" || exit 99
 printf '%s\n' "$DOVECOT_PASS" > "$t/pw"
@@ -60,6 +61,20 @@ ok $? "its cursor-position query never reaches the terminal"
 ok $? "its right-to-left override never reaches the terminal raw"
 cap | grep -qF 'body ^[]2;pwned^G and ^[[6n and ^[[?1049l here'
 ok $? "the escapes show as text instead"
+
+# U lists the links; with no browser configured, Enter copies the chosen one
+# to the terminal's clipboard (OSC 52), which tmux keeps as a paste buffer.
+tm set -g set-clipboard on
+tm send-keys -t pouch U
+wait_for 'links-(1/1)' 5
+ok $? "U lists the message's one link"
+tm send-keys -t pouch Enter
+wait_for 'Copied to the clipboard' 5
+ok $? "Enter without a browser says the link was copied"
+is "$(tm show-buffer 2>/dev/null)" "https://example.org/pouch?q=osc52&x=1" "the clipboard (tmux's buffer) holds exactly the URL"
+tm send-keys -t pouch q
+wait_for 'here' 5
+ok $? "q leaves the link list for the pager"
 
 tm resize-window -t pouch -x 40 -y 10
 sleep 0.5

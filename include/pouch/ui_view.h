@@ -91,6 +91,12 @@ int ui_ask(struct ui *u, const char *question);
 int ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
     int wait, char **output, size_t *outlen);
 
+/* Puts text (printable ASCII: a URL) on the terminal's clipboard with
+ * OSC 52, which xterm, kitty, foot, iTerm2, WezTerm and tmux (set-clipboard)
+ * understand, also over ssh. 0 when sent, -1 when there is no terminal
+ * (headless mode) or no memory. */
+int ui_clipboard(struct ui *u, const char *text);
+
 /* Moves a list's cursor for DOWN, UP, PGDN, PGUP, HOME, END; 1 when r
  * was one of them. */
 int ui_list_move(size_t *cur, size_t n, enum ui_req r);
