@@ -1293,6 +1293,7 @@ dispatch(struct ui *u, int key)
 	if (r != REQ_SEARCH && r != REQ_SEARCH_NEXT)
 		u->msg[0] = 0;
 	u->dirty = 1;
+	u->key = key;
 	if (u->top->ops->request(u, u->top, r))
 		return;
 	global_request(u, r);

@@ -230,13 +230,14 @@ void
 ui_keymap_keys(const struct ui_keymap *km, unsigned view, enum ui_req r,
     char *out, size_t outlen)
 {
-	size_t i, used = 0;
-	char name[24];
+	size_t i, nk = 0, used = 0;
+	int keys[64];
+	char name[24], last[24];
 
 	if (outlen == 0)
 		return;
 	out[0] = 0;
-	for (i = 0; i < km->n; i++) {
+	for (i = 0; i < km->n && nk < sizeof keys / sizeof keys[0]; i++) {
 		size_t j, dup = 0;
 
 		if (km->v[i].req != r || !(km->v[i].views & view))
@@ -244,15 +245,30 @@ ui_keymap_keys(const struct ui_keymap *km, unsigned view, enum ui_req r,
 		/* still bound to r here (not rebound later), and not listed yet */
 		if (ui_keymap_get(km, view, km->v[i].key) != r)
 			continue;
-		for (j = 0; j < i; j++)
-			if (km->v[j].key == km->v[i].key && km->v[j].req == r &&
-			    (km->v[j].views & view))
+		for (j = 0; j < nk; j++)
+			if (keys[j] == km->v[i].key)
 				dup = 1;
-		if (dup)
-			continue;
-		ui_key_name(km->v[i].key, name, sizeof name);
-		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-		    used ? ", " : "", name);
+		if (!dup)
+			keys[nk++] = km->v[i].key;
+	}
+	/* a run of three or more consecutive characters (1 2 ... 9) shows as
+	 * "1-9" */
+	for (i = 0; i < nk; i++) {
+		size_t run = i;
+
+		while (run + 1 < nk && keys[run + 1] == keys[run] + 1 &&
+		    keys[run + 1] < UI_KEY_FN && keys[i] > ' ')
+			run++;
+		ui_key_name(keys[i], name, sizeof name);
+		if (run - i >= 2) {
+			ui_key_name(keys[run], last, sizeof last);
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s-%s",
+			    used ? ", " : "", name, last);
+			i = run;
+		} else {
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+			    used ? ", " : "", name);
+		}
 		if (used >= outlen) {
 			out[outlen - 1] = 0;
 			return;

@@ -5,6 +5,7 @@
  * and show a quiet placeholder, so columns never shift. The rows on screen
  * are told to the mailbox, which fetches their headers first.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,41 @@ index_request(struct ui *u, struct view *v, enum ui_req r)
 		if (ix->cur + 1 < ix->n)
 			set_cur(ix, ix->cur + 1);
 		return 1;
+	case REQ_JUMP: {
+		/* as mutt: a digit starts "Jump to message:" with that digit */
+		char init[2] = { u->key >= '0' && u->key <= '9' ? (char)u->key : 0, 0 };
+		char *num = NULL, *end;
+		unsigned long want;
+		size_t i, n = ui_mbox_count(ix->mb);
+
+		if (ui_prompt(u, "Jump to message: ", init, 0, &num) < 0 || !*num) {
+			free(num);
+			return 1;
+		}
+		errno = 0;
+		want = strtoul(num, &end, 10);
+		if (*end || errno || want == 0 || num[0] < '0' || num[0] > '9') {
+			ui_message(u, 1, "Not a message number: %s", num);
+			free(num);
+			return 1;
+		}
+		free(num);
+		for (i = 0; i < ix->n; i++)
+			if (ui_mbox_msg(ix->mb, ix->order[i])->n == want) {
+				set_cur(ix, i);
+				return 1;
+			}
+		for (i = 0; i < n; i++) {
+			const struct ui_msg *o = ui_mbox_msg(ix->mb, i);
+
+			if (o->n == want && !o->hidden) {
+				ui_message(u, 1, "Message %lu is not shown under the limit (l, then Enter: all)", want);
+				return 1;
+			}
+		}
+		ui_message(u, 1, "There is no message %lu", want);
+		return 1;
+	}
 	case REQ_SEARCH: {
 		char *pat = NULL;
 

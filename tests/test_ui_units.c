@@ -144,6 +144,10 @@ main(void)
 		is_int(ui_keymap_get(km, UIV_INDEX, 'Z'), REQ_NONE, "index: Z is unbound");
 		ui_keymap_keys(km, UIV_INDEX, REQ_END, keys, sizeof keys);
 		is_str(keys, "<End>, *, G", "help lists End's keys");
+		ui_keymap_keys(km, UIV_INDEX, REQ_JUMP, keys, sizeof keys);
+		is_str(keys, "1-9", "help shows the digits that jump as a range");
+		is_int(ui_keymap_get(km, UIV_INDEX, '7'), REQ_JUMP, "index: 7 jumps");
+		is_int(ui_keymap_get(km, UIV_PAGER, '7'), REQ_NONE, "pager: 7 is unbound");
 		{
 			struct conf *c = NULL;
 			char *err = NULL;

@@ -170,6 +170,30 @@ same search 4 limit.txt
 same search 5 sort-size.txt
 same search 6 sort-size-rev.txt
 
+# 3b. A digit jumps to that message number, as in mutt ("Jump to message:"
+# starts with the digit typed).
+keys jump <<'KEYS'
+1
+@text 5
+<Enter>
+@dump
+4
+@text 2
+<Enter>
+@dump
+l
+@text Moving
+<Enter>
+3
+<Enter>
+@dump
+x
+KEYS
+reader jump
+has jump 1 '>  15 ' "1 5 Enter: the cursor is on message 15"
+has jump 2 'There is no message 42' "42: there is no such message"
+has jump 3 'Message 3 is not shown under the limit' "3 under a limit: says the limit hides it"
+
 # 4. The attachment menu of the forwarded message; save one part (its
 # bytes equal the ones --extract writes); save all; a hostile name stays
 # inside the directory.

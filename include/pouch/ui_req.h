@@ -43,6 +43,7 @@ enum {
 	X(PGUP,        "previous-page", UIV_ALL, "<PageUp> -", "page up") \
 	X(HOME,        "first",        UIV_ALL, "<Home> =", "to the first line") \
 	X(END,         "last",         UIV_ALL, "<End> * G", "to the last line") \
+	X(JUMP,        "jump",         UIV_INDEX, "1 2 3 4 5 6 7 8 9", "jump to message number N (type N)") \
 	X(OPEN,        "open",         UIV_INDEX, "<Enter> <Right>", "read the selected message") \
 	X(LINE_DOWN,   "line-down",    UIV_PAGER, "<Enter> <Down>", "scroll down one line") \
 	X(LINE_UP,     "line-up",      UIV_PAGER, "<Up> <Backspace>", "scroll up one line") \

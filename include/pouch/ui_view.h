@@ -64,6 +64,7 @@ struct ui {
 	char last_search[256];
 	const char *download_dir;
 	const char *browser;
+	int key;			/* the key of the request being answered */
 };
 
 /* ---- drawing (ui.c) ---- */
