@@ -408,6 +408,8 @@ fetch(struct sync *y)
 		y->nrq++;
 	}
 	progress(y, 1);
+	/* Their files are made ahead, beside the reading (store_spare.c). */
+	(void)store_expect(y->st, y->nrq);
 	for (i = 0; i < y->nrq && !y->stop; i++) {
 		memset(&r, 0, sizeof r);
 		r.cmd = POP3_RETR;
@@ -421,6 +423,7 @@ fetch(struct sync *y)
 			break;
 	}
 	wait_all(y);
+	(void)store_expect(y->st, 0);
 	land(y);
 	return y->status == STORE_SYNC_OK ? 0 : -1;
 }
