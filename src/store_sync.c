@@ -37,9 +37,7 @@ struct sync {
 	struct srv *srv;
 	size_t nsrv;
 	int have_list;
-	char *capa;			/* the CAPA body */
-	size_t capa_len;
-	enum pop3_status uidl_st, list_st, capa_st;
+	enum pop3_status uidl_st, list_st;
 	char *server_text;		/* a -ERR to UIDL or LIST */
 	struct rq *rq;
 	size_t nrq;
@@ -179,22 +177,6 @@ srv_cmp(const void *a, const void *b)
 	const struct srv *x = a, *y = b;
 
 	return x->n < y->n ? -1 : x->n > y->n;
-}
-
-static void
-on_capa(void *ctx, const struct pop3_reply *r)
-{
-	struct sync *y = ctx;
-
-	y->capa_st = r->status;
-	if (r->status == POP3_OK && r->body) {
-		y->capa = malloc(r->body_len + 1);
-		if (y->capa) {
-			memcpy(y->capa, r->body, r->body_len);
-			y->capa[r->body_len] = '\0';
-			y->capa_len = r->body_len;
-		}
-	}
 }
 
 static void
@@ -576,14 +558,13 @@ listing(struct sync *y)
 {
 	struct pop3_req r;
 	long expire, delay;
+	const char *capa;
+	size_t capa_len = 0;
 	char *err = NULL;
 
+	/* EXPIRE and LOGIN-DELAY come from the CAPA read after login. */
 	memset(&r, 0, sizeof r);
-	r.cmd = POP3_CAPA;
-	r.on_done = on_capa;
 	r.ctx = y;
-	if (submit(y, &r) < 0)
-		return -1;
 	r.cmd = POP3_UIDL;
 	r.on_done = on_uidl;
 	if (submit(y, &r) < 0)
@@ -601,7 +582,8 @@ listing(struct sync *y)
 		    y->uidl_st != POP3_OK ? " (sync needs UIDL to know what it has)" : ""));
 		return -1;
 	}
-	store_sync_capa(y->capa ? y->capa : "", y->capa_len, &expire, &delay);
+	capa = pop3_capa(y->s, &capa_len);
+	store_sync_capa(capa ? capa : "", capa ? capa_len : 0, &expire, &delay);
 	y->res->expire_days = expire;
 	y->res->login_delay = delay;
 	if (expire == 0)
@@ -688,7 +670,6 @@ out:
 		free(y.srv[i].uid);
 	free(y.srv);
 	free(y.rq);
-	free(y.capa);
 	free(y.server_text);
 	if (y.status == STORE_SYNC_OK && cfg->interrupted && *cfg->interrupted)
 		fail(&y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
