@@ -476,7 +476,7 @@ worse(int a, int b)
 static int
 sync_all(const struct cli_args *a, const struct conf *conf, const char *path)
 {
-	size_t i, n = conf_account_count(conf), nfail = 0;
+	size_t i, n = conf_account_count(conf), nok = 0, tried = 0;
 	struct dbuf failed;
 	int worst = 0, rc, own;
 
@@ -487,38 +487,38 @@ sync_all(const struct cli_args *a, const struct conf *conf, const char *path)
 		return EXIT_POUCH_USAGE;
 	}
 	dbuf_init(&failed, 0);
-	for (i = 0; i < n && !interrupted; i++) {
+	for (i = 0; i < n && !interrupted && worst != EXIT_POUCH_CANCEL; i++) {
 		const struct conf_account *ca = conf_account_at(conf, i);
 		struct cli_args one;
 		char *label = str_printf("sync %s", conf_account_name(ca));
 
+		own = 0;
 		rc = label ? apply_conf(a, ca, &one, &own) : EXIT_POUCH_LOCAL;
 		if (rc == 0)
 			rc = run_account(&one, label);
 		if (own)
 			cli_url_free(&one.u);
 		free(label);
-		if (rc) {
-			nfail++;
-			(void)dbuf_printf(&failed, "%s%s (status %d)", nfail > 1 ? ", " : "",
+		tried++;
+		if (rc == 0)
+			nok++;
+		else
+			(void)dbuf_printf(&failed, "%s%s (status %d)", failed.len ? ", " : "",
 			    conf_account_name(ca), rc);
-		}
 		worst = worse(worst, rc);
-		if (rc == EXIT_POUCH_CANCEL)
-			break;
 	}
-	if (!a->quiet || nfail) {
-		fprintf(stderr, "pouch: sync --all: %zu of %zu accounts synced", i - nfail, n);
-		if (nfail) {
+	if (!a->quiet || nok < n) {
+		fprintf(stderr, "pouch: sync --all: %zu of %zu accounts synced", nok, n);
+		if (failed.len) {
 			fputs("; failed: ", stderr);
-			cli_escape_puts(stderr, failed.len ? failed.p : "?");
+			cli_escape_puts(stderr, failed.p);
 		}
-		if (i < n)
-			fprintf(stderr, "; %zu not tried (interrupted)", n - i);
+		if (tried < n)
+			fprintf(stderr, "; %zu not tried (interrupted)", n - tried);
 		fputc('\n', stderr);
 	}
 	dbuf_free(&failed);
-	return worst;
+	return interrupted && worst == 0 ? EXIT_POUCH_CANCEL : worst;
 }
 
 int

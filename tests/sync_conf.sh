@@ -138,6 +138,17 @@ is "$(cat "$t/out")" "" "sync --all: nothing on stdout"
 P -q sync --all 2>"$t/err"; rc=$?
 is "$rc:$(grep -c -v '^pouch: sync dead: ' "$t/err")" "5:1" "sync -q --all: only the failure and the summary"
 
+# Ctrl-C stops --all: the account being synced fails with 130, the rest
+# are not tried
+sed 's|^password_command = echo '"$DOVECOT_PASS"'$|password_command = sleep 5; echo '"$DOVECOT_PASS"'|' "$C" > "$t/slow.conf"
+"$POUCH" --config "$t/slow.conf" sync --all 2>"$t/err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"; rc=$?
+is "$rc:$(tail -1 "$t/err")" "130:pouch: sync --all: 0 of 3 accounts synced; failed: alice (status 130); 2 not tried (interrupted)" \
+	"sync --all, Ctrl-C in the first account: 130, the others not tried"
+
 # --- the LAST record moves into the store on first use
 old="$t/state/pouch/last-alice@127.0.0.1%3A$DOVECOT_PORT"
 "$POUCH" --password-command "echo $DOVECOT_PASS" --state-dir "$t/state/pouch" "$A" retr 3 -- retr 5 \
