@@ -204,6 +204,16 @@ ok $? "the configured account's store holds its record (pouch URL retr)"
 "$POUCH" --config "$C" "$A" last >"$t/out" 2>/dev/null
 is "$(cat "$t/out")" 2 "... and last answers from it"
 
+# the reader moves an old record too, when it opens the account
+"$POUCH" --password-command "echo $DOVECOT_PASS" --state-dir "$t/state/pouch" "$A" retr 30 \
+	>/dev/null 2>&1
+printf 'x\n' > "$t/keys"
+"$POUCH" --config "$C" --offline --keys "$t/keys" --dump "$t/screens" "$A" >/dev/null 2>"$t/err"; rc=$?
+[ ! -e "$old" ] && [ -f "$old.migrated.4" ]
+ok $? "the reader (--offline) moves an old record into the store (rc $rc)"
+grep -q '^num 30$' "$t/S-alice/.pouch-last"
+ok $? "... merged into the account's store's record"
+
 # the store's record does not disturb the store or a sync
 P --trace sync 2>"$t/trace"; rc=$?
 is "$rc:$(grep -c '^C: RETR' "$t/trace")" "0:0" "sync beside a record in the store: nothing to fetch"
