@@ -31,8 +31,10 @@
  *      (store_durable) and commits them with pop3_marks_commit (fresh
  *      UIDL, DELE, QUIT; all or nothing).
  * Any failure before 6 (a full disk, a dropped connection, Ctrl-C, kill -9)
- * ends the session without QUIT (nothing is deleted); the messages that
- * arrived whole are landed first, and the next sync fetches only the rest.
+ * ends the session without QUIT (nothing is deleted; under keep the QUIT
+ * of 4 may have gone out already, which deletes nothing either); the
+ * messages that arrived whole are landed first, and the next sync fetches
+ * only the rest.
  */
 #ifndef POUCH_STORE_SYNC_H
 #define POUCH_STORE_SYNC_H
