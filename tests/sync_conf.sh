@@ -239,4 +239,23 @@ else
 	ok 0 "# skip strace is not installed"
 fi
 
+# --- delete = after N days, counted from the download (last: it deletes
+# from alice's mailbox)
+cat >> "$C" <<EOF
+[account aged]
+url = $A
+password_command = echo $DOVECOT_PASS
+store = $t/S-aged
+delete = after 2 days
+EOF
+P --trace sync aged 2>"$t/trace"; rc=$?
+is "$rc:$(grep -c '^C: RETR' "$t/trace"):$(grep -c '^C: DELE' "$t/trace")" "0:41:0" \
+	"delete = after 2 days: all fetched, nothing downloaded two days ago yet"
+old=$(($(date +%s) - 3 * 86400))
+awk -F'\t' -v OFS='\t' -v old="$old" '$1 == "m" && n < 5 { $8 = old; n++ } { print }' \
+	"$t/S-aged/.pouch-index" > "$t/idx" && cat "$t/idx" > "$t/S-aged/.pouch-index"
+P --trace sync aged 2>"$t/trace"; rc=$?
+is "$rc:$(grep -c '^C: DELE' "$t/trace"):$(dovecot_maildir_count)" "0:5:36" \
+	"delete = after 2 days: the five downloaded three days ago are deleted, the rest kept"
+
 done_testing
