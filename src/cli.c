@@ -18,6 +18,7 @@
 #include <pouch/cli_out.h>
 #include <pouch/cli_run.h>
 #include <pouch/cli_sync.h>
+#include <pouch/conf.h>
 #include <pouch/cred.h>
 #include <pouch/pass.h>
 #include <pouch/util.h>
@@ -35,7 +36,9 @@ on_signal(int sig)
 static const char help_text[] =
 "Usage: pouch [OPTIONS] [URL | -a ACCOUNT]\n"
 "       pouch [OPTIONS] URL COMMAND [ARGS] [-- COMMAND [ARGS]]...\n"
-"       pouch [OPTIONS] sync [--delete | --delete-after DAYS] [--store DIR] URL\n"
+"       pouch [OPTIONS] sync [--delete | --delete-after DAYS] [--store DIR]\n"
+"             [ACCOUNT | URL]\n"
+"       pouch [OPTIONS] sync --all [--delete | --delete-after DAYS]\n"
 "       pouch --dump-mime FILE\n"
 "       pouch --extract DIR FILE\n"
 "\n"
@@ -76,12 +79,15 @@ static const char help_text[] =
 "  -o, --output DIR           retr writes each message to DIR/N.eml (never\n"
 "                             overwriting a file) instead of stdout; may also\n"
 "                             follow retr's message list\n"
-"      --state-dir DIR        where pouch keeps its LAST record (default:\n"
-"                             $XDG_STATE_HOME/pouch or ~/.local/state/pouch)\n"
+"      --state-dir DIR        keep the LAST record in DIR/last-ACCOUNT (default:\n"
+"                             in the account's store, STORE/.pouch-last, where\n"
+"                             a record in $XDG_STATE_HOME/pouch moves on first use)\n"
 "  -q, --quiet                no informational messages on stderr\n"
 "  -a, --account NAME         the reader on account NAME of the configuration\n"
 "      --config FILE          the configuration file (default\n"
-"                             $XDG_CONFIG_HOME/pouch/config)\n"
+"                             $XDG_CONFIG_HOME/pouch/config); its account's\n"
+"                             settings (the URL's, else the global ones) apply\n"
+"                             under the options, to commands and sync as well\n"
 "      --keys FILE            the reader without a terminal: keys from FILE,\n"
 "      --dump FILE            screens (@dump) to FILE, at\n"
 "      --size COLSxROWS       this size (default 80x24); see pouch(1)\n"
@@ -107,10 +113,13 @@ static const char help_text[] =
 "  quit                 end the session (also done implicitly)\n"
 "\n"
 "sync downloads every message the local store lacks into a Maildir (default\n"
-"$XDG_DATA_HOME/pouch/USER@HOST%3APORT, or --store DIR), resumable after an\n"
-"interruption without duplicates; --delete deletes from the server what is\n"
-"safely stored, --delete-after DAYS what was downloaded DAYS ago or more\n"
-"(default: keep everything on the server).\n"
+"$XDG_DATA_HOME/pouch/USER@HOST%3APORT, the account's store, or --store DIR),\n"
+"resumable after an interruption without duplicates; --delete deletes from\n"
+"the server what is safely stored, --delete-after DAYS what was downloaded\n"
+"DAYS ago or more (default: the account's delete setting, else keep\n"
+"everything on the server). Without a URL it syncs the configured ACCOUNT,\n"
+"else the default account; --all syncs every account in turn, each with its\n"
+"own store and policy, and exits with the highest status of them.\n"
 "\n"
 "Offline MIME tools: --dump-mime FILE prints the structure of a message as\n"
 "JSON (mime-dump/1); --extract DIR FILE saves its attachments under DIR.\n"
@@ -145,21 +154,6 @@ readable_file(const char *what, const char *path)
 	cli_escape_puts(stderr, path);
 	fprintf(stderr, ": %s\n", strerror(errno));
 	return -1;
-}
-
-static char *
-state_dir_default(const struct cli_args *a)
-{
-	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-
-	if (a->state_dir)
-		return strdup(a->state_dir);
-	/* The XDG spec ignores relative paths; so does pouch. */
-	if (x && x[0] == '/')
-		return str_printf("%s/pouch", x);
-	if (home && home[0] == '/')
-		return str_printf("%s/.local/state/pouch", home);
-	return NULL;
 }
 
 /* The command line asks on /dev/tty, with echo off. */
@@ -313,14 +307,228 @@ precheck(const struct cli_args *a)
 	return 0;
 }
 
+/* The settings of account ca (conf.h: the account's, else the global
+ * ones) under the options given: *out is in, with what the options left
+ * unset taken from ca. out->u is parsed anew when the URL comes from the
+ * configuration (*own_url then set: cli_url_free it). 0, or an exit status
+ * after a message. */
+static int
+apply_conf(const struct cli_args *in, const struct conf_account *ca,
+    struct cli_args *out, int *own_url)
+{
+	const char *v;
+	char *err = NULL;
+	unsigned days;
+	char tail[8];
+
+	*out = *in;
+	*own_url = 0;
+	if (!ca)
+		return 0;
+	if (!in->url) {
+		out->url = conf_get(ca, "url");
+		if (!out->url) {
+			fputs("pouch: account ", stderr);
+			cli_escape_puts(stderr, conf_account_name(ca));
+			fputs(" has no url\n", stderr);
+			return EXIT_POUCH_USAGE;
+		}
+		memset(&out->u, 0, sizeof out->u);
+		if (cli_url_parse(out->url, &out->u, &err) < 0) {
+			fputs("pouch: account ", stderr);
+			cli_escape_puts(stderr, conf_account_name(ca));
+			fputs(": ", stderr);
+			cli_escape_puts(stderr, err ? err : "out of memory");
+			fputc('\n', stderr);
+			free(err);
+			cli_url_free(&out->u);
+			return EXIT_POUCH_USAGE;
+		}
+		*own_url = 1;
+	}
+	if (!in->user && !out->u.user)
+		out->user = conf_get(ca, "user");
+	if (!in->password_command)
+		out->password_command = conf_get(ca, "password_command");
+	if (!in->netrc_file)
+		out->netrc_file = conf_get(ca, "netrc_file");
+	if (!in->auth)
+		out->auth = conf_get(ca, "auth");
+	if (!in->cacert)
+		out->cacert = conf_get(ca, "cacert");
+	if (!in->pinned_pubkey)
+		out->pinned_pubkey = conf_get(ca, "pinned_pubkey");
+	if (!in->store_dir)
+		out->store_dir = conf_get(ca, "store");
+	/* The values were checked when the file was read (conf.c). */
+	if (!in->tls_set && (v = conf_get(ca, "tls")) != NULL)
+		out->tls = strcmp(v, "none") == 0 ? POP3_TLS_NONE :
+		    strcmp(v, "required") == 0 ? POP3_TLS_REQUIRED : POP3_TLS_AUTO;
+	if (!in->timeout_set && (v = conf_get(ca, "timeout")) != NULL)
+		out->timeout_ms = atol(v) * 1000;
+	if (!in->sync_delete && !in->sync_delete_after && (v = conf_get(ca, "delete")) != NULL) {
+		if (strcmp(v, "after-download") == 0)
+			out->sync_delete = 1;
+		else if (sscanf(v, "after %u days%7s", &days, tail) == 1) {
+			out->sync_delete_after = 1;
+			out->sync_days = days;
+		}
+	}
+	return 0;
+}
+
+/* Where the LAST record lives: --state-dir as before, else the store,
+ * into which an old record is moved first. */
+static void
+record_place(const struct cli_args *a, const char *account, struct cli_session_cfg *cfg,
+    char **state_dir)
+{
+	char *warn = NULL;
+
+	if (a->state_dir) {
+		*state_dir = strdup(a->state_dir);
+		cfg->state_dir_shared = 1;
+	} else {
+		*state_dir = a->store_dir ? strdup(a->store_dir) : cli_sync_store_dir(account);
+		if (*state_dir && cli_last_migrate(*state_dir, account, &warn) < 0) {
+			fputs("pouch: warning: ", stderr);
+			cli_escape_puts(stderr, warn ? warn : "out of memory");
+			fputc('\n', stderr);
+		}
+		free(warn);
+	}
+	cfg->state_dir = *state_dir;
+}
+
+/* One account: the checks, the login's credentials, then the commands or
+ * the sync. The exit status. */
+static int
+run_account(const struct cli_args *a, const char *label)
+{
+	struct cli_session_cfg cfg;
+	struct cred c;
+	char *account = NULL, *state_dir = NULL;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	rc = precheck(a);
+	if (rc)
+		return rc;
+	rc = get_cred(a, &c);
+	if (rc)
+		goto out;
+	account = str_printf("%s@%s:%u", c.user, a->u.host, a->u.port);
+	if (!account) {
+		fputs("pouch: out of memory\n", stderr);
+		rc = EXIT_POUCH_LOCAL;
+		goto out;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.a = a;
+	cfg.user = c.user;
+	cfg.password = c.password;
+	cfg.account = account;
+	cfg.label = label;
+	cfg.interrupted = &interrupted;
+	/* sync keeps no LAST record (its RETRs do not count for LAST) */
+	if (!a->sync)
+		record_place(a, account, &cfg, &state_dir);
+	rc = a->sync ? cli_sync(&cfg) : cli_run(&cfg);
+out:
+	cred_free(&c);
+	free(account);
+	free(state_dir);
+	return rc;
+}
+
+/* The configuration: the file --config names (which must exist), else
+ * the default one when it exists. NULL after a message. */
+static struct conf *
+load_conf(const struct cli_args *a, char **path)
+{
+	struct conf *conf = NULL;
+	char *err = NULL;
+
+	*path = a->config_file ? strdup(a->config_file) : conf_default_path();
+	if (!*path) {
+		fputs("pouch: out of memory\n", stderr);
+		return NULL;
+	}
+	if (conf_load(*path, a->config_file != NULL, &conf, &err) < 0) {
+		fputs("pouch: ", stderr);
+		cli_escape_puts(stderr, err ? err : "out of memory");
+		fputc('\n', stderr);
+		free(err);
+		return NULL;
+	}
+	return conf;
+}
+
+/* The higher status is the worse one; an interrupt ends the run. */
+static int
+worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* pouch sync --all: each account of the configuration in turn, on to the
+ * next after a failure; one line at the end names those that failed. */
+static int
+sync_all(const struct cli_args *a, const struct conf *conf, const char *path)
+{
+	size_t i, n = conf_account_count(conf), nok = 0, tried = 0;
+	struct dbuf failed;
+	int worst = 0, rc, own;
+
+	if (n == 0) {
+		fputs("pouch: sync --all: no account configured in ", stderr);
+		cli_escape_puts(stderr, path);
+		fputs(" (see pouch.conf(5))\n", stderr);
+		return EXIT_POUCH_USAGE;
+	}
+	dbuf_init(&failed, 0);
+	for (i = 0; i < n && !interrupted && worst != EXIT_POUCH_CANCEL; i++) {
+		const struct conf_account *ca = conf_account_at(conf, i);
+		struct cli_args one;
+		char *label = str_printf("sync %s", conf_account_name(ca));
+
+		own = 0;
+		rc = label ? apply_conf(a, ca, &one, &own) : EXIT_POUCH_LOCAL;
+		if (rc == 0)
+			rc = run_account(&one, label);
+		if (own)
+			cli_url_free(&one.u);
+		free(label);
+		tried++;
+		if (rc == 0)
+			nok++;
+		else
+			(void)dbuf_printf(&failed, "%s%s (status %d)", failed.len ? ", " : "",
+			    conf_account_name(ca), rc);
+		worst = worse(worst, rc);
+	}
+	if (!a->quiet || nok < n) {
+		fprintf(stderr, "pouch: sync --all: %zu of %zu accounts synced", nok, n);
+		if (failed.len) {
+			fputs("; failed: ", stderr);
+			cli_escape_puts(stderr, failed.p);
+		}
+		if (tried < n)
+			fprintf(stderr, "; %zu not tried (interrupted)", n - tried);
+		fputc('\n', stderr);
+	}
+	dbuf_free(&failed);
+	return interrupted && worst == 0 ? EXIT_POUCH_CANCEL : worst;
+}
+
 int
 cli_main(int argc, char **argv)
 {
-	struct cli_args a;
-	struct cli_session_cfg cfg;
-	struct cred c;
-	char *err = NULL, *account = NULL, *state_dir = NULL;
-	int rc;
+	struct cli_args a, one;
+	struct conf *conf = NULL;
+	const struct conf_account *ca;
+	char *err = NULL, *path = NULL;
+	int rc, own = 0;
 
 	switch (cli_args_parse(&a, argc, argv, &err)) {
 	case CLI_ARGS_OK:
@@ -343,33 +551,53 @@ cli_main(int argc, char **argv)
 		cli_args_free(&a);
 		return EXIT_POUCH_LOCAL;
 	}
-	memset(&c, 0, sizeof c);
 	signals_install();
-	rc = precheck(&a);
-	if (rc)
-		goto out;
-	rc = get_cred(&a, &c);
-	if (rc)
-		goto out;
-	account = str_printf("%s@%s:%u", c.user, a.u.host, a.u.port);
-	state_dir = state_dir_default(&a);
-	if (!account) {
-		fputs("pouch: out of memory\n", stderr);
-		rc = EXIT_POUCH_LOCAL;
+	/* The configuration gives the command line and sync what it gives
+	 * the reader: an account's settings, under the options. */
+	conf = load_conf(&a, &path);
+	if (!conf) {
+		rc = EXIT_POUCH_USAGE;
 		goto out;
 	}
-	memset(&cfg, 0, sizeof cfg);
-	cfg.a = &a;
-	cfg.user = c.user;
-	cfg.password = c.password;
-	cfg.account = account;
-	cfg.state_dir = state_dir;
-	cfg.interrupted = &interrupted;
-	rc = a.sync ? cli_sync(&cfg) : cli_run(&cfg);
+	if (a.sync && a.sync_all) {
+		rc = sync_all(&a, conf, path);
+		goto out;
+	}
+	if (a.url) {
+		/* The default account's settings when its url is this URL,
+		 * else the global ones (as the reader does). */
+		ca = conf_account(conf, NULL);
+		if (!ca || !conf_get(ca, "url") || strcmp(conf_get(ca, "url"), a.url) != 0)
+			ca = conf_global(conf);
+	} else {
+		ca = conf_account(conf, a.account);
+		if (!ca) {
+			fputs("pouch: sync: ", stderr);
+			if (a.account) {
+				fputs("no [account ", stderr);
+				cli_escape_puts(stderr, a.account);
+				fputs("] in ", stderr);
+			} else {
+				fputs("no URL given and no account configured in ", stderr);
+			}
+			cli_escape_puts(stderr, path);
+			fputs(a.account ? "\n" : " (pouch sync URL, or see pouch.conf(5))\n", stderr);
+			rc = EXIT_POUCH_USAGE;
+			goto out;
+		}
+	}
+	rc = apply_conf(&a, ca, &one, &own);
+	if (rc == 0) {
+		char *label = a.sync && !a.url ? str_printf("sync %s", conf_account_name(ca)) : NULL;
+
+		rc = run_account(&one, label ? label : "sync");
+		free(label);
+	}
+	if (own)
+		cli_url_free(&one.u);
 out:
-	cred_free(&c);
-	free(account);
-	free(state_dir);
+	conf_free(conf);
+	free(path);
 	cli_args_free(&a);
 	return rc;
 }

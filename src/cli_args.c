@@ -30,7 +30,7 @@ enum opt_id {
 	OPT_USER, OPT_PWCMD, OPT_NETRC, OPT_AUTH, OPT_TLS, OPT_CACERT,
 	OPT_PIN, OPT_TIMEOUT, OPT_NOPIPE, OPT_TRACE, OPT_OUTPUT, OPT_STATE,
 	OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_DELETE, OPT_DELETE_AFTER, OPT_STORE,
-	OPT_ACCOUNT, OPT_CONFIG, OPT_KEYS, OPT_DUMP, OPT_SIZE, OPT_OFFLINE,
+	OPT_ACCOUNT, OPT_CONFIG, OPT_KEYS, OPT_DUMP, OPT_SIZE, OPT_OFFLINE, OPT_ALL,
 };
 
 static const struct {
@@ -57,6 +57,7 @@ static const struct {
 	{ "delete", 0, 0, OPT_DELETE },		/* sync */
 	{ "delete-after", 0, 1, OPT_DELETE_AFTER },
 	{ "store", 0, 1, OPT_STORE },
+	{ "all", 0, 0, OPT_ALL },
 	{ "account", 'a', 1, OPT_ACCOUNT },
 	{ "config", 0, 1, OPT_CONFIG },
 	{ "keys", 0, 1, OPT_KEYS },
@@ -584,6 +585,7 @@ option_set(struct cli_args *a, enum opt_id id, const char *shown,
 		    shown, val);
 		return -1;
 	case OPT_TLS:
+		a->tls_set = 1;
 		if (strcmp(val, "auto") == 0)
 			a->tls = POP3_TLS_AUTO;
 		else if (strcmp(val, "required") == 0)
@@ -603,6 +605,7 @@ option_set(struct cli_args *a, enum opt_id id, const char *shown,
 			    "(more than 0, at most 86400)", shown, val);
 			return -1;
 		}
+		a->timeout_set = 1;
 		break;
 	case OPT_NOPIPE: a->pipelining = 0; break;
 	case OPT_TRACE: a->trace = 1; break;
@@ -636,6 +639,7 @@ option_set(struct cli_args *a, enum opt_id id, const char *shown,
 		a->sync_delete_after = 1;
 		break;
 	case OPT_STORE: a->store_dir = val; break;
+	case OPT_ALL: a->sync_all = 1; break;
 	}
 	if ((id == OPT_OUTPUT || id == OPT_STATE || id == OPT_STORE || id == OPT_CACERT ||
 	    id == OPT_PIN || id == OPT_NETRC || id == OPT_PWCMD) && !*val) {
@@ -742,20 +746,36 @@ options_parse(struct cli_args *a, int argc, char **argv, int from, int *stop,
 	return i;
 }
 
-/* The rest of "pouch sync [OPTIONS] URL". */
+/* The rest of "pouch sync [OPTIONS] [ACCOUNT | URL]": an argument with
+ * "://" is a URL, else the name of an account of the configuration; none:
+ * the default account, or every one with --all. */
 static enum cli_args_result
 sync_args(struct cli_args *a, int argc, char **argv, int i, char **err)
 {
-	if (i >= argc)
-		*err = str_printf("sync: no URL given (pouch sync [OPTIONS] URL)");
-	else if (i + 1 < argc)
-		*err = str_printf("sync: one URL, and options before it ('%s' follows it)",
+	if (i + 1 < argc)
+		*err = str_printf("sync: one ACCOUNT or URL, and options before it ('%s' follows it)",
 		    argv[i + 1]);
 	else if (a->sync_delete && a->sync_delete_after)
 		*err = str_printf("sync: --delete and --delete-after exclude each other");
 	else if (a->output_dir)
 		*err = str_printf("sync: -o does not go with sync (see --store)");
-	else if (cli_url_parse(argv[i], &a->u, err) == 0) {
+	else if (a->sync_all && (i < argc || a->account))
+		*err = str_printf("sync: --all syncs every configured account: give no ACCOUNT or URL");
+	else if (a->sync_all && (a->store_dir || a->user))
+		*err = str_printf("sync: --all does not go with %s (each account has its own)",
+		    a->store_dir ? "--store" : "-u");
+	else if (i < argc && a->account)
+		*err = str_printf("sync: give either -a ACCOUNT or an ACCOUNT or URL, not both");
+	else if (i >= argc)
+		return CLI_ARGS_OK;
+	else if (!strstr(argv[i], "://")) {
+		if (!*argv[i])
+			*err = str_printf("sync: an empty account name");
+		else {
+			a->account = argv[i];
+			return CLI_ARGS_OK;
+		}
+	} else if (cli_url_parse(argv[i], &a->u, err) == 0) {
 		a->url = argv[i];
 		return CLI_ARGS_OK;
 	}
@@ -784,8 +804,8 @@ cli_args_parse(struct cli_args *a, int argc, char **argv, char **err)
 		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 	if (stop != CLI_ARGS_OK)
 		return (enum cli_args_result)stop;
-	if (!a->sync && (a->sync_delete || a->sync_delete_after)) {
-		*err = str_printf("--delete and --delete-after go with sync only");
+	if (!a->sync && (a->sync_delete || a->sync_delete_after || a->sync_all)) {
+		*err = str_printf("--delete, --delete-after and --all go with sync only");
 		return *err ? CLI_ARGS_USAGE : CLI_ARGS_NOMEM;
 	}
 	if (a->sync)

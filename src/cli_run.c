@@ -650,6 +650,7 @@ cli_run(const struct cli_session_cfg *cfg)
 	o.pop3.tick_ctx = &run;
 	o.account = cfg->account;
 	o.state_dir = cfg->state_dir;
+	o.state_dir_shared = cfg->state_dir_shared;
 	o.cbs.on_fail = on_fail;
 	o.cbs.sync = land_batch;
 	o.cbs.on_end = on_end;

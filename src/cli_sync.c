@@ -12,10 +12,12 @@
 #include <pouch/cli.h>
 #include <pouch/cli_out.h>
 #include <pouch/cli_sync.h>
+#include <pouch/lastrec.h>
 #include <pouch/store_sync.h>
 #include <pouch/util.h>
 
 struct show {
+	const char *label;	/* "sync" or "sync ACCOUNT" */
 	int tty, quiet, shown;
 	long long last_ms;
 };
@@ -49,6 +51,53 @@ cli_sync_store_dir(const char *account)
 	return dbuf_take(&b, NULL);
 }
 
+char *
+cli_state_dir_default(void)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	/* The XDG spec ignores relative paths; so does pouch. */
+	if (x && x[0] == '/')
+		return str_printf("%s/pouch", x);
+	if (home && home[0] == '/')
+		return str_printf("%s/.local/state/pouch", home);
+	return NULL;
+}
+
+int
+cli_last_migrate(const char *store_dir, const char *account, char **warn)
+{
+	char *state = cli_state_dir_default(), *old, *path, *moved = NULL;
+	enum lastrec_status st;
+
+	*warn = NULL;
+	if (!state)
+		return 0;	/* no old place to look in */
+	old = lastrec_path(state, account);
+	path = lastrec_store_path(store_dir);
+	free(state);
+	if (!old || !path) {
+		free(old);
+		free(path);
+		*warn = str_printf("out of memory");
+		return -1;
+	}
+	st = lastrec_migrate(old, path, account, &moved, warn);
+	if (st != LASTREC_OK && !*warn)
+		*warn = str_printf("out of memory");
+	if (st == LASTREC_ERR || st == LASTREC_NOMEM) {
+		char *w = str_printf("the LAST record %s was not moved into the store (%s); "
+		    "tried again next time", old, *warn ? *warn : "out of memory");
+
+		free(*warn);
+		*warn = w;
+	}
+	free(moved);
+	free(old);
+	free(path);
+	return st == LASTREC_OK ? 0 : -1;
+}
+
 static void
 clear_line(struct show *sh)
 {
@@ -56,6 +105,15 @@ clear_line(struct show *sh)
 		fprintf(stderr, "\r%78s\r", "");
 		sh->shown = 0;
 	}
+}
+
+/* "pouch: sync: " or "pouch: sync NAME: " (the name escaped). */
+static void
+say_label(const struct show *sh)
+{
+	fputs("pouch: ", stderr);
+	cli_escape_puts(stderr, sh->label);
+	fputs(": ", stderr);
 }
 
 static void
@@ -66,7 +124,7 @@ on_note(void *ctx, const char *text)
 	if (sh->quiet)
 		return;
 	clear_line(sh);
-	fputs("pouch: sync: ", stderr);
+	say_label(sh);
 	cli_escape_puts(stderr, text);
 	fputc('\n', stderr);
 }
@@ -90,8 +148,10 @@ on_progress(void *ctx, const struct store_sync_progress *p)
 		left = (double)(p->total_bytes - p->bytes) / rate;
 		snprintf(eta, sizeof eta, ", %ld:%02ld left", (long)left / 60, (long)left % 60);
 	}
-	fprintf(stderr, "%spouch: sync: %zu of %zu messages, %.1f of %.1f MB, %.1f MB/s%s%s",
-	    sh->tty ? "\r" : "", p->done, p->total, (double)p->bytes / 1e6,
+	if (sh->tty)
+		fputc('\r', stderr);
+	say_label(sh);
+	fprintf(stderr, "%zu of %zu messages, %.1f of %.1f MB, %.1f MB/s%s%s", p->done, p->total, (double)p->bytes / 1e6,
 	    (double)p->total_bytes / 1e6, rate / 1e6, eta, sh->tty ? "  " : "\n");
 	sh->shown = sh->tty;
 }
@@ -133,11 +193,13 @@ cli_sync(const struct cli_session_cfg *cfg)
 	int rc;
 
 	dir = a->store_dir ? strdup(a->store_dir) : cli_sync_store_dir(cfg->account);
+	memset(&sh, 0, sizeof sh);
+	sh.label = cfg->label ? cfg->label : "sync";
 	if (!dir) {
-		fputs("pouch: sync: no store directory: give --store DIR, or set HOME\n", stderr);
+		say_label(&sh);
+		fputs("no store directory: give --store DIR, or set HOME\n", stderr);
 		return EXIT_POUCH_USAGE;
 	}
-	memset(&sh, 0, sizeof sh);
 	sh.quiet = a->quiet;
 	sh.tty = !a->trace && isatty(STDERR_FILENO);
 	cli_trace_init(&trace, stderr, cfg->password);
@@ -167,13 +229,14 @@ cli_sync(const struct cli_session_cfg *cfg)
 	clear_line(&sh);
 	rc = exit_for(st, res.pop3);
 	if (st != STORE_SYNC_OK) {
-		fputs("pouch: sync: ", stderr);
+		say_label(&sh);
 		cli_escape_puts(stderr, err ? err : "failed");
 		fputc('\n', stderr);
 	}
 	if (st != STORE_SYNC_LOCKED && st != STORE_SYNC_TOO_SOON && !(st == STORE_SYNC_STORE &&
 	    !res.on_server) && (!a->quiet || st != STORE_SYNC_OK)) {
-		fprintf(stderr, "pouch: sync: %zu new (%.1f MB); %zu on the server, %zu in ",
+		say_label(&sh);
+		fprintf(stderr, "%zu new (%.1f MB); %zu on the server, %zu in ",
 		    res.fetched, (double)res.fetched_bytes / 1e6, res.on_server, res.in_store);
 		cli_escape_puts(stderr, dir);
 		fprintf(stderr, "; %zu deleted from the server", res.deleted);
@@ -183,8 +246,10 @@ cli_sync(const struct cli_session_cfg *cfg)
 			fprintf(stderr, "; %zu refused by the server", res.refused);
 		fputc('\n', stderr);
 	}
-	if (st != STORE_SYNC_OK && !res.deleted)
-		fputs("pouch: sync: nothing was deleted from the server\n", stderr);
+	if (st != STORE_SYNC_OK && !res.deleted) {
+		say_label(&sh);
+		fputs("nothing was deleted from the server\n", stderr);
+	}
 	free(err);
 	free(dir);
 	return rc;

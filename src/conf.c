@@ -511,6 +511,11 @@ conf_account(const struct conf *c, const char *name)
 }
 
 size_t conf_account_count(const struct conf *c) { return c ? c->nacc : 0; }
+const struct conf_account *
+conf_account_at(const struct conf *c, size_t i)
+{
+	return c && i < c->nacc ? &c->acc[i] : NULL;
+}
 const struct conf_account *conf_global(const struct conf *c) { return c ? &c->global : NULL; }
 const char *conf_account_name(const struct conf_account *a) { return a && a->name ? a->name : ""; }
 

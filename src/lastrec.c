@@ -480,3 +480,136 @@ lastrec_unlock(int fd)
 	if (fd >= 0)
 		close(fd);	/* closing the last descriptor releases the flock */
 }
+
+char *
+lastrec_store_path(const char *store_dir)
+{
+	return str_printf("%s/.pouch-last", store_dir);
+}
+
+int
+lastrec_merge(struct lastrec *dst, const struct lastrec *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		if (lastrec_add(dst, src->uids[i]) < 0)
+			return -1;
+	for (i = 0; i < src->nnums; i++)
+		if (lastrec_num_add(dst, src->nums[i]) < 0)
+			return -1;
+	if (src->nolast)
+		dst->nolast = 1;
+	return 0;
+}
+
+/* Renames path to path.migrated, or .migrated.N when that exists (never
+ * replacing a file), and fsyncs its directory. The new name, or NULL. */
+static char *
+rename_aside(const char *path, char **err)
+{
+	struct stat st;
+	char *to = NULL, *dir, *slash;
+	int n;
+
+	for (n = 1; n < 1000; n++) {
+		free(to);
+		to = n == 1 ? str_printf("%s.migrated", path) :
+		    str_printf("%s.migrated.%d", path, n);
+		if (!to)
+			return NULL;
+		if (lstat(to, &st) < 0 && errno == ENOENT)
+			break;
+	}
+	if (n == 1000 || rename(path, to) < 0) {
+		*err = str_printf("%s: cannot rename it to %s: %s", path, to,
+		    n == 1000 ? "too many earlier .migrated files" : strerror(errno));
+		free(to);
+		return NULL;
+	}
+	dir = strdup(path);
+	slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash)
+		*slash = '\0';
+	if (dir && fsync_dir(!slash ? "." : *dir ? dir : "/") < 0)
+		*err = str_printf("%s: fsync failed: %s", dir, strerror(errno));
+	free(dir);
+	if (*err) {
+		free(to);
+		return NULL;
+	}
+	return to;
+}
+
+enum lastrec_status
+lastrec_migrate(const char *old_path, const char *path, const char *account,
+    char **moved, char **err)
+{
+	struct lastrec *old = NULL, *cur = NULL;
+	enum lastrec_status st;
+	struct stat sb;
+	char *e = NULL, *to = NULL;
+	int fd;
+
+	*err = NULL;
+	if (moved)
+		*moved = NULL;
+	if (lstat(old_path, &sb) < 0 && errno == ENOENT)
+		return LASTREC_OK;
+	fd = lastrec_lock(path, LASTREC_LOCK_WAIT_MS, err);
+	if (fd < 0)
+		return *err ? LASTREC_ERR : LASTREC_NOMEM;
+	old = lastrec_new(account);
+	cur = lastrec_new(account);
+	st = LASTREC_NOMEM;
+	if (!old || !cur)
+		goto out;
+	/* Again under the lock: another pouch may have moved it meanwhile. */
+	st = lastrec_load(old, old_path, &e);
+	if (st == LASTREC_OK && lstat(old_path, &sb) < 0)
+		goto out;	/* gone: nothing to do */
+	if (st == LASTREC_CORRUPT) {
+		to = rename_aside(old_path, err);
+		if (to) {
+			free(*err);
+			*err = str_printf("the old LAST record %s does not parse (%s): not merged, "
+			    "kept as %s", old_path, e ? e : "?", to);
+		}
+		st = to ? LASTREC_CORRUPT : *err ? LASTREC_ERR : LASTREC_NOMEM;
+		goto out;
+	}
+	if (st != LASTREC_OK) {
+		*err = str_printf("the old LAST record %s: %s", old_path, e ? e : "out of memory");
+		goto out;
+	}
+	free(e);
+	e = NULL;
+	st = lastrec_load(cur, path, &e);
+	if (st != LASTREC_OK) {
+		*err = str_printf("the LAST record %s: %s; %s was not merged into it", path,
+		    e ? e : "out of memory", old_path);
+		goto out;
+	}
+	if (lastrec_merge(cur, old) < 0) {
+		st = LASTREC_NOMEM;
+		goto out;
+	}
+	st = lastrec_save(cur, path, err);
+	if (st != LASTREC_OK)
+		goto out;
+	to = rename_aside(old_path, err);
+	if (!to)
+		st = *err ? LASTREC_ERR : LASTREC_NOMEM;
+out:
+	if (st == LASTREC_NOMEM && !*err)
+		*err = str_printf("out of memory");
+	if (moved)
+		*moved = to;
+	else
+		free(to);
+	free(e);
+	lastrec_free(old);
+	lastrec_free(cur);
+	lastrec_unlock(fd);
+	return st;
+}

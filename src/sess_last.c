@@ -312,6 +312,14 @@ uid_of(const struct sess *s, unsigned long n)
 	return um_ok(&s->um, i) ? um_uid(&s->um, i) : NULL;
 }
 
+static char *
+record_path(const struct sess *s)
+{
+	return s->o.state_dir_shared ?
+	    lastrec_path(s->o.state_dir, s->o.account ? s->o.account : "") :
+	    lastrec_store_path(s->o.state_dir);
+}
+
 static void
 load_record(struct sess *s)
 {
@@ -325,7 +333,7 @@ load_record(struct sess *s)
 	s->rec = lastrec_new(s->o.account ? s->o.account : "");
 	if (!s->rec || !s->o.state_dir)
 		return;
-	path = lastrec_path(s->o.state_dir, s->o.account ? s->o.account : "");
+	path = record_path(s);
 	if (!path)
 		return;
 	st = lastrec_load(s->rec, path, &err);
@@ -579,7 +587,7 @@ sess_last_commit(struct sess *s)
 		s->res.record_no_state = s->nretr > 0;
 		return;
 	}
-	path = lastrec_path(s->o.state_dir, s->o.account ? s->o.account : "");
+	path = record_path(s);
 	if (!path)
 		return;
 	/* Load, merge and save under the lock, from the record as it is now

@@ -435,6 +435,7 @@ store_free(struct store *st)
 
 	if (!st)
 		return;
+	store_spare_stop(st);
 	for (i = 0; i < st->nbatch; i++)
 		store_put_abort(st->batch[i]);
 	free(st->batch);

@@ -66,8 +66,16 @@ struct store {
 	unsigned long long batch_bytes;
 	unsigned seq;
 	char host[64];
+	struct store_spares *spares;	/* store_expect's thread, or NULL */
 	int rewrite_always;
 };
+
+/* store_spare.c: the next file store_expect's thread made (its fd and
+ * its malloc'd base name "...,U="): 0, or -1 when there is none to come
+ * (no thread, the number reached, a failure). */
+int store_spare_take(struct store *st, int *fd, char **base);
+/* Stops the thread and removes the files it made that were not taken. */
+void store_spare_stop(struct store *st);
 
 /* Copies src's strings into one block owned by dst (dst->blk_); the old
  * block is freed after, so src may point into it. 0 or -1. */

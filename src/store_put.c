@@ -31,20 +31,29 @@ uid_valid(const char *u)
 	return 1;
 }
 
-/* TIME.MUSECPPIDQSEQ.HOST,U=UID: unique (the lock keeps other pouches
- * out; the PID and a counter keep this one apart from itself), and
- * sortable by time for a rebuild. */
+/* TIME.MUSECPPIDQSEQ.HOST,U=: unique (the lock keeps other pouches out;
+ * the PID and a counter keep this one apart from itself, and
+ * store_expect's thread counts with T instead of Q), and sortable by time
+ * for a rebuild. */
 static char *
-make_name(struct store *st, const char *uid)
+make_base(struct store *st)
 {
 	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return str_printf("%lld.M%06ldP%ldQ%u.%s,U=", (long long)tv.tv_sec,
+	    (long)tv.tv_usec, (long)getpid(), ++st->seq, st->host);
+}
+
+/* BASE followed by the UIDL (bytes outside [A-Za-z0-9._+=@-] as %XX). */
+static char *
+name_with_uid(const char *base, const char *uid)
+{
 	struct dbuf b;
 	const char *p;
 
-	gettimeofday(&tv, NULL);
 	dbuf_init(&b, 0);
-	if (dbuf_printf(&b, "%lld.M%06ldP%ldQ%u.%s,U=", (long long)tv.tv_sec,
-	    (long)tv.tv_usec, (long)getpid(), ++st->seq, st->host) < 0)
+	if (dbuf_adds(&b, base) < 0)
 		return NULL;
 	for (p = uid; *p; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -73,6 +82,7 @@ enum store_status
 store_put_open(struct store *st, const char *uid, struct store_put **out, char **err)
 {
 	struct store_put *p;
+	char *base = NULL;
 
 	*out = NULL;
 	if (st->readonly) {
@@ -93,14 +103,23 @@ store_put_open(struct store *st, const char *uid, struct store_put **out, char *
 	p->st = st;
 	p->fd = -1;
 	p->uid = strdup(uid);
-	p->name = make_name(st, uid);
-	p->tmp = p->name ? str_printf("%s/tmp/%s", st->dir, p->name) : NULL;
+	/* A file made ahead (store_expect) keeps its tmp/ name; new/ gets
+	 * the UIDL after it. */
+	if (store_spare_take(st, &p->fd, &base) < 0)
+		base = make_base(st);
+	p->name = base ? name_with_uid(base, uid) : NULL;
+	if (p->fd >= 0)
+		p->tmp = str_printf("%s/tmp/%s", st->dir, base);
+	else if (p->name)
+		p->tmp = str_printf("%s/tmp/%s", st->dir, p->name);
+	free(base);
 	if (!p->uid || !p->name || !p->tmp) {
 		store_put_abort(p);
 		*err = str_printf("out of memory");
 		return STORE_NOMEM;
 	}
-	p->fd = open(p->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (p->fd < 0)
+		p->fd = open(p->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (p->fd < 0) {
 		*err = str_printf("%s: cannot create: %s", p->tmp, strerror(errno));
 		free(p->tmp);

@@ -37,9 +37,7 @@ struct sync {
 	struct srv *srv;
 	size_t nsrv;
 	int have_list;
-	char *capa;			/* the CAPA body */
-	size_t capa_len;
-	enum pop3_status uidl_st, list_st, capa_st;
+	enum pop3_status uidl_st, list_st;
 	char *server_text;		/* a -ERR to UIDL or LIST */
 	struct rq *rq;
 	size_t nrq;
@@ -47,6 +45,9 @@ struct sync {
 	unsigned long long done_bytes, total_bytes;
 	long long t0, last_progress;
 	int stop;			/* a local failure: cancel the session */
+	int quit_queued, quit_done;	/* keep: QUIT behind the last RETR */
+	enum pop3_status quit_st;
+	char *quit_text;
 	enum store_sync_status status;
 	char *err;
 };
@@ -179,22 +180,6 @@ srv_cmp(const void *a, const void *b)
 	const struct srv *x = a, *y = b;
 
 	return x->n < y->n ? -1 : x->n > y->n;
-}
-
-static void
-on_capa(void *ctx, const struct pop3_reply *r)
-{
-	struct sync *y = ctx;
-
-	y->capa_st = r->status;
-	if (r->status == POP3_OK && r->body) {
-		y->capa = malloc(r->body_len + 1);
-		if (y->capa) {
-			memcpy(y->capa, r->body, r->body_len);
-			y->capa[r->body_len] = '\0';
-			y->capa_len = r->body_len;
-		}
-	}
 }
 
 static void
@@ -375,6 +360,17 @@ submit(struct sync *y, struct pop3_req *r)
 	return -1;
 }
 
+static void
+on_quit(void *ctx, const struct pop3_reply *r)
+{
+	struct sync *y = ctx;
+
+	y->quit_done = 1;
+	y->quit_st = r->status;
+	if (r->text && !y->quit_text)
+		y->quit_text = strdup(r->text);
+}
+
 static int
 fetch(struct sync *y)
 {
@@ -408,6 +404,8 @@ fetch(struct sync *y)
 		y->nrq++;
 	}
 	progress(y, 1);
+	/* Their files are made ahead, beside the reading (store_spare.c). */
+	(void)store_expect(y->st, y->nrq);
 	for (i = 0; i < y->nrq && !y->stop; i++) {
 		memset(&r, 0, sizeof r);
 		r.cmd = POP3_RETR;
@@ -420,7 +418,21 @@ fetch(struct sync *y)
 		if (submit(y, &r) < 0)
 			break;
 	}
+	/* Under keep QUIT commits nothing, so it may go right behind the last
+	 * RETR (the engine sends it once every reply is in) and travel while
+	 * the last batch lands: one round trip less. The copies are still
+	 * durable before store_sync reports success. With DELEs, QUIT waits
+	 * for the durable landing (finish). */
+	if (y->cfg->policy == STORE_POLICY_KEEP && y->status == STORE_SYNC_OK && !y->stop) {
+		memset(&r, 0, sizeof r);
+		r.cmd = POP3_QUIT;
+		r.on_done = on_quit;
+		r.ctx = y;
+		if (submit(y, &r) == 0)
+			y->quit_queued = 1;
+	}
 	wait_all(y);
+	(void)store_expect(y->st, 0);
 	land(y);
 	return y->status == STORE_SYNC_OK ? 0 : -1;
 }
@@ -509,7 +521,13 @@ finish(struct sync *y)
 	}
 	if (!marks || pop3_marks_count(marks) == 0) {
 		pop3_marks_free(marks);
-		st = pop3_quit(y->s, &text);
+		if (y->quit_queued) {
+			wait_all(y);
+			st = y->quit_done ? y->quit_st : POP3_ERR_NET;
+			text = y->quit_text;
+		} else {
+			st = pop3_quit(y->s, &text);
+		}
 		if (st != POP3_OK) {
 			y->res->pop3 = st;
 			fail(y, st == POP3_ERR_SERVER ? STORE_SYNC_SERVER : STORE_SYNC_SESSION,
@@ -573,14 +591,13 @@ listing(struct sync *y)
 {
 	struct pop3_req r;
 	long expire, delay;
+	const char *capa;
+	size_t capa_len = 0;
 	char *err = NULL;
 
+	/* EXPIRE and LOGIN-DELAY come from the CAPA read after login. */
 	memset(&r, 0, sizeof r);
-	r.cmd = POP3_CAPA;
-	r.on_done = on_capa;
 	r.ctx = y;
-	if (submit(y, &r) < 0)
-		return -1;
 	r.cmd = POP3_UIDL;
 	r.on_done = on_uidl;
 	if (submit(y, &r) < 0)
@@ -598,7 +615,8 @@ listing(struct sync *y)
 		    y->uidl_st != POP3_OK ? " (sync needs UIDL to know what it has)" : ""));
 		return -1;
 	}
-	store_sync_capa(y->capa ? y->capa : "", y->capa_len, &expire, &delay);
+	capa = pop3_capa(y->s, &capa_len);
+	store_sync_capa(capa ? capa : "", capa ? capa_len : 0, &expire, &delay);
 	y->res->expire_days = expire;
 	y->res->login_delay = delay;
 	if (expire == 0)
@@ -685,8 +703,8 @@ out:
 		free(y.srv[i].uid);
 	free(y.srv);
 	free(y.rq);
-	free(y.capa);
 	free(y.server_text);
+	free(y.quit_text);
 	if (y.status == STORE_SYNC_OK && cfg->interrupted && *cfg->interrupted)
 		fail(&y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
 	*err = y.err;

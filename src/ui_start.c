@@ -233,11 +233,15 @@ ui_start(const struct cli_args *a)
 	}
 	o.read_state = read_state;
 	{
-		char *acct = str_printf("%s@%s:%u", user, url.host, url.port);
+		char *acct = str_printf("%s@%s:%u", user, url.host, url.port), *w = NULL;
 
 		store_dir = a->store_dir ? strdup(a->store_dir) :
 		    conf_get(ca, "store") ? strdup(conf_get(ca, "store")) :
 		    acct ? cli_sync_store_dir(acct) : NULL;
+		/* the LAST record lives in the store: an old one moves in */
+		if (store_dir && acct && cli_last_migrate(store_dir, acct, &w) < 0)
+			say("warning: %s", w ? w : "out of memory");
+		free(w);
 		free(acct);
 	}
 	o.store_dir = store_dir;

@@ -20,10 +20,12 @@ U=$POUCH_URL
 pw="$DOVECOT_PASS"
 
 # --- the arguments (exit 2, one line saying what is wrong)
-"$POUCH" sync 2>"$t/err"; rc=$?
-is "$rc:$(head -1 "$t/err")" "2:pouch: sync: no URL given (pouch sync [OPTIONS] URL)" "sync without a URL"
+: > "$t/empty.conf"
+"$POUCH" --config "$t/empty.conf" sync 2>"$t/err"; rc=$?
+is "$rc:$(head -1 "$t/err")" "2:pouch: sync: no URL given and no account configured in $t/empty.conf (pouch sync URL, or see pouch.conf(5))" \
+	"sync without a URL or an account"
 "$POUCH" --delete "$U" stat 2>"$t/err"; rc=$?
-is "$rc:$(head -1 "$t/err")" "2:pouch: --delete and --delete-after go with sync only" \
+is "$rc:$(head -1 "$t/err")" "2:pouch: --delete, --delete-after and --all go with sync only" \
 	"--delete without sync"
 "$POUCH" sync --delete --delete-after 3 "$U" 2>"$t/err"; rc=$?
 is "$rc:$(head -1 "$t/err")" "2:pouch: sync: --delete and --delete-after exclude each other" \
@@ -32,7 +34,7 @@ is "$rc:$(head -1 "$t/err")" "2:pouch: sync: --delete and --delete-after exclude
 is "$rc:$(head -1 "$t/err")" "2:pouch: --delete-after: '1x' is not a number of days (0 to 36500)" \
 	"--delete-after with a bad number"
 "$POUCH" sync "$U" stat 2>"$t/err"; rc=$?
-is "$rc:$(head -1 "$t/err")" "2:pouch: sync: one URL, and options before it ('stat' follows it)" \
+is "$rc:$(head -1 "$t/err")" "2:pouch: sync: one ACCOUNT or URL, and options before it ('stat' follows it)" \
 	"sync with a command after the URL"
 p() { "$POUCH" --password-command "echo $pw" "$@"; }
 pc() { "$PYTHON3" "$top_srcdir/tests/lib/popcheck.py" 127.0.0.1 "$DOVECOT_PORT" alice "$pw" "$@"; }

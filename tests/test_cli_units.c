@@ -956,6 +956,81 @@ test_cred(void)
 	rmdir(dir);
 }
 
+/* lastrec_migrate: the old record merged into the store's (a union), the
+ * old file renamed, never replaced or deleted; again after a "crash"
+ * between the save and the rename (the old file back): nothing doubles. */
+static void
+test_lastrec_migrate(void)
+{
+	char dir[] = "/tmp/pouch-migr-XXXXXX";
+	char *old, *path, *moved = NULL, *err = NULL, *text = NULL, *want, sub[64];
+	enum lastrec_status st;
+	struct stat sb;
+	size_t len = 0;
+	FILE *f;
+
+	if (!ok(mkdtemp(dir) != NULL, "migrate: a directory"))
+		return;
+	old = str_printf("%s/state/last-a@h%%3A110", dir);
+	path = str_printf("%s/store/.pouch-last", dir);
+	st = lastrec_migrate(old, path, "a@h:110", &moved, &err);
+	snprintf(sub, sizeof sub, "%s/store", dir);
+	ok(st == LASTREC_OK && !moved && stat(path, &sb) < 0 && stat(sub, &sb) < 0,
+	    "no old record: OK, nothing created (%s)", err ? err : "-");
+	free(err);
+	err = NULL;
+	snprintf(sub, sizeof sub, "%s/state", dir);
+	mkdir(sub, 0700);
+	f = fopen(old, "w");
+	fputs("pouch-last 1\naccount a@h:110\nserver-last no\nnum 3\nuid u1\nuid u2\n", f);
+	fclose(f);
+	snprintf(sub, sizeof sub, "%s/store", dir);
+	mkdir(sub, 0700);
+	f = fopen(path, "w");
+	fputs("pouch-last 1\naccount a@h:110\nnum 5\nuid u2\nuid u3\n", f);
+	fclose(f);
+	st = lastrec_migrate(old, path, "a@h:110", &moved, &err);
+	want = "pouch-last 1\naccount a@h:110\nserver-last no\nnum 3\nnum 5\nuid u1\nuid u2\nuid u3\n";
+	file_read_all(path, 1 << 20, 0, &text, &len);
+	ok(st == LASTREC_OK && text && strcmp(text, want) == 0, "merged: the union (%s)",
+	    err ? err : "-");
+	ok(moved && strstr(moved, "/state/last-a@h%3A110.migrated") &&
+	    stat(moved, &sb) == 0 && stat(old, &sb) < 0, "the old file renamed to .migrated");
+	free(text);
+	text = NULL;
+	/* the crash: the old record is back beside the merged one */
+	if (moved)
+		link(moved, old);
+	free(moved);
+	moved = NULL;
+	st = lastrec_migrate(old, path, "a@h:110", &moved, &err);
+	file_read_all(path, 1 << 20, 0, &text, &len);
+	ok(st == LASTREC_OK && text && strcmp(text, want) == 0,
+	    "merged again after a crash: unchanged");
+	ok(moved && strstr(moved, ".migrated.2"), "the first .migrated kept, this one .migrated.2 (%s)",
+	    moved ? moved : "-");
+	free(text);
+	free(moved);
+	moved = NULL;
+	/* a store record that does not parse: nothing is renamed */
+	f = fopen(old, "w");
+	fputs("pouch-last 1\naccount a@h:110\nnum 9\n", f);
+	fclose(f);
+	f = fopen(path, "w");
+	fputs("garbage\n", f);
+	fclose(f);
+	st = lastrec_migrate(old, path, "a@h:110", &moved, &err);
+	ok(st == LASTREC_CORRUPT && !moved && stat(old, &sb) == 0 && err && strstr(err, "was not merged"),
+	    "the store's record unreadable: the old one stays (%s)", err ? err : "-");
+	free(err);
+	err = NULL;
+	snprintf(sub, sizeof sub, "rm -rf '%s'", dir);
+	if (system(sub) != 0)
+		printf("# could not remove %s\n", dir);
+	free(old);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -966,6 +1041,7 @@ main(void)
 	test_cred();
 	test_lastrec();
 	test_lastrec_lock();
+	test_lastrec_migrate();
 	test_escape();
 	test_trace();
 	test_outfile();

@@ -683,6 +683,89 @@ test_store(void)
 	free(dir);
 }
 
+/* Entries of dir/sub, or -1. */
+static int
+count_in(const char *dir, const char *sub)
+{
+	char *cmd = str_printf("ls -A '%s/%s' | wc -l", dir, sub);
+	FILE *f = cmd ? popen(cmd, "r") : NULL;
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		pclose(f);
+	}
+	free(cmd);
+	return n;
+}
+
+/* store_expect: the files made ahead carry the messages into new/ under
+ * their own names plus the UIDL; what was not taken goes; a thread that
+ * cannot create leaves the caller's open to say why. */
+static void
+test_spares(void)
+{
+	char *dir = path_in(root, "spares"), *err = NULL, *tmp;
+	struct store *st;
+	struct store_put *p = NULL;
+	const struct store_msg *m;
+	size_t landed = 0;
+	enum store_status rc;
+	int i;
+
+	st = open_ok(dir, STORE_OPEN_RDWR, "spares");
+	if (!st)
+		return;
+	is_int(store_expect(st, 5), 0, "store_expect 5: a thread starts");
+	ok(put(st, "s-1", msg1) == 0 && put(st, "s/2", msg2) == 0 && put(st, "s-3", msg3) == 0,
+	    "three messages written into files made ahead");
+	rc = store_land(st, &landed, &err);
+	is_int(rc == STORE_OK ? (int)landed : -1, 3, "landed");
+	free(err);
+	err = NULL;
+	m = store_find(st, "s/2");
+	ok(m && strncmp(m->file, "new/", 4) == 0 && strstr(m->file, "T2.") &&
+	    strlen(m->file) > 8 && strcmp(m->file + strlen(m->file) - 8, ",U=s%2F2") == 0,
+	    "its name: the thread's (T2) with the UIDL after ,U= (%s)", m ? m->file : "-");
+	is_int(count_in(dir, "new"), 3, "new/ holds the three");
+	for (i = 0; i < 200 && count_in(dir, "tmp") < 2; i++)
+		usleep(10000);
+	is_int(count_in(dir, "tmp"), 2, "the thread made the other two of the five");
+	is_int(store_expect(st, 0), 0, "store_expect 0: stops");
+	is_int(count_in(dir, "tmp"), 0, "the two made and not taken are removed");
+	is_int(store_expect(st, 100), 0, "store_expect 100");
+	close_ok(st, "spares, 100 expected, none written");
+	is_int(count_in(dir, "tmp"), 0, "close removes what was made ahead");
+
+	st = open_ok(dir, STORE_OPEN_RDWR, "spares again");
+	if (!st)
+		return;
+	is_int((int)store_count(st), 3, "the three are there after reopening");
+	tmp = path_in(dir, "tmp");
+	rmdir(tmp);
+	is_int(store_expect(st, 2), 0, "store_expect with tmp/ gone");
+	rc = store_put_open(st, "s-4", &p, &err);
+	ok(rc == STORE_ERR && err && strstr(err, "/tmp/") && strstr(err, "cannot create"),
+	    "the thread could not create: the caller's own open says why (%s)", err ? err : "-");
+	store_put_abort(p);
+	free(err);
+	err = NULL;
+	mkdir(tmp, 0700);
+	ok(put(st, "s-4", msg1) == 0, "tmp/ back: the next put works (the caller's own file)");
+	store_land(st, &landed, &err);
+	free(err);
+	ok(store_durable(st, "s-4"), "and lands");
+	close_ok(st, "spares again");
+	free(tmp);
+	st = NULL;
+	ok(store_open(dir, STORE_OPEN_RDONLY, &st, NULL, &err) == STORE_OK, "read-only open");
+	is_int(st ? store_expect(st, 5) : -2, 0, "store_expect on a read-only store: no thread, 0");
+	store_close(st, &err);
+	free(err);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -696,6 +779,7 @@ main(void)
 	test_names();
 	test_capa();
 	test_store();
+	test_spares();
 	cmd = str_printf("chmod -R u+w '%s' && rm -rf '%s'", root, root);
 	if (cmd && system(cmd) != 0)
 		printf("# could not remove %s\n", root);

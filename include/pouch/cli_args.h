@@ -54,6 +54,7 @@ struct cli_args {
 	const char *netrc_file;
 	const char *auth;		/* NULL, or one of the names pop3.h lists */
 	enum pop3_tls tls;
+	int tls_set, timeout_set;	/* given as options (else the configuration's) */
 	const char *cacert;
 	const char *pinned_pubkey;
 	long timeout_ms;		/* --timeout; 30000 by default */
@@ -62,8 +63,10 @@ struct cli_args {
 	int quiet;
 	const char *output_dir;		/* -o */
 	const char *state_dir;
-	/* pouch sync [OPTIONS] URL (src/cli_sync.c): no commands then */
+	/* pouch sync [OPTIONS] [ACCOUNT | URL] (src/cli_sync.c): no commands
+	 * then; an ACCOUNT goes to account */
 	int sync;
+	int sync_all;			/* --all: every account of the configuration */
 	int sync_delete;		/* --delete */
 	int sync_delete_after;		/* --delete-after DAYS */
 	unsigned long sync_days;
@@ -71,7 +74,7 @@ struct cli_args {
 	struct cli_cmd *cmds;
 	size_t ncmds;		/* 0: no command, so the full-screen reader */
 	/* the reader */
-	const char *account;		/* -a NAME */
+	const char *account;		/* -a NAME, or sync's ACCOUNT */
 	const char *config_file;	/* --config */
 	const char *keys_file;		/* --keys: headless, keys from a script */
 	const char *dump_file;		/* --dump: where the headless screens go */

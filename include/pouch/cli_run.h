@@ -22,7 +22,9 @@ struct cli_session_cfg {
 	const char *user;		/* resolved: -u, URL, netrc, $USER */
 	const char *password;
 	const char *account;		/* user@host:port, the LAST record's key */
-	const char *state_dir;		/* NULL when there is none */
+	const char *state_dir;		/* the LAST record's (sess_opts); NULL: none */
+	int state_dir_shared;		/* --state-dir: STATE_DIR/last-ACCOUNT */
+	const char *label;		/* sync: "sync" or "sync NAME" (--all) */
 	volatile sig_atomic_t *interrupted;	/* set by the SIGINT handler */
 };
 

@@ -53,6 +53,8 @@ char *conf_default_path(void);
  * else the only or first account); NULL when there is none. */
 const struct conf_account *conf_account(const struct conf *c, const char *name);
 size_t conf_account_count(const struct conf *c);
+/* The i-th account in the file's order (i < conf_account_count). */
+const struct conf_account *conf_account_at(const struct conf *c, size_t i);
 /* The global settings (before any [account]) as an account of their own,
  * for a URL given on the command line. */
 const struct conf_account *conf_global(const struct conf *c);

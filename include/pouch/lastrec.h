@@ -2,8 +2,7 @@
  * lastrec.h: pouch's LAST record, so that `pouch URL last` has an answer
  * when the server no longer knows LAST (RFC 1460; Dovecot answers -ERR).
  *
- * Per account (user@host:port) one file in the state directory holds the
- * messages retrieved with RETR in committed sessions (QUIT answered +OK):
+ * Per account (user@host:port) one file holds the messages retrieved with RETR in committed sessions (QUIT answered +OK):
  * by UIDL when the session knew one that names the message alone ("uid"),
  * else by message number ("num", renumbered as committed deletions
  * renumber the mailbox); and whether the server answered LAST with -ERR
@@ -18,6 +17,14 @@
  *     uid ...
  *
  * "max N", which records written before "num" hold, reads as "num N".
+ *
+ * Where the file lives: in the account's store, STORE/.pouch-last
+ * (lastrec_store_path), beside the store's index and lock but with its own
+ * lock (.pouch-last.lock), since `pouch URL last` and `retr` use the record
+ * without opening the store. Before, it lived in a state directory shared
+ * by every account, STATE_DIR/last-ACCOUNT (lastrec_path): that is still
+ * where `--state-dir DIR` keeps it, and where lastrec_migrate finds an old
+ * record to merge into the store's on first use.
  *
  * Owns: struct lastrec (the set, kept sorted), the file's name and format.
  *
@@ -75,9 +82,32 @@ enum lastrec_status lastrec_save(const struct lastrec *r, const char *path,
 int lastrec_lock(const char *path, long timeout_ms, char **err);
 void lastrec_unlock(int fd);
 
+/* STORE/.pouch-last. NULL: out of memory. */
+char *lastrec_store_path(const char *store_dir);
 /* STATE_DIR/last-ACCOUNT with every byte outside [A-Za-z0-9.@_+-] as %XX
  * (so the account cannot name another directory). NULL: out of memory. */
 char *lastrec_path(const char *state_dir, const char *account);
+
+/* Adds every retrieval src holds to dst (UIDLs and numbers: a union), and
+ * its "server-last no". 0, or -1 out of memory (dst then holds part). */
+int lastrec_merge(struct lastrec *dst, const struct lastrec *src);
+
+/*
+ * Moves the record at old_path (a state directory's) into the one at path
+ * (the store's), for account: when old_path exists, under path's lock
+ * (lastrec_lock), the old record is merged into path's and path is saved
+ * durably (lastrec_save); only then is old_path renamed to
+ * old_path.migrated (.migrated.2, ... when that exists: never replacing a
+ * file, never deleting one) and its directory fsynced. A crash in between
+ * merges it again next time, which changes nothing (a union). No old file:
+ * LASTREC_OK at the cost of one lstat, nothing created. An old file that
+ * does not parse is renamed aside all the same (nothing is lost), with
+ * LASTREC_CORRUPT and *err saying so. When path's record does not parse
+ * or a step fails, nothing is renamed (ERR/CORRUPT, *err). *moved (may be
+ * NULL) gets the name the old file took (malloc'd), else NULL.
+ */
+enum lastrec_status lastrec_migrate(const char *old_path, const char *path,
+    const char *account, char **moved, char **err);
 
 /* 1 when the syntax is that of a UIDL pouch can keep. */
 int lastrec_uid_valid(const char *uid);

@@ -121,7 +121,13 @@ struct sess_cbs {
 struct sess_opts {
 	struct pop3_opts pop3;	/* handed to pop3_new as it is */
 	const char *account;	/* user@host:port: the LAST record's key */
-	const char *state_dir;	/* where the LAST record lives; NULL: none kept */
+	/* Where the LAST record lives (lastrec.h): the account's store,
+	 * STATE_DIR/.pouch-last; or with state_dir_shared a directory that
+	 * accounts share (--state-dir), STATE_DIR/last-ACCOUNT. NULL: none
+	 * kept. Moving an old record into the store is the caller's
+	 * (lastrec_migrate), before the session. */
+	const char *state_dir;
+	int state_dir_shared;
 	struct sess_cbs cbs;
 	/* Deletion marks committed at a clean end (borrowed; NULL: none).
 	 * durable(cbs.ctx, uid) says whether the local copy is safe (see

@@ -84,6 +84,8 @@
 /* A landing batch: files or bytes, whichever is reached first. */
 #define STORE_BATCH_FILES 128
 #define STORE_BATCH_BYTES (64ull << 20)
+/* Files store_expect's thread keeps made ahead of store_put_open. */
+#define STORE_SPARE_AHEAD 64
 
 enum store_status {
 	STORE_OK = 0,
@@ -172,6 +174,16 @@ char *store_path(const struct store *st, const struct store_msg *m);
  * store_find does not see it, before store_land.
  */
 struct store_put;
+/* Says that about n messages will be written next (a sync's RETRs): a
+ * helper thread creates their tmp/ files ahead (at most STORE_SPARE_AHEAD
+ * at a time), so that the file system's inode allocation runs beside the
+ * caller's reading instead of in its way; store_put_open takes them in
+ * order, and creates its own once they run out or the thread failed.
+ * Files made and not taken are removed by the next store_expect (n == 0
+ * just stops), store_close or a crash's next writable open. 0, or -1
+ * when no thread could start (nothing changes then). Nothing else in the
+ * store is touched by the thread. */
+int store_expect(struct store *st, size_t n);
 enum store_status store_put_open(struct store *st, const char *uid,
     struct store_put **out, char **err);
 enum store_status store_put_write(struct store_put *p, const void *buf,

@@ -14,21 +14,27 @@
  *   1. the store is opened writable (its lock: a second sync is refused);
  *   2. LOGIN-DELAY (RFC 2449): when the last login is more recent than the
  *      delay the server announced then, no connection is made;
- *   3. connect, log in; CAPA, UIDL and LIST are pipelined; CAPA EXPIRE and
- *      LOGIN-DELAY are reported (note) and the login is recorded;
+ *   3. connect, log in; UIDL and LIST are pipelined; CAPA EXPIRE and
+ *      LOGIN-DELAY (from the CAPA the login read) are reported (note) and
+ *      the login is recorded;
  *   4. a RETR for every UIDL the store lacks, all queued at once (the
- *      engine keeps a window in flight); each body streams into its tmp/
+ *      engine keeps a window in flight; store_expect makes their tmp/
+ *      files ahead in a helper thread); each body streams into its tmp/
  *      file; every STORE_BATCH_FILES files or STORE_BATCH_BYTES the batch
  *      lands (fsync, rename into new/, fsync new/, index) - see store.h;
+ *      under keep a QUIT is queued behind the last RETR (it deletes
+ *      nothing, so it may travel while 5 runs);
  *   5. what is left lands; messages the server no longer lists get their
- *      "gone" date;
- *   6. the policy: keep sends QUIT; delete (or delete after N days,
+ *      "gone" date; only then does sync report success;
+ *   6. the policy: keep waits for its QUIT; delete (or delete after N days,
  *      counted from the download) marks the UIDLs whose copy is durable
  *      (store_durable) and commits them with pop3_marks_commit (fresh
  *      UIDL, DELE, QUIT; all or nothing).
  * Any failure before 6 (a full disk, a dropped connection, Ctrl-C, kill -9)
- * ends the session without QUIT (nothing is deleted); the messages that
- * arrived whole are landed first, and the next sync fetches only the rest.
+ * ends the session without QUIT (nothing is deleted; under keep the QUIT
+ * of 4 may have gone out already, which deletes nothing either); the
+ * messages that arrived whole are landed first, and the next sync fetches
+ * only the rest.
  */
 #ifndef POUCH_STORE_SYNC_H
 #define POUCH_STORE_SYNC_H
