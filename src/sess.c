@@ -324,6 +324,23 @@ aux_done(struct sreq *q, const struct pop3_reply *r)
 		}
 		break;
 	case POP3_RSET:
+		if (s->end == END_UNDO) {
+			/* sess_end_marks: the session's DELEs undone, the end
+			 * goes on; else it ends here, with no QUIT. */
+			if (r->status == POP3_OK) {
+				sess_rset_done(s);
+				s->undo_dele = 0;
+				s->end = END_WANT;
+				return;
+			}
+			s->end = END_DONE;
+			if (r->status == POP3_ERR_SERVER)
+				fail_set(s, SESS_ERR_SERVER, label, NULL, r->text ? r->text : "");
+			else
+				fail_set(s, (enum sess_status)r->status, label,
+				    r->error ? r->error : pop3_status_name(r->status), NULL);
+			return;
+		}
 		/* The end after a failure: QUIT only once RSET is accepted. */
 		if (r->status == POP3_OK && sess_submit_aux(s, POP3_QUIT, 0, 0, NULL) == SESS_OK) {
 			s->end = END_QUIT;
@@ -396,7 +413,8 @@ user_done(struct sreq *q, const struct pop3_reply *r)
 		if (nomem)
 			fail_set(s, SESS_ERR_NOMEM, label, "out of memory", NULL);
 	} else if (r->status == POP3_ERR_SERVER) {
-		fail_set(s, SESS_ERR_SERVER, label, NULL, r->text ? r->text : "");
+		if (!q->user.soft)
+			fail_set(s, SESS_ERR_SERVER, label, NULL, r->text ? r->text : "");
 	} else if (r->status != POP3_OK) {
 		fail_set(s, (enum sess_status)r->status, label,
 		    r->error ? r->error : pop3_status_name(r->status), NULL);
@@ -738,7 +756,16 @@ static void
 end_step(struct sess *s)
 {
 	if (s->end == END_WANT && !s->connecting && (s->conn_gone || !pop3_pending(s->p))) {
-		if (!s->failed && s->o.cbs.sync && s->o.cbs.sync(s->o.cbs.ctx) != 0)
+		if (s->undo_dele && sess_ndeleted(s) > 0 && !s->failed && !s->conn_gone) {
+			/* sess_end_marks: RSET first (aux_done goes on). */
+			s->end = sess_submit_aux(s, POP3_RSET, 0, 0, NULL) == SESS_OK ?
+			    END_UNDO : END_DONE;
+			if (s->end == END_UNDO)
+				return;
+		}
+		if (s->end == END_DONE) {
+			/* the RSET could not be sent: no QUIT */
+		} else if (!s->failed && s->o.cbs.sync && s->o.cbs.sync(s->o.cbs.ctx) != 0)
 			fail_set(s, SESS_ERR_LOCAL, "sync", "the messages could not be "
 			    "made durable", NULL);
 		if (!s->failed && !s->conn_gone && s->o.marks && pop3_marks_count(s->o.marks))
@@ -790,7 +817,19 @@ sess_ended(const struct sess *s)
 int
 sess_in_quit(const struct sess *s)
 {
-	return s->end == END_RSET || s->end == END_QUIT || s->end == END_MARKS;
+	return s->end == END_UNDO || s->end == END_RSET || s->end == END_QUIT ||
+	    s->end == END_MARKS;
+}
+
+void
+sess_end_marks(struct sess *s, struct pop3_marks *marks, pop3_durable_fn durable)
+{
+	if (s->end == END_NONE) {
+		s->o.marks = marks;
+		s->o.durable = durable;
+		s->undo_dele = 1;
+	}
+	sess_end(s);
 }
 
 void
