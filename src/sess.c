@@ -115,6 +115,11 @@ connect_failed(struct sess *s, enum pop3_status st)
 	s->conn_gone = 1;
 	s->end = END_DONE;
 	s->failed = 1;
+	/* Requests queued behind a stepwise login fail with it, the first
+	 * of them through fail_set: the login's failure replaces theirs. */
+	free(s->fail_label);
+	free(s->fail_text);
+	free(s->fail_server);
 	s->fail_label = strdup(st == POP3_ERR_AUTH ? "login" : "connect");
 	s->fail_text = strdup(err ? err : pop3_status_name(st));
 	s->fail_server = strdup(pop3_server_text(s->p));
@@ -163,6 +168,8 @@ sess_connected(const struct sess *s)
 static void
 connect_step(struct sess *s, enum pop3_status st)
 {
+	int reported;
+
 	if (!s->connecting)
 		return;
 	if (st == POP3_OK && pop3_connected(s->p)) {
@@ -172,8 +179,9 @@ connect_step(struct sess *s, enum pop3_status st)
 	}
 	if (st == POP3_OK || st == POP3_ERR_SERVER)
 		return;
+	reported = s->failed;
 	connect_failed(s, st);
-	if (s->o.cbs.on_fail)
+	if (!reported && s->o.cbs.on_fail)
 		s->o.cbs.on_fail(s->o.cbs.ctx, &s->fail);
 }
 

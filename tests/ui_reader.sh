@@ -131,10 +131,19 @@ cat > "$t/want" <<'ROWS'
 ROWS
 cmp -s "$t/got" "$t/want"
 ok $? "messages 3 and 4, read in the last session, show O; 38 new (25 was read too)" || diff "$t/want" "$t/got" | sed 's/^/# /'
-head -1 "$t/state/pouch/read-alice%40127.0.0.1%3a$DOVECOT_PORT" 2>/dev/null | grep -qx 'pouch-read/1' ||
-	head -1 "$t"/state/pouch/read-* | grep -qx 'pouch-read/1'
-ok $? "the read state is a pouch-read/1 file in XDG_STATE_HOME/pouch"
-is "$(tail -n +2 "$t"/state/pouch/read-* | wc -l | tr -d ' ')" 3 "it holds the three UIDs"
+store=$t/home/.local/share/pouch/alice@127.0.0.1%3A$DOVECOT_PORT
+! ls "$t"/state/pouch/read-* >/dev/null 2>&1
+ok $? "no read-state file is written any more (the store keeps the flags)"
+uidr3=$(pc uidl | sed -n 's/^3 //p')
+uidr4=$(pc uidl | sed -n 's/^4 //p')
+ls "$store/cur" | grep -q ",U=$uidr3:2,[A-Z]*S" && ls "$store/cur" | grep -q ",U=$uidr4:2,[A-Z]*S"
+ok $? "messages 3 and 4 are read in the store (:2,S in their names)"
+
+# 2c. The reader's RETRs count for LAST as the command line's do (one
+# record, sess.h): Dovecot refuses LAST, pouch answers from the record.
+HOME=$t/home XDG_STATE_HOME=$t/state "$POUCH" --password-command "cat '$pw'" "$POUCH_URL" last \
+	>"$t/last.out" 2>"$t/last.err"
+is "$(tr -d ' \n' < "$t/last.out")" 25 "LAST after the reader read 3, 4 and 25: 25, from the shared record"
 
 # 3. Search in the index and in the pager; limit; sort.
 keys search <<'KEYS'
@@ -344,6 +353,61 @@ x
 KEYS
 reader help
 same help 1 help-index.txt
+
+uidr3=$(pc uidl | sed -n 's/^3 //p')
+# 9c. A read-state file of an earlier version moves into the store: its
+# UIDs become read flags (pending ones for messages not stored), the file
+# is renamed FILE.migrated, and the next reader shows them read.
+uidr6=$(pc uidl | sed -n 's/^6 //p')
+rs="$t/state/pouch/read-alice@127.0.0.1%3A$DOVECOT_PORT"
+printf 'pouch-read/1\n%s\n%s\nnot a uid\n' "$uidr6" "$uidr3" > "$rs"
+keys migrate <<'KEYS'
+@dump
+x
+KEYS
+reader migrate
+[ ! -e "$rs" ] && [ -f "$rs.migrated" ]
+ok $? "the read-state file was renamed to .migrated (not deleted)"
+grep -qx "$uidr6" "$store/pouch-read-pending" 2>/dev/null
+ok $? "message 6 (not stored) is a pending read flag in the store"
+keys migrated <<'KEYS'
+@dump
+x
+KEYS
+reader migrated
+screen migrated 1 | sed -n '8p' | grep -q '^    6 O '
+ok $? "the next reader shows message 6 read (O)" || screen migrated 1 | sed -n '8p' | sed 's/^/# /'
+[ ! -e "$rs" ]
+ok $? "no read-state file came back"
+
+# 9d. A second reader on the same account: the store is read-only, the
+# status line says which PID holds it, and nothing is written.
+keys holder <<'KEYS'
+@sleep 8000
+x
+KEYS
+HOME=$t/home XDG_CONFIG_HOME=$t/cfg XDG_STATE_HOME=$t/state POUCH_TODAY=2026-11-30 TZ=UTC LANG=C.UTF-8 \
+	"$POUCH" --password-command "cat '$pw'" --keys "$t/holder.keys" --dump "$t/holder.out" \
+	"$POUCH_URL" >/dev/null 2>&1 &
+holder=$!
+sleep 2
+ls -l --time-style=+%s.%N "$store" "$store/cur" "$store/new" > "$t/store.before" 2>/dev/null
+keys second <<'KEYS'
+@dump
+jjjjjjj<Enter>
+@dump
+q
+x
+KEYS
+reader second --size 120x24
+ls -l --time-style=+%s.%N "$store" "$store/cur" "$store/new" > "$t/store.after" 2>/dev/null
+wait "$holder"
+has second 1 "store read-only (PID $holder)" "a second reader's status line says the store is read-only and which PID holds it"
+has second 2 "Subject:" "it still reads a message (from the server)"
+cmp -s "$t/store.before" "$t/store.after"
+ok $? "the second reader wrote nothing to the store" || diff "$t/store.before" "$t/store.after" | sed 's/^/# /'
+[ ! -e "$rs" ]
+ok $? "...nor a read-state file"
 
 # 10b. The local store: sync, then the reader with no server at all: every
 # message opens, every attachment saves the bytes --extract gives.
