@@ -402,7 +402,7 @@ status_line(struct ui *u, int y)
 	for (i = 0; i < n; i++) {
 		struct ui_msg *m = ui_mbox_msg(u->mb, i);
 
-		if (!m->read && !m->gone)
+		if (!m->read && !m->gone && !m->hidden)
 			nnew++;
 		if (m->hidden)
 			nhidden++;
@@ -649,6 +649,8 @@ any_loading(struct ui *u)
 }
 
 static void end_check(struct ui *u);
+static struct timespec end_t0;	/* headless: when the end under way began */
+static int end_seen;
 
 /* Waits for the next key, serving the network and redrawing meanwhile. */
 static int
@@ -658,6 +660,13 @@ ui_getkey(struct ui *u)
 		end_check(u);
 		if (u->quit || (u->quitting && !ui_mbox_end_doing(u->mb)))
 			return UI_KEY_LEAVE;
+		if (u->nheld && !ui_mbox_end_doing(u->mb)) {
+			/* keys held while an end ran, in the order typed */
+			int key = u->held[0];
+
+			memmove(u->held, u->held + 1, --u->nheld * sizeof u->held[0]);
+			return key;
+		}
 		take_notice(u);
 		if (sig_caught)
 			return UI_KEY_SIG;
@@ -680,16 +689,23 @@ ui_getkey(struct ui *u)
 				fprintf(times_fp, "key %ld draw %.2f\n", stepi - 1, times_ms(&times_key, &t0));
 			times_stall = 0;
 			while (!ui_mbox_settled(u->mb) && !sig_caught) {
-				long waited;
-
 				net_step(u, 100);
 				take_notice(u);
 				if (times_fp)
 					times_pass(u);
 				clock_gettime(CLOCK_MONOTONIC, &t1);
-				waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-				if (waited > SETTLE_MS || (waited > END_WAIT_MS && ui_mbox_end_doing(u->mb)))
+				if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > SETTLE_MS)
 					break;
+				/* an end is waited for once, END_WAIT_MS from its start */
+				if (!ui_mbox_end_doing(u->mb)) {
+					end_seen = 0;
+				} else if (!end_seen) {
+					end_seen = 1;
+					end_t0 = t1;
+				} else if ((t1.tv_sec - end_t0.tv_sec) * 1000 +
+				    (t1.tv_nsec - end_t0.tv_nsec) / 1000000 > END_WAIT_MS) {
+					break;
+				}
 			}
 			if (sig_caught)
 				return UI_KEY_SIG;
@@ -1199,7 +1215,7 @@ hold_key(struct ui *u, int key)
 	case REQ_QUIT: case REQ_ABORT: case REQ_CHECK: case REQ_INTERRUPT:
 		if (u->nheld < sizeof u->held / sizeof u->held[0])
 			u->held[u->nheld++] = key;
-		ui_message(u, 0, "%s (the key waits for it)", ui_mbox_end_doing(u->mb));
+		ui_message(u, 0, "Key held until the session's end is over (Esc: give up)");
 		return 1;
 	default:
 		return 0;
@@ -1633,13 +1649,7 @@ ui_main(const struct ui_opts *o)
 	if (store_msg)
 		ui_message(&u, !store || store_readonly(store), "%s", store_msg);
 	while (!u.quit) {
-		if (u.nheld && !ui_mbox_end_doing(u.mb)) {
-			/* keys held while an end ran, in the order typed */
-			key = u.held[0];
-			memmove(u.held, u.held + 1, --u.nheld * sizeof u.held[0]);
-		} else {
-			key = ui_getkey(&u);
-		}
+		key = ui_getkey(&u);
 		if (key == UI_KEY_LEAVE) {
 			u.quit = 1;
 			break;

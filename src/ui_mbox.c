@@ -1,7 +1,8 @@
 /*
  * ui_mbox.c: the reader's rows, their local store, read flags and deletion
  * marks, and how a server listing is merged into the rows (see ui_mbox.h;
- * the session behind them is in ui_sess.c, the prompt in ui_prompt.c).
+ * the session behind them is in ui_sess.c and ui_end.c, the prompt in
+ * ui_prompt.c).
  */
 #include <errno.h>
 #include <fcntl.h>

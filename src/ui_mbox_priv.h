@@ -1,9 +1,10 @@
 /*
  * ui_mbox_priv.h: the inside of struct ui_mbox, shared by src/ui_mbox.c
  * (rows, the local store, read flags, marks, merging a listing),
- * src/ui_sess.c (the session: login, listing, headers, RETR, the end) and
+ * src/ui_sess.c (the session: login, listing, headers, RETR), src/ui_end.c
+ * (the commit and the close) and
  * src/ui_prompt.c (the transcript, the POP3 prompt, :help, the server
- * screen). Included by those three files only.
+ * screen). Included by those four files only.
  */
 #ifndef POUCH_UI_MBOX_PRIV_H
 #define POUCH_UI_MBOX_PRIV_H
@@ -116,6 +117,17 @@ int mb_ready(const struct ui_mbox *mb);
 /* Starts a reconnect (when none is under way) for work that waits. */
 int mb_need_server(struct ui_mbox *mb);
 void mb_session_free(struct ui_mbox *mb);
+/* RETR of row m (soft); -1 with the error set. */
+int mb_submit_retr(struct ui_mbox *mb, struct ui_msg *m);
+/* Takes back the unsent TOPs, but those of the rows in keep. */
+size_t mb_withdraw_tops(struct ui_mbox *mb, const size_t *keep, size_t nkeep);
+/* Rows waiting for RETR and typed commands: sent (the listing is in), or
+ * given up. */
+void mb_waiting_flush(struct ui_mbox *mb, int send);
+
+/* ui_end.c */
+/* The end proceeds (after every sess_run while one is under way). */
+void mb_op_step(struct ui_mbox *mb);
 
 /* ui_prompt.c */
 void mb_trace(void *ctx, char dir, const char *line, size_t len);

@@ -443,6 +443,73 @@ cmp -s "$t/want.sums" "$t/got.sums"
 ok $? "offline: and the same bytes"
 printf 'download_dir = %s\n' "$t/dl" > "$t/cfg/pouch/config"
 
+# 11. Nothing waits for the network: a QUIT answered 3 s late (the fault
+# server's new-mail scenario holds connection 2's QUIT). r makes the
+# session connection 2; d then $ commits there; meanwhile j moves the
+# cursor (acted on at once) and d waits for the commit (held, then done);
+# a script's key waits for an end at most 1 s (END_WAIT_MS in ui.c);
+# the commit deletes exactly message 1 and the reader reconnects, seeing
+# the new mail.
+fsdir=$t/fs
+mkdir -p "$fsdir"
+"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario new-mail --port-file "$fsdir/port" \
+	--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
+fspid=$!
+n=0
+while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+keys slowquit <<'KEYS'
+r
+d
+$
+j
+d
+@dump
+@sleep 4000
+@dump
+x
+KEYS
+POUCH_URL=pop3://u@127.0.0.1:$(cat "$fsdir/port") reader slowquit
+kill "$fspid" 2>/dev/null
+wait "$fspid" 2>/dev/null
+is "$rc" 0 "slow QUIT: exit 0"
+has slowquit 1 "ending" "while QUIT is unanswered the status line says the session is ending"
+has slowquit 1 "Key held until the session's end is over" "a d typed meanwhile waits for the commit"
+screen slowquit 1 | grep -q '^>   3 N '
+ok $? "a j typed meanwhile moved the cursor at once (d had moved it to 2)"
+grep -q "QUIT of connection 2 held back" "$fsdir/log"
+ok $? "the QUIT answered late was connection 2's"
+is "$(grep -c '^# committed: 1$' "$fsdir/log")" 1 "the commit deleted exactly message 1"
+has slowquit 2 "new mail" "the reader reconnected after the commit: the new mail is listed"
+screen slowquit 2 | grep -q '^    3 D ' && screen slowquit 2 | grep -q '^>   4 N .*new mail'
+ok $? "the held d marked message 3 once the commit was over" || screen slowquit 2 | sed -n '3,8p' | sed 's/^/# /'
+
+# 11b. Esc while that QUIT is unanswered gives the commit up: the reader
+# says the server may have deleted (QUIT was out), stays up, and deletes
+# nothing more; x then leaves.
+: > "$fsdir/log"
+rm -f "$fsdir/port"
+"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario new-mail --port-file "$fsdir/port" \
+	--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
+fspid=$!
+n=0
+while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+keys giveup <<'KEYS'
+r
+d
+$
+<Esc>
+@dump
+x
+KEYS
+POUCH_URL=pop3://u@127.0.0.1:$(cat "$fsdir/port") reader giveup
+sleep 3.5
+kill "$fspid" 2>/dev/null
+wait "$fspid" 2>/dev/null
+is "$rc" 0 "Esc during QUIT: exit 0"
+has giveup 1 "Given up while the server was deleting" "Esc during QUIT: the reader says the server may have deleted"
+has giveup 1 "    1 D " "Esc during QUIT: the mark stays (by UIDL) until a session shows what is left"
+is "$(grep -c '^# connection' "$fsdir/log")" 2 "Esc during QUIT: no other session was opened"
+
 # 10. The server screen over TLS: version, cipher, the certificate's
 # SHA-256 (as openssl computes it), the login method and CAPA.
 dovecot_stop
