@@ -1,8 +1,9 @@
 /*
  * ui.c: the reader's event loop, terminal, drawing helpers, prompt line and
  * view stack (ui_view.h). One poll() over the terminal, the POP3 socket and
- * a signal self-pipe; nothing here blocks on the network but the login
- * itself, during which pop3's tick keeps the screen and Ctrl-C alive.
+ * a signal self-pipe; nothing here blocks on the network: the login, the
+ * commit and QUIT go on from that poll (ui_mbox.h), keys typed meanwhile
+ * act or wait their turn (hold_key).
  *
  * Headless mode (--keys FILE): the keys come from a script (ui_req.h),
  * curses draws into a screen that goes to /dev/null, and @dump writes the
@@ -1358,9 +1359,10 @@ dispatch(struct ui *u, int key)
 
 static struct ui *tick_ui;
 
-/* pop3's tick while a call blocks (the login, a commit): every 100 ms at
- * most. It may draw and read keys; it must not call into ui_mbox (the
- * session is inside a call). Nonzero cancels the call. */
+/* pop3's tick, should a pop3 call ever block (the reader makes none that
+ * do: a safety net): every 100 ms at most. It may draw and read keys; it
+ * must not call into ui_mbox (the session is inside a call). Nonzero
+ * cancels the call. */
 static int
 login_tick(void *ctx)
 {
