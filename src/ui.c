@@ -661,8 +661,9 @@ ui_getkey(struct ui *u)
 		end_check(u);
 		if (u->quit || (u->quitting && !ui_mbox_end_doing(u->mb)))
 			return UI_KEY_LEAVE;
-		if (u->nheld && !ui_mbox_end_doing(u->mb)) {
-			/* keys held while an end ran, in the order typed */
+		if (u->nheld && !ui_mbox_end_doing(u->mb) && !u->asking) {
+			/* keys held while an end ran, in the order typed (to the
+			 * views, never into a prompt opened meanwhile) */
 			int key = u->held[0];
 
 			memmove(u->held, u->held + 1, --u->nheld * sizeof u->held[0]);
@@ -795,6 +796,7 @@ ui_prompt(struct ui *u, const char *prompt, const char *init, int secret, char *
 	dbuf_init(&b, 4096);
 	if (init)
 		dbuf_adds(&b, init);
+	u->asking++;
 	for (;;) {
 		char *shown, *t;
 		size_t len = b.len;
@@ -855,6 +857,7 @@ ui_prompt(struct ui *u, const char *prompt, const char *init, int secret, char *
 				break;
 		}
 	}
+	u->asking--;
 	if (secret && b.p)
 		memset(b.p, 0, b.cap);
 	dbuf_free(&b);
@@ -869,7 +872,9 @@ ui_ask(struct ui *u, const char *question)
 	int key;
 
 	ui_message(u, 0, "%s", question);
+	u->asking++;
 	key = ui_getkey(u);
+	u->asking--;
 	u->msg[0] = 0;
 	u->dirty = 1;
 	if (key < 0 || key == 27 || key == 3)
