@@ -354,6 +354,28 @@ KEYS
 reader help
 same help 1 help-index.txt
 
+# 9b. After a drop, opening a message not in the store starts a reconnect; its
+# RETR waits for the new session's listing, then the pager shows it.
+keys dropread <<'KEYS'
+@sleep 2500
+jjjjjjjj<Enter>
+@dump
+q
+x
+KEYS
+( sleep 1.2
+  for p in $(ps -o pid= --ppid "$DOVECOT_PID"); do
+	case $(cat /proc/"$p"/cmdline 2>/dev/null | tr '\0' ' ') in
+	*"pop3 "*|*"pop3"*alice*) kill "$p" ;;
+	esac
+  done ) &
+killer=$!
+reader dropread
+wait "$killer"
+is "$rc" 0 "drop, then Enter: exit 0"
+has dropread 1 "Subject: New logo draft" "drop, then Enter: the message opens from a new session"
+has dropread 1 "] plain " "drop, then Enter: the reader is connected again (the message was not stored)"
+
 uidr3=$(pc uidl | sed -n 's/^3 //p')
 # 9c. A read-state file of an earlier version moves into the store: its
 # UIDs become read flags (pending ones for messages not stored), the file
