@@ -194,21 +194,23 @@ ui_start(const struct cli_args *a)
 	{
 		/* The LAST record (sess.h) is kept per account in the state
 		 * directory, as the command line keeps it (--state-dir, else
-		 * XDG_STATE_HOME/pouch); an earlier version's read-state file
-		 * sits beside it, and is migrated into the store. */
+		 * XDG_STATE_HOME/pouch). An earlier version's read-state file
+		 * is where that version put it, XDG_STATE_HOME/pouch/read-ACCOUNT
+		 * whatever the state directory: it is migrated into the store. */
 		const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+		char *xdg = x && *x == '/' ? str_printf("%s/pouch", x) :
+		    home && *home == '/' ? str_printf("%s/.local/state/pouch", home) : NULL;
 		char *lp, *slash;
 
-		state_dir = a->state_dir ? strdup(a->state_dir) :
-		    x && *x == '/' ? str_printf("%s/pouch", x) :
-		    home && *home == '/' ? str_printf("%s/.local/state/pouch", home) : NULL;
+		state_dir = a->state_dir ? strdup(a->state_dir) : xdg ? strdup(xdg) : NULL;
 		last_account = str_printf("%s@%s:%u", user, url.host, url.port);
-		lp = state_dir && last_account ? lastrec_path(state_dir, last_account) : NULL;
+		lp = xdg && last_account ? lastrec_path(xdg, last_account) : NULL;
 		slash = lp ? strrchr(lp, '/') : NULL;
 		if (slash && strncmp(slash + 1, "last-", 5) == 0) {
 			*slash = 0;
 			read_state = str_printf("%s/read-%s", lp, slash + 6);
 		}
+		free(xdg);
 		free(lp);
 	}
 	o.read_state = read_state;
