@@ -275,8 +275,13 @@ on_done(void *ctx, const struct pop3_reply *r)
 				mb->list_ok = 1;
 			break;
 		case POP3_UIDL:
-			if (current && r->status != POP3_WITHDRAWN)
+			/* merged when answered (-ERR: a server without UIDL, rows
+			 * without UIDs); a session lost meanwhile merges nothing,
+			 * since rows without UIDs would not match on reconnect */
+			if (current && (r->status == POP3_OK || r->status == POP3_ERR_SERVER))
 				listing_done(mb, r->status == POP3_OK);
+			else if (current && r->status != POP3_WITHDRAWN)
+				mb->listing = 0;
 			break;
 		case POP3_TOP:
 			on_top_done(mb, q, r, current);
