@@ -115,6 +115,11 @@ connect_failed(struct sess *s, enum pop3_status st)
 	s->conn_gone = 1;
 	s->end = END_DONE;
 	s->failed = 1;
+	/* Requests queued behind a stepwise login fail with it, the first
+	 * of them through fail_set: the login's failure replaces theirs. */
+	free(s->fail_label);
+	free(s->fail_text);
+	free(s->fail_server);
 	s->fail_label = strdup(st == POP3_ERR_AUTH ? "login" : "connect");
 	s->fail_text = strdup(err ? err : pop3_status_name(st));
 	s->fail_server = strdup(pop3_server_text(s->p));
@@ -163,6 +168,8 @@ sess_connected(const struct sess *s)
 static void
 connect_step(struct sess *s, enum pop3_status st)
 {
+	int reported;
+
 	if (!s->connecting)
 		return;
 	if (st == POP3_OK && pop3_connected(s->p)) {
@@ -172,8 +179,9 @@ connect_step(struct sess *s, enum pop3_status st)
 	}
 	if (st == POP3_OK || st == POP3_ERR_SERVER)
 		return;
+	reported = s->failed;
 	connect_failed(s, st);
-	if (s->o.cbs.on_fail)
+	if (!reported && s->o.cbs.on_fail)
 		s->o.cbs.on_fail(s->o.cbs.ctx, &s->fail);
 }
 
@@ -324,6 +332,23 @@ aux_done(struct sreq *q, const struct pop3_reply *r)
 		}
 		break;
 	case POP3_RSET:
+		if (s->end == END_UNDO) {
+			/* sess_end_marks: the session's DELEs undone, the end
+			 * goes on; else it ends here, with no QUIT. */
+			if (r->status == POP3_OK) {
+				sess_rset_done(s);
+				s->undo_dele = 0;
+				s->end = END_WANT;
+				return;
+			}
+			s->end = END_DONE;
+			if (r->status == POP3_ERR_SERVER)
+				fail_set(s, SESS_ERR_SERVER, label, NULL, r->text ? r->text : "");
+			else
+				fail_set(s, (enum sess_status)r->status, label,
+				    r->error ? r->error : pop3_status_name(r->status), NULL);
+			return;
+		}
 		/* The end after a failure: QUIT only once RSET is accepted. */
 		if (r->status == POP3_OK && sess_submit_aux(s, POP3_QUIT, 0, 0, NULL) == SESS_OK) {
 			s->end = END_QUIT;
@@ -396,7 +421,8 @@ user_done(struct sreq *q, const struct pop3_reply *r)
 		if (nomem)
 			fail_set(s, SESS_ERR_NOMEM, label, "out of memory", NULL);
 	} else if (r->status == POP3_ERR_SERVER) {
-		fail_set(s, SESS_ERR_SERVER, label, NULL, r->text ? r->text : "");
+		if (!q->user.soft)
+			fail_set(s, SESS_ERR_SERVER, label, NULL, r->text ? r->text : "");
 	} else if (r->status != POP3_OK) {
 		fail_set(s, (enum sess_status)r->status, label,
 		    r->error ? r->error : pop3_status_name(r->status), NULL);
@@ -738,7 +764,16 @@ static void
 end_step(struct sess *s)
 {
 	if (s->end == END_WANT && !s->connecting && (s->conn_gone || !pop3_pending(s->p))) {
-		if (!s->failed && s->o.cbs.sync && s->o.cbs.sync(s->o.cbs.ctx) != 0)
+		if (s->undo_dele && sess_ndeleted(s) > 0 && !s->failed && !s->conn_gone) {
+			/* sess_end_marks: RSET first (aux_done goes on). */
+			s->end = sess_submit_aux(s, POP3_RSET, 0, 0, NULL) == SESS_OK ?
+			    END_UNDO : END_DONE;
+			if (s->end == END_UNDO)
+				return;
+		}
+		if (s->end == END_DONE) {
+			/* the RSET could not be sent: no QUIT */
+		} else if (!s->failed && s->o.cbs.sync && s->o.cbs.sync(s->o.cbs.ctx) != 0)
 			fail_set(s, SESS_ERR_LOCAL, "sync", "the messages could not be "
 			    "made durable", NULL);
 		if (!s->failed && !s->conn_gone && s->o.marks && pop3_marks_count(s->o.marks))
@@ -790,7 +825,19 @@ sess_ended(const struct sess *s)
 int
 sess_in_quit(const struct sess *s)
 {
-	return s->end == END_RSET || s->end == END_QUIT || s->end == END_MARKS;
+	return s->end == END_UNDO || s->end == END_RSET || s->end == END_QUIT ||
+	    s->end == END_MARKS;
+}
+
+void
+sess_end_marks(struct sess *s, struct pop3_marks *marks, pop3_durable_fn durable)
+{
+	if (s->end == END_NONE) {
+		s->o.marks = marks;
+		s->o.durable = durable;
+		s->undo_dele = 1;
+	}
+	sess_end(s);
 }
 
 void

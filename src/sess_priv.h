@@ -57,7 +57,7 @@ struct sreq {
 	unsigned long last_count;
 };
 
-enum end_state { END_NONE, END_WANT, END_RSET, END_QUIT, END_MARKS, END_DONE };
+enum end_state { END_NONE, END_WANT, END_UNDO, END_RSET, END_QUIT, END_MARKS, END_DONE };
 
 struct sess {
 	struct sess_opts o;
@@ -78,6 +78,7 @@ struct sess {
 	struct sess_end res;
 	char *quit_text, *quit_error, *record_error;
 	int end_reported;
+	int undo_dele;			/* sess_end_marks: RSET the session's DELEs first */
 
 	/* sess_last.c */
 	struct sess_size *sizes;	/* sorted by n */

@@ -1,8 +1,9 @@
 /*
  * ui.c: the reader's event loop, terminal, drawing helpers, prompt line and
  * view stack (ui_view.h). One poll() over the terminal, the POP3 socket and
- * a signal self-pipe; nothing here blocks on the network but the login
- * itself, during which pop3's tick keeps the screen and Ctrl-C alive.
+ * a signal self-pipe; nothing here blocks on the network: the login, the
+ * commit and QUIT go on from that poll (ui_mbox.h), keys typed meanwhile
+ * act or wait their turn (hold_key).
  *
  * Headless mode (--keys FILE): the keys come from a script (ui_req.h),
  * curses draws into a screen that goes to /dev/null, and @dump writes the
@@ -39,7 +40,11 @@
 
 #define UI_KEY_EOF (-2)		/* the key script ended */
 #define UI_KEY_SIG (-3)		/* SIGINT/SIGTERM/SIGHUP arrived */
+#define UI_KEY_LEAVE (-4)	/* the end the reader waited for is over: leave */
 #define SETTLE_MS 30000		/* headless: wait this long for the server at most */
+#define END_WAIT_MS 1000	/* headless: and this long for an end (commit, QUIT), after
+				   which the next key goes in while it runs, as one typed
+				   during a slow QUIT */
 
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t sig_caught;
@@ -398,7 +403,7 @@ status_line(struct ui *u, int y)
 	for (i = 0; i < n; i++) {
 		struct ui_msg *m = ui_mbox_msg(u->mb, i);
 
-		if (!m->read && !m->gone)
+		if (!m->read && !m->gone && !m->hidden)
 			nnew++;
 		if (m->hidden)
 			nhidden++;
@@ -409,8 +414,12 @@ status_line(struct ui *u, int y)
 	case UI_CONN_CONNECTING: conn = "connecting"; break;
 	default: conn = "offline"; break;
 	}
+	if (ui_mbox_end_doing(u->mb))
+		conn = "ending";
 	snprintf(left, sizeof left, "-- pouch: %s [%zu msgs, %zu new, %zu del, %s] %s ",
 	    u->o->account ? u->o->account : "", n - nhidden, nnew, ui_mbox_marked(u->mb), sz, conn);
+	if (u->status_note[0])
+		snprintf(left + strlen(left), sizeof left - strlen(left), "%s ", u->status_note);
 	if (known < n && ui_mbox_conn(u->mb) == UI_CONN_UP)
 		snprintf(left + strlen(left), sizeof left - strlen(left),
 		    "headers %zu/%zu ", known, n);
@@ -640,11 +649,26 @@ any_loading(struct ui *u)
 	return 0;
 }
 
+static void end_check(struct ui *u);
+static struct timespec end_t0;	/* headless: when the end under way began */
+static int end_seen;
+
 /* Waits for the next key, serving the network and redrawing meanwhile. */
 static int
 ui_getkey(struct ui *u)
 {
 	for (;;) {
+		end_check(u);
+		if (u->quit || (u->quitting && !ui_mbox_end_doing(u->mb)))
+			return UI_KEY_LEAVE;
+		if (u->nheld && !ui_mbox_end_doing(u->mb) && !u->asking) {
+			/* keys held while an end ran, in the order typed (to the
+			 * views, never into a prompt opened meanwhile) */
+			int key = u->held[0];
+
+			memmove(u->held, u->held + 1, --u->nheld * sizeof u->held[0]);
+			return key;
+		}
 		take_notice(u);
 		if (sig_caught)
 			return UI_KEY_SIG;
@@ -674,9 +698,23 @@ ui_getkey(struct ui *u)
 				clock_gettime(CLOCK_MONOTONIC, &t1);
 				if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > SETTLE_MS)
 					break;
+				/* an end is waited for once, END_WAIT_MS from its start */
+				if (!ui_mbox_end_doing(u->mb)) {
+					end_seen = 0;
+				} else if (!end_seen) {
+					end_seen = 1;
+					end_t0 = t1;
+				} else if ((t1.tv_sec - end_t0.tv_sec) * 1000 +
+				    (t1.tv_nsec - end_t0.tv_nsec) / 1000000 > END_WAIT_MS) {
+					break;
+				}
 			}
 			if (sig_caught)
 				return UI_KEY_SIG;
+			end_check(u);
+			take_notice(u);
+			if (u->quit)
+				return UI_KEY_LEAVE;
 			if (u->dirty)
 				draw(u);
 			if (times_fp && times_pending != 2) {
@@ -758,6 +796,7 @@ ui_prompt(struct ui *u, const char *prompt, const char *init, int secret, char *
 	dbuf_init(&b, 4096);
 	if (init)
 		dbuf_adds(&b, init);
+	u->asking++;
 	for (;;) {
 		char *shown, *t;
 		size_t len = b.len;
@@ -793,7 +832,8 @@ ui_prompt(struct ui *u, const char *prompt, const char *init, int secret, char *
 			rc = *out ? 0 : -1;
 			break;
 		}
-		if (key == 27 || key == 3 || key == UI_KEY_EOF || key == UI_KEY_SIG)
+		if (key == 27 || key == 3 || key == UI_KEY_EOF || key == UI_KEY_SIG ||
+		    key == UI_KEY_LEAVE)
 			break;
 		if (key == UI_KEY_FN + KEY_BACKSPACE) {
 			while (b.len > 0 && ((unsigned char)b.p[b.len - 1] & 0xc0) == 0x80)
@@ -817,6 +857,7 @@ ui_prompt(struct ui *u, const char *prompt, const char *init, int secret, char *
 				break;
 		}
 	}
+	u->asking--;
 	if (secret && b.p)
 		memset(b.p, 0, b.cap);
 	dbuf_free(&b);
@@ -831,7 +872,9 @@ ui_ask(struct ui *u, const char *question)
 	int key;
 
 	ui_message(u, 0, "%s", question);
+	u->asking++;
 	key = ui_getkey(u);
+	u->asking--;
 	u->msg[0] = 0;
 	u->dirty = 1;
 	if (key < 0 || key == 27 || key == 3)
@@ -1100,15 +1143,23 @@ ui_view_index(struct ui *u)
 
 /* ---- requests every view answers ---- */
 
+/* Leaving: the session's end (QUIT, after RSET of any DELE typed at the
+ * prompt) goes on from the loop; the reader leaves when it is over. */
+static void
+quit_close(struct ui *u)
+{
+	ui_mbox_close(u->mb);
+	u->quitting = 1;
+}
+
 static void
 quit_ask(struct ui *u)
 {
-	size_t marked = ui_mbox_marked(u->mb), deleted = 0;
+	size_t marked = ui_mbox_marked(u->mb);
 	int k;
 
 	if (marked == 0) {
-		ui_mbox_close(u->mb);
-		u->quit = 1;
+		quit_close(u);
 		return;
 	}
 	{
@@ -1123,45 +1174,98 @@ quit_ask(struct ui *u)
 		return;
 	}
 	if (k == 'n') {
-		ui_mbox_close(u->mb);
-		u->quit = 1;
+		quit_close(u);
 		return;
 	}
 	if (k != 'y' && k != '\n') {
 		ui_message(u, 0, "Not quitting");
 		return;
 	}
-	ui_message(u, 0, "Deleting %zu message%s...", marked, marked == 1 ? "" : "s");
-	draw(u);
-	if (ui_mbox_commit(u->mb, &deleted) < 0) {
+	if (ui_mbox_commit(u->mb) < 0) {
 		ui_message(u, 1, "Commit failed: %s. Not quitting.", ui_mbox_error(u->mb));
 		return;
 	}
-	u->quit = 1;
-	u->exit_code = 0;
+	/* the commit goes on from the loop; end_check quits once it is over */
+	u->quitting = 2;
+	ui_message(u, 0, "%s", ui_mbox_end_doing(u->mb) ? ui_mbox_end_doing(u->mb) : "");
 }
 
 static void
 commit_now(struct ui *u)
 {
-	size_t deleted = 0, marked = ui_mbox_marked(u->mb);
+	size_t marked = ui_mbox_marked(u->mb);
 
 	if (marked == 0) {
 		ui_message(u, 0, "No messages are marked for deletion");
 		return;
 	}
-	ui_message(u, 0, "Deleting %zu message%s...", marked, marked == 1 ? "" : "s");
-	draw(u);
-	if (ui_mbox_commit(u->mb, &deleted) < 0) {
+	/* the commit, then a new session (the loop runs both) */
+	if (ui_mbox_commit(u->mb) < 0 || ui_mbox_connect(u->mb) < 0) {
 		ui_message(u, 1, "Commit failed: %s", ui_mbox_error(u->mb));
 		return;
 	}
-	if (ui_mbox_connect(u->mb) < 0) {
-		ui_message(u, 1, "Deleted %zu; reconnecting failed: %s", deleted, ui_mbox_error(u->mb));
+	ui_message(u, 0, "%s", ui_mbox_end_doing(u->mb) ? ui_mbox_end_doing(u->mb) : "");
+}
+
+/* An end (commit or close) is over: say what it did, and leave when that
+ * was the way out. */
+static void
+end_check(struct ui *u)
+{
+	struct ui_end_result r;
+	enum ui_end st = ui_mbox_end_state(u->mb, &r);
+
+	if (st == UI_END_NONE || st == UI_END_RUNNING)
 		return;
+	ui_mbox_end_take(u->mb);
+	u->dirty = 1;
+	if (st == UI_END_FAILED) {
+		ui_message(u, 1, "Commit failed: %s%s", ui_mbox_error(u->mb),
+		    u->quitting == 2 ? ". Not quitting." : "");
+		if (u->quitting == 2)
+			u->quitting = 0;
+	} else if (r.commit) {
+		ui_message(u, 0, "Deleted %zu message%s (DELE, then QUIT)%s", r.deleted,
+		    r.deleted == 1 ? "" : "s", u->quitting ? "" : "; reconnecting");
 	}
-	ui_message(u, 0, "Deleted %zu message%s (DELE, then QUIT); reconnected", deleted,
-	    deleted == 1 ? "" : "s");
+	if (u->quitting) {
+		u->quit = 1;
+		u->nheld = 0;
+	}
+}
+
+/* While an end runs, the keys that need the session or change the marks
+ * wait for it (held, then replayed in order); moving and reading go on;
+ * Esc or Ctrl-C gives the end up (nothing deleted unless the server was
+ * already asked). Returns 1 when the key was taken here. */
+static int
+hold_key(struct ui *u, int key)
+{
+	enum ui_req r;
+
+	if (!ui_mbox_end_doing(u->mb))
+		return 0;
+	if (key == 27 || key == 3) {
+		int asked = ui_mbox_abandon(u->mb);
+
+		end_check(u);
+		if (!asked && u->quitting == 1)
+			u->quit = 1;	/* leaving anyway: nothing was to be deleted */
+		ui_message(u, 1, "%s", ui_mbox_error(u->mb));
+		u->nheld = 0;
+		return 1;
+	}
+	r = ui_keymap_get(u->km, u->top->ops->mask, key);
+	switch (r) {
+	case REQ_DELETE: case REQ_UNDELETE: case REQ_COMMIT: case REQ_PROMPT:
+	case REQ_QUIT: case REQ_ABORT: case REQ_CHECK: case REQ_INTERRUPT:
+		if (u->nheld < sizeof u->held / sizeof u->held[0])
+			u->held[u->nheld++] = key;
+		ui_message(u, 0, "Key held until the session's end is over (Esc: give up)");
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static void
@@ -1242,8 +1346,7 @@ global_request(struct ui *u, enum ui_req r)
 		quit_ask(u);
 		break;
 	case REQ_ABORT:
-		ui_mbox_close(u->mb);
-		u->quit = 1;
+		quit_close(u);
 		break;
 	case REQ_COMMIT:
 		commit_now(u);
@@ -1257,8 +1360,7 @@ global_request(struct ui *u, enum ui_req r)
 			ui_message(u, 0, "Not quitting");
 			break;
 		}
-		ui_mbox_close(u->mb);
-		u->quit = 1;
+		quit_close(u);
 		u->exit_code = EXIT_POUCH_CANCEL;
 		break;
 	}
@@ -1303,9 +1405,10 @@ dispatch(struct ui *u, int key)
 
 static struct ui *tick_ui;
 
-/* pop3's tick while a call blocks (the login, a commit): every 100 ms at
- * most. It may draw and read keys; it must not call into ui_mbox (the
- * session is inside a call). Nonzero cancels the call. */
+/* pop3's tick, should a pop3 call ever block (the reader makes none that
+ * do: a safety net): every 100 ms at most. It may draw and read keys; it
+ * must not call into ui_mbox (the session is inside a call). Nonzero
+ * cancels the call. */
 static int
 login_tick(void *ctx)
 {
@@ -1472,7 +1575,7 @@ ui_main(const struct ui_opts *o)
 {
 	struct ui u;
 	struct ui_mbox_cfg mc;
-	char *password = NULL, *read_err = NULL, *store_msg = NULL;
+	char *password = NULL, *store_msg = NULL;
 	struct store *store = NULL;
 	int rc = 0, key;
 
@@ -1516,6 +1619,8 @@ ui_main(const struct ui_opts *o)
 			    o->store_dir, err ? err : "");
 			store = NULL;
 		} else if (store_readonly(store)) {
+			snprintf(u.status_note, sizeof u.status_note, "store read-only (PID %ld)",
+			    (long)store_lock_pid(store));
 			store_msg = str_printf("The local store is in use by another pouch (PID %ld): "
 			    "read-only, nothing is stored and nothing deleted", (long)store_lock_pid(store));
 		} else if (store_diag(store, 0)) {
@@ -1528,6 +1633,8 @@ ui_main(const struct ui_opts *o)
 	mc.store = store;
 	mc.offline = o->offline;
 	mc.pop3.tick = login_tick;
+	mc.account = o->last_account;
+	mc.state_dir = o->state_dir;
 	mc.changed = on_changed;
 	mc.ctx = &u;
 	u.top = NULL;
@@ -1570,10 +1677,17 @@ ui_main(const struct ui_opts *o)
 		ui_mbox_free(u.mb);
 		u.mb = nmb;
 	}
-	if (o->read_state && ui_mbox_read_load(u.mb, o->read_state) < 0)
-		ui_message(&u, 1, "%s", ui_mbox_error(u.mb));
-	else
-		ui_message(&u, 0, "Connecting to %s...", o->pop3.url ? o->pop3.url : "");
+	ui_message(&u, 0, "Connecting to %s...", o->pop3.url ? o->pop3.url : "");
+	if (o->read_state) {
+		/* an earlier version's read-state file: into the store */
+		long k = ui_mbox_read_migrate(u.mb, o->read_state);
+
+		if (k < 0)
+			ui_message(&u, 1, "%s", ui_mbox_error(u.mb));
+		else if (k > 0 && store && !store_readonly(store))
+			ui_message(&u, 0, "%ld read flag%s moved into the local store (%s.migrated)",
+			    k, k == 1 ? "" : "s", o->read_state);
+	}
 	draw(&u);
 	/* The login goes on in the loop below; its outcome is a notice. */
 	if (o->offline)
@@ -1584,6 +1698,10 @@ ui_main(const struct ui_opts *o)
 		ui_message(&u, !store || store_readonly(store), "%s", store_msg);
 	while (!u.quit) {
 		key = ui_getkey(&u);
+		if (key == UI_KEY_LEAVE) {
+			u.quit = 1;
+			break;
+		}
 		if (key == UI_KEY_SIG) {
 			/* SIGINT, SIGTERM, SIGHUP: restore the terminal, delete
 			 * nothing (ui_mbox_free closes without QUIT). */
@@ -1591,16 +1709,21 @@ ui_main(const struct ui_opts *o)
 			goto out;
 		}
 		if (key == UI_KEY_EOF) {
-			/* the key script ended: as x, nothing deleted */
-			ui_mbox_close(u.mb);
+			/* the key script ended: as x, nothing deleted; the end
+			 * (or the commit under way) is waited for */
+			if (!ui_mbox_end_doing(u.mb))
+				ui_mbox_close(u.mb);
+			while (ui_mbox_end_doing(u.mb) && !sig_caught)
+				net_step(&u, 100);
+			end_check(&u);
 			break;
 		}
+		if (hold_key(&u, key))
+			continue;
 		dispatch(&u, key);
 	}
 	rc = u.exit_code;
 out:
-	if (u.mb && o->read_state && ui_mbox_read_save(u.mb, o->read_state) < 0)
-		read_err = strdup(ui_mbox_error(u.mb));
 	if (dump_fp && u.mb && u.top)
 		dump_screen(&u);
 	while (u.top && u.top->below)
@@ -1616,9 +1739,6 @@ out:
 			fprintf(stderr, "pouch: %zu message%s marked for deletion stay%s on the server\n",
 			    marked, marked == 1 ? "" : "s", marked == 1 ? "s" : "");
 	}
-	if (read_err)
-		fprintf(stderr, "pouch: saving the read state: %s\n", read_err);
-	free(read_err);
 	ui_mbox_free(u.mb);
 	if (store) {
 		char *err = NULL;

@@ -66,29 +66,6 @@ on_warn(void *ctx, const char *msg)
 	say("warning: %s", msg);
 }
 
-/* mkdir -p with mode 0700 for what it makes. */
-static int
-mkdir_p(const char *dir)
-{
-	char *d = strdup(dir), *p;
-	int rc = 0;
-
-	if (!d)
-		return -1;
-	for (p = d + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(d, 0700) < 0 && errno != EEXIST)
-			rc = -1;
-		*p = '/';
-	}
-	if (mkdir(d, 0700) < 0 && errno != EEXIST)
-		rc = -1;
-	free(d);
-	return rc;
-}
-
 static int
 tls_of(const char *s, enum pop3_tls *out)
 {
@@ -114,7 +91,7 @@ ui_start(const struct cli_args *a)
 	struct ui_opts o;
 	char *path, *err = NULL, *account = NULL;
 	const char *password;
-	char *read_state = NULL, *store_dir = NULL;
+	char *read_state = NULL, *store_dir = NULL, *state_dir = NULL, *last_account = NULL;
 	const char *urls, *user;
 	struct cred cred;
 	int rc = EXIT_POUCH_USAGE, explicit = a->config_file != NULL;
@@ -215,23 +192,30 @@ ui_start(const struct cli_args *a)
 		goto out;
 	}
 	{
-		/* the read state sits beside the LAST record, per account */
+		/* The LAST record (sess.h) is kept per account in the state
+		 * directory, as the command line keeps it (--state-dir, else
+		 * XDG_STATE_HOME/pouch). An earlier version's read-state file
+		 * is where that version put it, XDG_STATE_HOME/pouch/read-ACCOUNT
+		 * whatever the state directory: it is migrated into the store. */
 		const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-		char *dir = x && *x == '/' ? str_printf("%s/pouch", x) :
+		char *xdg = x && *x == '/' ? str_printf("%s/pouch", x) :
 		    home && *home == '/' ? str_printf("%s/.local/state/pouch", home) : NULL;
-		char *acct = str_printf("%s@%s:%u", user, url.host, url.port);
-		char *lp = dir && acct ? lastrec_path(dir, acct) : NULL;
-		char *slash = lp ? strrchr(lp, '/') : NULL;
+		char *lp, *slash;
 
-		if (slash && strncmp(slash + 1, "last-", 5) == 0 && mkdir_p(dir) == 0) {
+		state_dir = a->state_dir ? strdup(a->state_dir) : xdg ? strdup(xdg) : NULL;
+		last_account = str_printf("%s@%s:%u", user, url.host, url.port);
+		lp = xdg && last_account ? lastrec_path(xdg, last_account) : NULL;
+		slash = lp ? strrchr(lp, '/') : NULL;
+		if (slash && strncmp(slash + 1, "last-", 5) == 0) {
 			*slash = 0;
 			read_state = str_printf("%s/read-%s", lp, slash + 6);
 		}
-		free(dir);
-		free(acct);
+		free(xdg);
 		free(lp);
 	}
 	o.read_state = read_state;
+	o.state_dir = state_dir;
+	o.last_account = last_account;
 	{
 		char *acct = str_printf("%s@%s:%u", user, url.host, url.port), *w = NULL;
 
@@ -260,6 +244,8 @@ out:
 	cred_free(&cred);
 	free(account);
 	free(read_state);
+	free(state_dir);
+	free(last_account);
 	free(store_dir);
 	cli_url_free(&url);
 	conf_free(conf);

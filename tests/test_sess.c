@@ -51,6 +51,7 @@ static struct {
 	int lfd, port;
 	int stop;
 	int quits, rsets;	/* QUIT and RSET commands received */
+	int refuse_rset;	/* RSET answered -ERR */
 } box = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static char *
@@ -156,6 +157,8 @@ serve(int fd)
 		} else if (!strcmp(line, "DELE")) {
 			del[k - 1] = 1;
 			say(fd, "+OK\r\n");
+		} else if (!strcmp(line, "RSET") && box.refuse_rset) {
+			say(fd, "-ERR not now\r\n");
 		} else if (!strcmp(line, "RSET")) {
 			box.rsets++;
 			memset(del, 0, sizeof del);
@@ -913,6 +916,127 @@ test_marks(void)
 		note("could not remove %s", state);
 }
 
+/* ---- the reader's end: soft replies, sess_end_marks -------------------- */
+
+static int soft_err, soft_ok;
+
+static int
+soft_done(void *ctx, const struct pop3_reply *r)
+{
+	(void)ctx;
+	if (r->status == POP3_ERR_SERVER)
+		soft_err++;
+	else if (r->status == POP3_OK)
+		soft_ok++;
+	return 0;
+}
+
+/* Stepwise, as the reader: a soft -ERR (RETR 99, TOP 99) leaves the session
+ * standing; a DELE of the session's own is undone by RSET before the marks'
+ * commit, so that exactly the marks are deleted; with no marks, nothing. */
+static void
+end_marks_session(const char *name, struct pop3_marks *m, int refuse_rset)
+{
+	struct sess_opts o;
+	struct sess_req r;
+	struct sess *s;
+	struct pollfd pfd;
+	char url[64];
+	int guard = 0, to;
+
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", box.port);
+	memset(&o, 0, sizeof o);
+	o.pop3.url = url;
+	o.pop3.password = "x";
+	o.pop3.tls = POP3_TLS_NONE;
+	o.account = "e@127.0.0.1:110";
+	o.cbs.on_end = keep_end;
+	end_calls = 0;
+	soft_err = soft_ok = 0;
+	memset(&last_end, 0, sizeof last_end);
+	s = sess_new(&o);
+	ok(s && connect_stepwise(s) == SESS_OK, "%s: connected", name);
+	if (!s)
+		return;
+	memset(&r, 0, sizeof r);
+	r.on_done = soft_done;
+	r.soft = 1;
+	r.cmd = POP3_RETR;
+	r.n = 99;
+	sess_submit(s, &r);
+	r.cmd = POP3_TOP;
+	sess_submit(s, &r);
+	r.cmd = refuse_rset ? POP3_NOOP : POP3_DELE;
+	r.n = 1;
+	sess_submit(s, &r);
+	r.cmd = POP3_RETR;
+	r.n = 2;
+	sess_submit(s, &r);
+	if (refuse_rset) {
+		/* the server's RSET is refused from here on (see serve()) */
+		pthread_mutex_lock(&box.mu);
+		box.refuse_rset = 1;
+		pthread_mutex_unlock(&box.mu);
+		r.cmd = POP3_DELE;
+		r.n = 1;
+		sess_submit(s, &r);
+	}
+	sess_end_marks(s, m, durable_but);
+	while (!sess_ended(s) && guard++ < 100000) {
+		pfd.fd = pop3_fd(sess_pop3(s));
+		pfd.events = pop3_events(sess_pop3(s));
+		pfd.revents = 0;
+		to = pop3_timeout_ms(sess_pop3(s));
+		if (pfd.fd >= 0)
+			poll(&pfd, 1, to < 0 || to > 100 ? 100 : to);
+		sess_run(s);
+	}
+	is_int(soft_err, 2, "%s: RETR 99 and TOP 99 answered -ERR to on_done", name);
+	is_int(soft_ok, refuse_rset ? 3 : 2, "%s: the commands after them went on", name);
+	ok(end_calls == 1, "%s: on_end once", name);
+	if (refuse_rset) {
+		const struct sess_failure *f = sess_failure(s);
+
+		ok(f && f->status == SESS_ERR_SERVER && strcmp(f->label, "RSET") == 0 &&
+		    last_end.abandoned, "%s: RSET refused is the failure; abandoned", name);
+	} else {
+		ok(sess_failure(s) == NULL && last_end.status == SESS_OK && !last_end.abandoned,
+		    "%s: a clean end", name);
+	}
+	sess_free(s);
+	usleep(100000);
+	pthread_mutex_lock(&box.mu);
+	box.refuse_rset = 0;
+	pthread_mutex_unlock(&box.mu);
+}
+
+static void
+test_end_marks(void)
+{
+	static const char *const uids[] = { "e1", "e2", "e3", "e4" };
+	struct pop3_marks *m = pop3_marks_new();
+	int rsets, quits;
+
+	set_box(uids, 4);
+	pop3_marks_set(m, "e3", 1);
+	rsets = box.rsets;
+	quits = box.quits;
+	end_marks_session("end_marks", m, 0);
+	ok(box.rsets - rsets == 1 && box.quits - quits == 1, "end_marks: RSET, then QUIT");
+	ok(box.n == 3 && strcmp(box.m[0].uid, "e1") == 0 && strcmp(box.m[2].uid, "e4") == 0,
+	    "end_marks: exactly the mark (e3) deleted, not the DELE 1 typed before (%d left)", box.n);
+	rsets = box.rsets;
+	quits = box.quits;
+	end_marks_session("end_marks NULL", NULL, 0);
+	ok(box.rsets - rsets == 1 && box.quits - quits == 1 && box.n == 3,
+	    "end_marks NULL: RSET, QUIT, nothing deleted (%d)", box.n);
+	quits = box.quits;
+	pop3_marks_set(m, "e4", 1);
+	end_marks_session("RSET refused", m, 1);
+	ok(box.quits == quits && box.n == 3, "RSET refused: no QUIT, nothing deleted (%d)", box.n);
+	pop3_marks_free(m);
+}
+
 int
 main(void)
 {
@@ -932,6 +1056,7 @@ main(void)
 	failing_session("RETR 9 refused", 9, NULL, SESS_ERR_SERVER, "RETR 9", 1, 1);
 	test_marks();
 	test_withdraw();
+	test_end_marks();
 	run("UIDL", 1, 0, 60, 1);
 	run("no UIDL", 0, 0, 60, 2);
 	run("UIDL with duplicate UIDs", 1, 1, 60, 3);

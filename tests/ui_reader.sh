@@ -131,10 +131,19 @@ cat > "$t/want" <<'ROWS'
 ROWS
 cmp -s "$t/got" "$t/want"
 ok $? "messages 3 and 4, read in the last session, show O; 38 new (25 was read too)" || diff "$t/want" "$t/got" | sed 's/^/# /'
-head -1 "$t/state/pouch/read-alice%40127.0.0.1%3a$DOVECOT_PORT" 2>/dev/null | grep -qx 'pouch-read/1' ||
-	head -1 "$t"/state/pouch/read-* | grep -qx 'pouch-read/1'
-ok $? "the read state is a pouch-read/1 file in XDG_STATE_HOME/pouch"
-is "$(tail -n +2 "$t"/state/pouch/read-* | wc -l | tr -d ' ')" 3 "it holds the three UIDs"
+store=$t/home/.local/share/pouch/alice@127.0.0.1%3A$DOVECOT_PORT
+! ls "$t"/state/pouch/read-* >/dev/null 2>&1
+ok $? "no read-state file is written any more (the store keeps the flags)"
+uidr3=$(pc uidl | sed -n 's/^3 //p')
+uidr4=$(pc uidl | sed -n 's/^4 //p')
+ls "$store/cur" | grep -q ",U=$uidr3:2,[A-Z]*S" && ls "$store/cur" | grep -q ",U=$uidr4:2,[A-Z]*S"
+ok $? "messages 3 and 4 are read in the store (:2,S in their names)"
+
+# 2c. The reader's RETRs count for LAST as the command line's do (one
+# record, sess.h): Dovecot refuses LAST, pouch answers from the record.
+HOME=$t/home XDG_STATE_HOME=$t/state "$POUCH" --password-command "cat '$pw'" "$POUCH_URL" last \
+	>"$t/last.out" 2>"$t/last.err"
+is "$(tr -d ' \n' < "$t/last.out")" 25 "LAST after the reader read 3, 4 and 25: 25, from the shared record"
 
 # 3. Search in the index and in the pager; limit; sort.
 keys search <<'KEYS'
@@ -374,6 +383,83 @@ KEYS
 reader help
 same help 1 help-index.txt
 
+# 9b. After a drop, opening a message not in the store starts a reconnect; its
+# RETR waits for the new session's listing, then the pager shows it.
+keys dropread <<'KEYS'
+@sleep 2500
+jjjjjjjj<Enter>
+@dump
+q
+x
+KEYS
+( sleep 1.2
+  for p in $(ps -o pid= --ppid "$DOVECOT_PID"); do
+	case $(cat /proc/"$p"/cmdline 2>/dev/null | tr '\0' ' ') in
+	*"pop3 "*|*"pop3"*alice*) kill "$p" ;;
+	esac
+  done ) &
+killer=$!
+reader dropread
+wait "$killer"
+is "$rc" 0 "drop, then Enter: exit 0"
+has dropread 1 "Subject: New logo draft" "drop, then Enter: the message opens from a new session"
+has dropread 1 "] plain " "drop, then Enter: the reader is connected again (the message was not stored)"
+
+uidr3=$(pc uidl | sed -n 's/^3 //p')
+# 9c. A read-state file of an earlier version moves into the store: its
+# UIDs become read flags (pending ones for messages not stored), the file
+# is renamed FILE.migrated, and the next reader shows them read.
+uidr6=$(pc uidl | sed -n 's/^6 //p')
+rs="$t/state/pouch/read-alice@127.0.0.1%3A$DOVECOT_PORT"
+printf 'pouch-read/1\n%s\n%s\nnot a uid\n' "$uidr6" "$uidr3" > "$rs"
+keys migrate <<'KEYS'
+@dump
+x
+KEYS
+reader migrate
+[ ! -e "$rs" ] && [ -f "$rs.migrated" ]
+ok $? "the read-state file was renamed to .migrated (not deleted)"
+grep -qx "$uidr6" "$store/pouch-read-pending" 2>/dev/null
+ok $? "message 6 (not stored) is a pending read flag in the store"
+keys migrated <<'KEYS'
+@dump
+x
+KEYS
+reader migrated
+screen migrated 1 | sed -n '8p' | grep -q '^    6 O '
+ok $? "the next reader shows message 6 read (O)" || screen migrated 1 | sed -n '8p' | sed 's/^/# /'
+[ ! -e "$rs" ]
+ok $? "no read-state file came back"
+
+# 9d. A second reader on the same account: the store is read-only, the
+# status line says which PID holds it, and nothing is written.
+keys holder <<'KEYS'
+@sleep 8000
+x
+KEYS
+HOME=$t/home XDG_CONFIG_HOME=$t/cfg XDG_STATE_HOME=$t/state POUCH_TODAY=2026-11-30 TZ=UTC LANG=C.UTF-8 \
+	"$POUCH" --password-command "cat '$pw'" --keys "$t/holder.keys" --dump "$t/holder.out" \
+	"$POUCH_URL" >/dev/null 2>&1 &
+holder=$!
+sleep 2
+ls -l --time-style=+%s.%N "$store" "$store/cur" "$store/new" > "$t/store.before" 2>/dev/null
+keys second <<'KEYS'
+@dump
+jjjjjjj<Enter>
+@dump
+q
+x
+KEYS
+reader second --size 120x24
+ls -l --time-style=+%s.%N "$store" "$store/cur" "$store/new" > "$t/store.after" 2>/dev/null
+wait "$holder"
+has second 1 "store read-only (PID $holder)" "a second reader's status line says the store is read-only and which PID holds it"
+has second 2 "Subject:" "it still reads a message (from the server)"
+cmp -s "$t/store.before" "$t/store.after"
+ok $? "the second reader wrote nothing to the store" || diff "$t/store.before" "$t/store.after" | sed 's/^/# /'
+[ ! -e "$rs" ]
+ok $? "...nor a read-state file"
+
 # 10b. The local store: sync, then the reader with no server at all: every
 # message opens, every attachment saves the bytes --extract gives.
 XDG_DATA_HOME=$t/data HOME=$t/home "$POUCH" --password-command "cat '$pw'" sync --store "$t/S" "$POUCH_URL" >"$t/sync.out" 2>&1
@@ -407,6 +493,73 @@ is "$(wc -l < "$t/got.sums" | tr -d ' ')" "$(wc -l < "$t/want.sums" | tr -d ' ')
 cmp -s "$t/want.sums" "$t/got.sums"
 ok $? "offline: and the same bytes"
 printf 'download_dir = %s\n' "$t/dl" > "$t/cfg/pouch/config"
+
+# 11. Nothing waits for the network: a QUIT answered 3 s late (the fault
+# server's new-mail scenario holds connection 2's QUIT). r makes the
+# session connection 2; d then $ commits there; meanwhile j moves the
+# cursor (acted on at once) and d waits for the commit (held, then done);
+# a script's key waits for an end at most 1 s (END_WAIT_MS in ui.c);
+# the commit deletes exactly message 1 and the reader reconnects, seeing
+# the new mail.
+fsdir=$t/fs
+mkdir -p "$fsdir"
+"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario new-mail --port-file "$fsdir/port" \
+	--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
+fspid=$!
+n=0
+while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+keys slowquit <<'KEYS'
+r
+d
+$
+j
+d
+@dump
+@sleep 4000
+@dump
+x
+KEYS
+POUCH_URL=pop3://u@127.0.0.1:$(cat "$fsdir/port") reader slowquit
+kill "$fspid" 2>/dev/null
+wait "$fspid" 2>/dev/null
+is "$rc" 0 "slow QUIT: exit 0"
+has slowquit 1 "ending" "while QUIT is unanswered the status line says the session is ending"
+has slowquit 1 "Key held until the session's end is over" "a d typed meanwhile waits for the commit"
+screen slowquit 1 | grep -q '^>   3 N '
+ok $? "a j typed meanwhile moved the cursor at once (d had moved it to 2)"
+grep -q "QUIT of connection 2 held back" "$fsdir/log"
+ok $? "the QUIT answered late was connection 2's"
+is "$(grep -c '^# committed: 1$' "$fsdir/log")" 1 "the commit deleted exactly message 1"
+has slowquit 2 "new mail" "the reader reconnected after the commit: the new mail is listed"
+screen slowquit 2 | grep -q '^    3 D ' && screen slowquit 2 | grep -q '^>   4 N .*new mail'
+ok $? "the held d marked message 3 once the commit was over" || screen slowquit 2 | sed -n '3,8p' | sed 's/^/# /'
+
+# 11b. Esc while that QUIT is unanswered gives the commit up: the reader
+# says the server may have deleted (QUIT was out), stays up, and deletes
+# nothing more; x then leaves.
+: > "$fsdir/log"
+rm -f "$fsdir/port"
+"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario new-mail --port-file "$fsdir/port" \
+	--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
+fspid=$!
+n=0
+while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+keys giveup <<'KEYS'
+r
+d
+$
+<Esc>
+@dump
+x
+KEYS
+POUCH_URL=pop3://u@127.0.0.1:$(cat "$fsdir/port") reader giveup
+sleep 3.5
+kill "$fspid" 2>/dev/null
+wait "$fspid" 2>/dev/null
+is "$rc" 0 "Esc during QUIT: exit 0"
+has giveup 1 "Given up while the server was deleting" "Esc during QUIT: the reader says the server may have deleted"
+has giveup 1 "    1 D " "Esc during QUIT: the mark stays (by UIDL) until a session shows what is left"
+is "$(grep -c '^# connection' "$fsdir/log")" 2 "Esc during QUIT: no other session was opened"
 
 # 10. The server screen over TLS: version, cipher, the certificate's
 # SHA-256 (as openssl computes it), the login method and CAPA.

@@ -182,6 +182,12 @@ struct sess_req {
 	int (*on_item)(void *ctx, const struct pop3_item *it);
 	int (*on_done)(void *ctx, const struct pop3_reply *r);
 	void *ctx;
+	/* A -ERR is this request's answer, not the session's failure: on_done
+	 * gets it and the session goes on (the reader's TOPs, RETRs and the
+	 * commands typed at its prompt). 0: a -ERR fails the session, so that
+	 * its end sends RSET (the command line). Other failures (the network,
+	 * a timeout) fail the session either way. */
+	int soft;
 };
 
 /* Queues a command. RETR brings along what it needs, pipelined ahead of
@@ -233,6 +239,14 @@ int sess_ended(const struct sess *s);
 int sess_in_quit(const struct sess *s);
 /* sess_end, then blocks until on_end has been called. */
 void sess_finish(struct sess *s);
+/* The reader's end: as sess_end, but QUIT commits exactly the marks given
+ * here (NULL: nothing), which replace sess_opts.marks: first, once nothing
+ * of the caller's is pending, the session's own DELEs (sess_submit, the
+ * reader's prompt) are undone with RSET. RSET refused, or not answered:
+ * a failure (label "RSET"), and the session ends without QUIT, so that
+ * nothing is deleted. Like any RSET it resets what LAST counts to the
+ * start of the session (RFC 1460). */
+void sess_end_marks(struct sess *s, struct pop3_marks *marks, pop3_durable_fn durable);
 
 /* What the session knows, for the caller's messages: the LIST size of
  * message n (0: unknown); the number of DELEs pending (since the last RSET). */

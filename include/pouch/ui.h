@@ -16,7 +16,10 @@ struct ui_opts {
 	const char *password;		/* NULL: asked for in the reader's prompt line */
 	const char *account;		/* shown in the status line */
 	const struct conf_account *conf;	/* the configuration's account, or NULL */
-	const char *read_state;		/* the read-state file (ui_mbox.h), or NULL */
+	const char *read_state;		/* an earlier version's read-state file, migrated
+					   into the store (ui_mbox_read_migrate), or NULL */
+	const char *last_account;	/* user@host:port, the LAST record's key */
+	const char *state_dir;		/* where the LAST record lives (sess.h), or NULL */
 	const char *store_dir;		/* the account's local store (store.h), or NULL */
 	int offline;			/* do not connect: the store alone */
 	const char *keys_file;		/* headless: the key script (ui_req.h) */

@@ -56,6 +56,11 @@ struct ui {
 	int cols, rows;
 	int dirty;
 	int quit;			/* leave the main loop */
+	int quitting;			/* leave once the end is over: 1 a close, 2 a commit */
+	int held[16];			/* keys typed while an end ran (ui.c) */
+	size_t nheld;
+	int asking;			/* inside ui_prompt or ui_ask: held keys wait */
+	char status_note[64];		/* on the status line: the store is read-only */
 	int exit_code;
 	int proto;			/* the protocol pane is shown */
 	long proto_scroll;		/* lines back from the end */
