@@ -1635,6 +1635,7 @@ ui_main(const struct ui_opts *o)
 	mc.pop3.tick = login_tick;
 	mc.account = o->last_account;
 	mc.state_dir = o->state_dir;
+	mc.state_dir_shared = o->state_dir_shared;
 	mc.changed = on_changed;
 	mc.ctx = &u;
 	u.top = NULL;

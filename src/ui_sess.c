@@ -570,6 +570,7 @@ ui_mbox_connect(struct ui_mbox *mb)
 	o.pop3.trace_ctx = mb;
 	o.account = mb->cfg.account;
 	o.state_dir = mb->cfg.state_dir;
+	o.state_dir_shared = mb->cfg.state_dir_shared;
 	o.cbs.on_fail = on_fail;
 	o.cbs.on_end = on_end;
 	o.cbs.on_warn = on_warn;

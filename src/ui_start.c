@@ -192,9 +192,7 @@ ui_start(const struct cli_args *a)
 		goto out;
 	}
 	{
-		/* The LAST record (sess.h) is kept per account in the state
-		 * directory, as the command line keeps it (--state-dir, else
-		 * XDG_STATE_HOME/pouch). An earlier version's read-state file
+		/* An earlier version's read-state file
 		 * is where that version put it, XDG_STATE_HOME/pouch/read-ACCOUNT
 		 * whatever the state directory: it is migrated into the store. */
 		const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
@@ -202,7 +200,6 @@ ui_start(const struct cli_args *a)
 		    home && *home == '/' ? str_printf("%s/.local/state/pouch", home) : NULL;
 		char *lp, *slash;
 
-		state_dir = a->state_dir ? strdup(a->state_dir) : xdg ? strdup(xdg) : NULL;
 		last_account = str_printf("%s@%s:%u", user, url.host, url.port);
 		lp = xdg && last_account ? lastrec_path(xdg, last_account) : NULL;
 		slash = lp ? strrchr(lp, '/') : NULL;
@@ -214,7 +211,6 @@ ui_start(const struct cli_args *a)
 		free(lp);
 	}
 	o.read_state = read_state;
-	o.state_dir = state_dir;
 	o.last_account = last_account;
 	{
 		char *acct = str_printf("%s@%s:%u", user, url.host, url.port), *w = NULL;
@@ -222,13 +218,19 @@ ui_start(const struct cli_args *a)
 		store_dir = a->store_dir ? strdup(a->store_dir) :
 		    conf_get(ca, "store") ? strdup(conf_get(ca, "store")) :
 		    acct ? cli_sync_store_dir(acct) : NULL;
-		/* the LAST record lives in the store: an old one moves in */
-		if (store_dir && acct && cli_last_migrate(store_dir, acct, &w) < 0)
+		/* The LAST record (sess.h) lives in the store, as the command
+		 * line keeps it, and an old one moves in; with --state-dir, in
+		 * DIR/last-ACCOUNT as before. */
+		if (a->state_dir)
+			state_dir = strdup(a->state_dir);
+		else if (store_dir && acct && cli_last_migrate(store_dir, acct, &w) < 0)
 			say("warning: %s", w ? w : "out of memory");
 		free(w);
 		free(acct);
 	}
 	o.store_dir = store_dir;
+	o.state_dir = state_dir ? state_dir : store_dir;
+	o.state_dir_shared = state_dir != NULL;
 	o.offline = a->offline;
 	o.pop3.user = user;
 	o.password = password;

@@ -144,6 +144,8 @@ ok $? "messages 3 and 4 are read in the store (:2,S in their names)"
 HOME=$t/home XDG_STATE_HOME=$t/state "$POUCH" --password-command "cat '$pw'" "$POUCH_URL" last \
 	>"$t/last.out" 2>"$t/last.err"
 is "$(tr -d ' \n' < "$t/last.out")" 25 "LAST after the reader read 3, 4 and 25: 25, from the shared record"
+[ -s "$store/.pouch-last" ] && ! ls "$t"/state/pouch/last-* >/dev/null 2>&1
+ok $? "the reader's LAST record is in the store (.pouch-last), not in the state directory"
 
 # 3. Search in the index and in the pager; limit; sort.
 keys search <<'KEYS'
@@ -411,6 +413,7 @@ uidr3=$(pc uidl | sed -n 's/^3 //p')
 # is renamed FILE.migrated, and the next reader shows them read.
 uidr6=$(pc uidl | sed -n 's/^6 //p')
 rs="$t/state/pouch/read-alice@127.0.0.1%3A$DOVECOT_PORT"
+mkdir -p "$t/state/pouch"
 printf 'pouch-read/1\n%s\n%s\nnot a uid\n' "$uidr6" "$uidr3" > "$rs"
 keys migrate <<'KEYS'
 @dump

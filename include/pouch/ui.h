@@ -20,6 +20,7 @@ struct ui_opts {
 					   into the store (ui_mbox_read_migrate), or NULL */
 	const char *last_account;	/* user@host:port, the LAST record's key */
 	const char *state_dir;		/* where the LAST record lives (sess.h), or NULL */
+	int state_dir_shared;		/* sess_opts.state_dir_shared: --state-dir */
 	const char *store_dir;		/* the account's local store (store.h), or NULL */
 	int offline;			/* do not connect: the store alone */
 	const char *keys_file;		/* headless: the key script (ui_req.h) */

@@ -107,6 +107,7 @@ struct ui_mbox_cfg {
 	struct store *store;		/* the local store (the caller's; may be read-only), or NULL */
 	const char *account;		/* user@host:port, the LAST record's key (sess_opts) */
 	const char *state_dir;		/* where the LAST record lives; NULL: none */
+	int state_dir_shared;		/* sess_opts.state_dir_shared */
 	int offline;			/* never connect */
 	ui_mbox_changed_fn changed;
 	void *ctx;
