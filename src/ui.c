@@ -1,6 +1,7 @@
 /*
- * ui.c: the reader's event loop, terminal, drawing helpers, prompt line and
- * view stack (ui_view.h). One poll() over the terminal, the POP3 socket and
+ * ui.c: the reader's event loop, prompt line and view stack (ui_view.h);
+ * the terminal is ui_term.c's, drawing ui_draw.c's, the requests every view
+ * answers ui_global.c's. One poll() over the terminal, the POP3 socket and
  * a signal self-pipe; nothing here blocks on the network: the login, the
  * commit and QUIT go on from that poll (ui_mbox.h), keys typed meanwhile
  * act or wait their turn (hold_key).
@@ -38,6 +39,8 @@
 #include <pouch/ui_view.h>
 #include <pouch/util.h>
 
+#include "ui_priv.h"
+
 #define UI_KEY_EOF (-2)		/* the key script ended */
 #define UI_KEY_SIG (-3)		/* SIGINT/SIGTERM/SIGHUP arrived */
 #define UI_KEY_LEAVE (-4)	/* the end the reader waited for is over: leave */
@@ -46,486 +49,16 @@
 				   which the next key goes in while it runs, as one typed
 				   during a slow QUIT */
 
-static int sig_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t sig_caught;
-static volatile sig_atomic_t child_running;	/* a viewer has the terminal */
-static struct termios saved_tio;
-static int saved_tio_ok;
-static char crash_reset[64];
-static size_t crash_reset_len;
-static int curses_on;
+int ui_sig_pipe[2] = { -1, -1 };
+volatile sig_atomic_t ui_sig_caught;
+volatile sig_atomic_t ui_child_running;
 
 /* headless */
-static struct ui_step *steps;
-static long nsteps, stepi;
-static FILE *dump_fp;
-static SCREEN *screen;
-static FILE *null_out;
+struct ui_step *ui_steps;
+long ui_nsteps, ui_stepi;
+FILE *ui_dump_fp;
 
-static void
-on_signal(int sig)
-{
-	int e = errno;
-	char c = (char)sig;
 
-	/* Ctrl-C typed at a viewer or a piped command is theirs (as system()
-	 * does); SIGTERM and SIGHUP still end pouch. */
-	if (sig == SIGINT && child_running)
-		return;
-	sig_caught = sig;
-	if (sig_pipe[1] >= 0)
-		(void)!write(sig_pipe[1], &c, 1);
-	errno = e;
-}
-
-/* A crash: put the terminal back (async-signal-safe calls only), then die
- * of the same signal so a core dump and the exit status stay right. */
-static void
-on_crash(int sig)
-{
-	if (saved_tio_ok)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-	if (crash_reset_len)
-		(void)!write(STDOUT_FILENO, crash_reset, crash_reset_len);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-signals_setup(void)
-{
-	struct sigaction sa;
-	static const int crash[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
-	size_t i;
-
-	if (pipe(sig_pipe) == 0) {
-		fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
-		fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
-		fcntl(sig_pipe[0], F_SETFD, FD_CLOEXEC);
-		fcntl(sig_pipe[1], F_SETFD, FD_CLOEXEC);
-	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sa.sa_handler = on_crash;
-	sa.sa_flags = SA_RESETHAND;
-	for (i = 0; i < sizeof crash / sizeof crash[0]; i++)
-		sigaction(crash[i], &sa, NULL);
-}
-
-/* ---- colours ---- */
-
-static unsigned long attrs[UIC_COUNT];
-
-static const struct {
-	const char *name;
-	short fg, bg;
-	unsigned long mono;
-} color_defaults[UIC_COUNT] = {
-	[UIC_NORMAL] = { "normal", -1, -1, A_NORMAL },
-	[UIC_BAR] = { "bar", COLOR_BLACK, COLOR_CYAN, A_REVERSE },
-	[UIC_STATUS] = { "status", COLOR_BLACK, COLOR_CYAN, A_REVERSE },
-	[UIC_SELECTED] = { "selected", COLOR_BLACK, COLOR_CYAN, A_REVERSE },
-	[UIC_NEW] = { "new", COLOR_GREEN, -1, A_BOLD },
-	[UIC_DELETED] = { "deleted", COLOR_RED, -1, A_DIM },
-	[UIC_HDRNAME] = { "header", COLOR_YELLOW, -1, A_BOLD },
-	[UIC_QUOTE1] = { "quote1", COLOR_GREEN, -1, A_NORMAL },
-	[UIC_QUOTE2] = { "quote2", COLOR_CYAN, -1, A_NORMAL },
-	[UIC_QUOTE3] = { "quote3", COLOR_MAGENTA, -1, A_NORMAL },
-	[UIC_SIG] = { "signature", COLOR_BLUE, -1, A_DIM },
-	[UIC_ATTACH] = { "attachment", COLOR_MAGENTA, -1, A_BOLD },
-	[UIC_SEARCH] = { "search", COLOR_BLACK, COLOR_YELLOW, A_STANDOUT },
-	[UIC_ERROR] = { "error", COLOR_RED, -1, A_BOLD },
-	[UIC_PROTO_C] = { "protocol-client", COLOR_YELLOW, -1, A_BOLD },
-	[UIC_PROTO_S] = { "protocol-server", -1, -1, A_NORMAL },
-	[UIC_TREE] = { "tree", COLOR_BLUE, -1, A_NORMAL },
-};
-
-static void
-colors_setup(const struct conf_account *ca)
-{
-	int i, use = has_colors() && !getenv("NO_COLOR");
-
-	if (use && start_color() == ERR)
-		use = 0;
-	if (use)
-		use_default_colors();
-	for (i = 0; i < UIC_COUNT; i++) {
-		short fg = color_defaults[i].fg, bg = color_defaults[i].bg;
-
-		if (ca)
-			conf_color(ca, color_defaults[i].name, &fg, &bg);
-		if (use && i != UIC_NORMAL && init_pair((short)i, fg, bg) != ERR)
-			attrs[i] = COLOR_PAIR(i) | (i == UIC_NEW || i == UIC_HDRNAME ||
-			    i == UIC_ATTACH || i == UIC_ERROR || i == UIC_PROTO_C ? A_BOLD : 0) |
-			    (i == UIC_SIG ? A_DIM : 0);
-		else
-			attrs[i] = color_defaults[i].mono;
-	}
-}
-
-unsigned long
-ui_attr(struct ui *u, enum ui_color c)
-{
-	(void)u;
-	return c < UIC_COUNT ? attrs[c] : A_NORMAL;
-}
-
-/* ---- drawing ---- */
-
-static size_t
-next_wc(const char *s, size_t len, wchar_t *wc)
-{
-	mbstate_t st;
-	size_t n;
-
-	memset(&st, 0, sizeof st);
-	n = mbrtowc(wc, s, len, &st);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		*wc = L'?';
-		return 1;
-	}
-	return n;
-}
-
-static int
-wc_cols(wchar_t wc)
-{
-	int w = wcwidth(wc);
-
-	return w < 0 ? 1 : w;
-}
-
-int
-ui_width(const char *s, size_t len)
-{
-	size_t i = 0;
-	int w = 0;
-	wchar_t wc;
-
-	while (i < len) {
-		i += next_wc(s + i, len - i, &wc);
-		w += wc_cols(wc);
-	}
-	return w;
-}
-
-size_t
-ui_fit(const char *s, size_t len, int w, int *used)
-{
-	size_t i = 0, n;
-	int c = 0, cw;
-	wchar_t wc;
-
-	while (i < len) {
-		n = next_wc(s + i, len - i, &wc);
-		cw = wc_cols(wc);
-		if (c + cw > w)
-			break;
-		c += cw;
-		i += n;
-	}
-	if (used)
-		*used = c;
-	return i;
-}
-
-int
-ui_put(struct ui *u, int y, int x, int w, const char *s, unsigned long attr, int pad)
-{
-	wchar_t buf[512];
-	size_t i = 0, len = s ? strlen(s) : 0, nb = 0;
-	int c = 0;
-
-	(void)u;
-	if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
-		return 0;
-	if (x + w > COLS)
-		w = COLS - x;
-	attrset((attr_t)attr);
-	move(y, x);
-	while (i < len) {
-		wchar_t wc;
-		size_t n = next_wc(s + i, len - i, &wc);
-		int cw = wcwidth(wc);
-
-		if (cw < 0) {		/* sanitised text has none; be safe */
-			wc = L'?';
-			cw = 1;
-		}
-		if (c + cw > w)
-			break;
-		if (nb == sizeof buf / sizeof buf[0] - 1) {
-			buf[nb] = 0;
-			addnwstr(buf, (int)nb);
-			nb = 0;
-		}
-		buf[nb++] = wc;
-		c += cw;
-		i += n;
-	}
-	if (nb) {
-		buf[nb] = 0;
-		addnwstr(buf, (int)nb);
-	}
-	if (pad)
-		while (c < w) {
-			addch(' ');
-			c++;
-		}
-	attrset(A_NORMAL);
-	return c;
-}
-
-void
-ui_clear_rows(struct ui *u, int top, int height)
-{
-	int y;
-
-	for (y = top; y < top + height && y < LINES; y++) {
-		move(y, 0);
-		clrtoeol();
-	}
-	(void)u;
-}
-
-void
-ui_message(struct ui *u, int error, const char *fmt, ...)
-{
-	va_list ap;
-	char raw[1024];
-	char *s;
-
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
-	va_end(ap);
-	s = text_sanitize(raw, strlen(raw), TEXT_ONELINE, NULL);
-	snprintf(u->msg, sizeof u->msg, "%s", s ? s : "");
-	free(s);
-	u->msg_error = error;
-	u->dirty = 1;
-}
-
-void
-ui_human_size(unsigned long long n, char *out, size_t outlen)
-{
-	if (n < 1000)
-		snprintf(out, outlen, "%llu", n);
-	else if (n < 10 * 1024)
-		snprintf(out, outlen, "%.1fK", n / 1024.0);
-	else if (n < 1000 * 1024)
-		snprintf(out, outlen, "%lluK", (n + 512) / 1024);
-	else if (n < 10ULL * 1024 * 1024)
-		snprintf(out, outlen, "%.1fM", n / (1024.0 * 1024));
-	else if (n < 1000ULL * 1024 * 1024)
-		snprintf(out, outlen, "%lluM", (n + 512 * 1024) / (1024 * 1024));
-	else
-		snprintf(out, outlen, "%.1fG", n / (1024.0 * 1024 * 1024));
-}
-
-void
-ui_short_date(int has, int64_t utc, char *out, size_t outlen)
-{
-	time_t t = (time_t)utc, now = time(NULL);
-	struct tm tm, tn;
-	const char *today = steps ? getenv("POUCH_TODAY") : NULL;
-
-	/* headless tests fix "today" (YYYY-MM-DD), so dates dump the same */
-	if (today) {
-		struct tm d;
-
-		memset(&d, 0, sizeof d);
-		if (sscanf(today, "%d-%d-%d", &d.tm_year, &d.tm_mon, &d.tm_mday) == 3) {
-			d.tm_year -= 1900;
-			d.tm_mon -= 1;
-			d.tm_hour = 12;
-			d.tm_isdst = -1;
-			now = mktime(&d);
-		}
-	}
-
-	if (!has || !localtime_r(&t, &tm) || !localtime_r(&now, &tn)) {
-		snprintf(out, outlen, "%s", "");
-		return;
-	}
-	if (tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday)
-		strftime(out, outlen, "%H:%M", &tm);
-	else if (tm.tm_year == tn.tm_year)
-		strftime(out, outlen, "%b %d", &tm);
-	else
-		strftime(out, outlen, "%Y-%m-%d", &tm);
-}
-
-long
-ui_search(const char *hay, size_t len, const char *needle)
-{
-	wchar_t nw[256];
-	size_t nn = 0, i, k = 0, nl = strlen(needle);
-
-	while (k < nl && nn < 255) {
-		k += next_wc(needle + k, nl - k, &nw[nn]);
-		nw[nn] = towlower(nw[nn]);
-		nn++;
-	}
-	if (nn == 0)
-		return 0;
-	for (i = 0; i < len;) {
-		size_t j = i, m = 0;
-		wchar_t wc;
-
-		while (m < nn && j < len) {
-			j += next_wc(hay + j, len - j, &wc);
-			if ((wchar_t)towlower(wc) != nw[m])
-				break;
-			m++;
-		}
-		if (m == nn)
-			return (long)i;
-		i += next_wc(hay + i, len - i, &wc);
-	}
-	return -1;
-}
-
-/* ---- layout ---- */
-
-static void
-status_line(struct ui *u, int y)
-{
-	char left[512], right[256] = "", sz[16];
-	size_t i, n = ui_mbox_count(u->mb), nnew = 0, nhidden = 0, known = ui_mbox_headers_known(u->mb);
-	const char *conn;
-	int wr;
-
-	for (i = 0; i < n; i++) {
-		struct ui_msg *m = ui_mbox_msg(u->mb, i);
-
-		if (!m->read && !m->gone && !m->hidden)
-			nnew++;
-		if (m->hidden)
-			nhidden++;
-	}
-	ui_human_size(ui_mbox_total_octets(u->mb), sz, sizeof sz);
-	switch (ui_mbox_conn(u->mb)) {
-	case UI_CONN_UP: conn = ui_mbox_tls(u->mb) ? "TLS" : "plain"; break;
-	case UI_CONN_CONNECTING: conn = "connecting"; break;
-	default: conn = "offline"; break;
-	}
-	if (ui_mbox_end_doing(u->mb))
-		conn = "ending";
-	snprintf(left, sizeof left, "-- pouch: %s [%zu msgs, %zu new, %zu del, %s] %s ",
-	    u->o->account ? u->o->account : "", n - nhidden, nnew, ui_mbox_marked(u->mb), sz, conn);
-	if (u->status_note[0])
-		snprintf(left + strlen(left), sizeof left - strlen(left), "%s ", u->status_note);
-	if (known < n && ui_mbox_conn(u->mb) == UI_CONN_UP)
-		snprintf(left + strlen(left), sizeof left - strlen(left),
-		    "headers %zu/%zu ", known, n);
-	for (i = 0; i < n; i++) {
-		struct ui_msg *m = ui_mbox_msg(u->mb, i);
-
-		if (m->body == UI_BODY_LOADING && !m->cancelled) {
-			char got[16], tot[16];
-
-			ui_human_size(m->loaded, got, sizeof got);
-			ui_human_size(m->size, tot, sizeof tot);
-			snprintf(left + strlen(left), sizeof left - strlen(left),
-			    "RETR %lu: %s/%s %d%% ", m->n, got, tot,
-			    m->size ? (int)(m->loaded * 100 / m->size > 100 ? 100 : m->loaded * 100 / m->size) : 0);
-			break;
-		}
-	}
-	if (u->top->ops->status) {
-		right[0] = ' ';
-		u->top->ops->status(u, u->top, right + 1, sizeof right - 1);
-	}
-	wr = ui_width(right, strlen(right));
-	if (wr >= COLS)
-		wr = 0;
-	ui_put(u, y, 0, COLS - wr, left, ui_attr(u, UIC_STATUS), 1);
-	if (wr && wr < COLS)
-		ui_put(u, y, COLS - wr, wr, right, ui_attr(u, UIC_STATUS), 1);
-}
-
-static void
-draw(struct ui *u)
-{
-	int body_top = 1, body_h, proto_h = 0;
-
-	erase();
-	ui_put(u, 0, 0, COLS, u->top->ops->hints, ui_attr(u, UIC_BAR), 1);
-	body_h = LINES - 3;
-	if (u->proto && body_h >= 4) {
-		proto_h = body_h / 3;
-		if (proto_h < 2)
-			proto_h = 2;
-		body_h -= proto_h;
-	}
-	if (body_h > 0)
-		u->top->ops->draw(u, u->top, body_top, body_h);
-	if (proto_h)
-		view_proto_draw(u, body_top + body_h, proto_h);
-	if (LINES >= 2)
-		status_line(u, LINES - 2);
-	ui_put(u, LINES - 1, 0, COLS, u->msg, u->msg_error ? ui_attr(u, UIC_ERROR) : A_NORMAL, 1);
-	move(LINES - 1, COLS - 1);
-	refresh();
-	u->dirty = 0;
-}
-
-/* ---- headless screen dumps ---- */
-
-static void
-dump_screen(struct ui *u)
-{
-	int y, x;
-
-	if (u->dirty)
-		draw(u);
-	if (!dump_fp)
-		return;
-	fprintf(dump_fp, "=== %dx%d\n", COLS, LINES);
-	for (y = 0; y < LINES; y++) {
-		char line[4096];
-		size_t n = 0, keep = 0;
-
-		for (x = 0; x < COLS && n < sizeof line - (CCHARW_MAX + 1) * MB_LEN_MAX; x++) {
-			cchar_t cc;
-			wchar_t wch[CCHARW_MAX + 1];
-			attr_t a;
-			short pair;
-			int k;
-
-			if (mvin_wch(y, x, &cc) == ERR)
-				break;
-			if (getcchar(&cc, wch, &a, &pair, NULL) == ERR)
-				continue;
-			for (k = 0; k < CCHARW_MAX && wch[k]; k++) {
-				char mb[MB_LEN_MAX];
-				mbstate_t st;
-				size_t m;
-
-				memset(&st, 0, sizeof st);
-				m = wcrtomb(mb, wch[k], &st);
-				if (m == (size_t)-1) {
-					mb[0] = '?';
-					m = 1;
-				}
-				memcpy(line + n, mb, m);
-				n += m;
-			}
-			if (wch[0] && wcwidth(wch[0]) == 2)
-				x++;	/* the second cell of a wide character */
-			if (!(wch[0] == L' ' && wch[1] == 0))
-				keep = n;
-		}
-		fwrite(line, 1, keep, dump_fp);
-		fputc('\n', dump_fp);
-	}
-	fflush(dump_fp);
-}
 
 /* ---- keys ---- */
 
@@ -571,7 +104,7 @@ times_pass(struct ui *u)
 	size_t i, n = ui_mbox_count(u->mb), h = LINES > 3 ? (size_t)LINES - 3 : 0;
 
 	if (u->dirty)
-		draw(u);
+		ui_draw(u);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (times_ms(&times_polled, &now) > times_stall)
 		times_stall = times_ms(&times_polled, &now);
@@ -600,8 +133,8 @@ poll_once(struct ui *u, int with_tty, int wait_ms, int *fd)
 		p[np].events = POLLIN;
 		np++;
 	}
-	if (sig_pipe[0] >= 0) {
-		p[np].fd = sig_pipe[0];
+	if (ui_sig_pipe[0] >= 0) {
+		p[np].fd = ui_sig_pipe[0];
 		p[np].events = POLLIN;
 		np++;
 	}
@@ -649,7 +182,16 @@ any_loading(struct ui *u)
 	return 0;
 }
 
-static void end_check(struct ui *u);
+/* The terminal put back, and the timing file closed. */
+static void
+term_close(void)
+{
+	ui_term_end();
+	if (times_fp)
+		fclose(times_fp);
+	times_fp = NULL;
+}
+
 static struct timespec end_t0;	/* headless: when the end under way began */
 static int end_seen;
 
@@ -658,7 +200,7 @@ static int
 ui_getkey(struct ui *u)
 {
 	for (;;) {
-		end_check(u);
+		ui_end_check(u);
 		if (u->quit || (u->quitting && !ui_mbox_end_doing(u->mb)))
 			return UI_KEY_LEAVE;
 		if (u->nheld && !ui_mbox_end_doing(u->mb) && !u->asking) {
@@ -670,11 +212,11 @@ ui_getkey(struct ui *u)
 			return key;
 		}
 		take_notice(u);
-		if (sig_caught)
+		if (ui_sig_caught)
 			return UI_KEY_SIG;
 		if (u->dirty)
-			draw(u);
-		if (steps) {
+			ui_draw(u);
+		if (ui_steps) {
 			struct timespec t0, t1;
 
 			clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -688,9 +230,9 @@ ui_getkey(struct ui *u)
 					fprintf(times_fp, "login %lld.%09ld\n", (long long)wall.tv_sec, wall.tv_nsec);
 			}
 			if (times_fp && times_pending == 1)
-				fprintf(times_fp, "key %ld draw %.2f\n", stepi - 1, times_ms(&times_key, &t0));
+				fprintf(times_fp, "key %ld draw %.2f\n", ui_stepi - 1, times_ms(&times_key, &t0));
 			times_stall = 0;
-			while (!ui_mbox_settled(u->mb) && !sig_caught) {
+			while (!ui_mbox_settled(u->mb) && !ui_sig_caught) {
 				net_step(u, 100);
 				take_notice(u);
 				if (times_fp)
@@ -709,42 +251,42 @@ ui_getkey(struct ui *u)
 					break;
 				}
 			}
-			if (sig_caught)
+			if (ui_sig_caught)
 				return UI_KEY_SIG;
-			end_check(u);
+			ui_end_check(u);
 			take_notice(u);
 			if (u->quit)
 				return UI_KEY_LEAVE;
 			if (u->dirty)
-				draw(u);
+				ui_draw(u);
 			if (times_fp && times_pending != 2) {
 				clock_gettime(CLOCK_MONOTONIC, &t1);
 				if (times_pending)
-					fprintf(times_fp, "key %ld settled %.2f stall %.2f\n", stepi - 1,
+					fprintf(times_fp, "key %ld settled %.2f stall %.2f\n", ui_stepi - 1,
 					    times_ms(&times_key, &t1), times_stall);
 				else
 					fprintf(times_fp, "settled %.2f stall %.2f\n", times_ms(&times_t0, &t1), times_stall);
 				fflush(times_fp);
 				times_pending = 2;
 			}
-			if (stepi >= nsteps)
+			if (ui_stepi >= ui_nsteps)
 				return UI_KEY_EOF;
-			switch (steps[stepi].kind) {
+			switch (ui_steps[ui_stepi].kind) {
 			case UI_STEP_KEY:
 				clock_gettime(CLOCK_MONOTONIC, &times_key);
 				times_pending = 1;
-				return steps[stepi++].key;
+				return ui_steps[ui_stepi++].key;
 			case UI_STEP_DUMP:
-				dump_screen(u);
+				ui_dump_screen(u);
 				break;
 			case UI_STEP_RESIZE:
-				resizeterm(steps[stepi].rows, steps[stepi].cols);
+				resizeterm(ui_steps[ui_stepi].rows, ui_steps[ui_stepi].cols);
 				u->dirty = 1;
 				break;
 			case UI_STEP_WAIT:
 				break;
 			case UI_STEP_SIGNAL:
-				raise(steps[stepi].key);
+				raise(ui_steps[ui_stepi].key);
 				break;
 			case UI_STEP_SLEEP: {
 				struct timespec s0, s1;
@@ -754,11 +296,11 @@ ui_getkey(struct ui *u)
 					net_step(u, 50);
 					clock_gettime(CLOCK_MONOTONIC, &s1);
 				} while ((s1.tv_sec - s0.tv_sec) * 1000 + (s1.tv_nsec - s0.tv_nsec) / 1000000 <
-				    steps[stepi].key && !sig_caught);
+				    ui_steps[ui_stepi].key && !ui_sig_caught);
 				break;
 			}
 			}
-			stepi++;
+			ui_stepi++;
 			continue;
 		}
 		{
@@ -803,7 +345,7 @@ ui_prompt(struct ui *u, const char *prompt, const char *init, int secret, char *
 		int w, pw;
 
 		if (u->dirty)
-			draw(u);
+			ui_draw(u);
 		/* the prompt line: the prompt, then the tail of what was typed */
 		t = secret ? strdup("") : text_sanitize(b.p ? b.p : "", len, TEXT_ONELINE, NULL);
 		pw = ui_put(u, LINES - 1, 0, COLS, prompt, A_BOLD, 0);
@@ -814,9 +356,9 @@ ui_prompt(struct ui *u, const char *prompt, const char *init, int secret, char *
 			w = ui_width(shown, sl);
 			while (w > COLS - pw - 1 && off < sl) {
 				wchar_t wc;
-				size_t k = next_wc(shown + off, sl - off, &wc);
+				size_t k = ui_next_wc(shown + off, sl - off, &wc);
 
-				w -= wc_cols(wc);
+				w -= ui_wc_cols(wc);
 				off += k;
 			}
 			ui_put(u, LINES - 1, pw, COLS - pw, shown + off, A_NORMAL, 1);
@@ -884,202 +426,6 @@ ui_ask(struct ui *u, const char *question)
 	return key;
 }
 
-int
-ui_run_external(struct ui *u, char *const argv[], const char *data, size_t len,
-    int wait, char **output, size_t *outlen)
-{
-	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, status = -1;
-	pid_t pid;
-	struct dbuf ob;
-
-	dbuf_init(&ob, 64 * 1024 * 1024);
-	if (output)
-		*output = NULL;
-	/* Headless: the command runs with no terminal (its output, unless
-	 * captured, goes to /dev/null) and no key is waited for. */
-	if (steps)
-		wait = 0;
-	if ((data && pipe(in) < 0) || (output && pipe(outp) < 0)) {
-		ui_message(u, 1, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if (!output && !steps) {
-		def_prog_mode();
-		endwin();
-	}
-	pid = fork();
-	if (pid == 0) {
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		sigaction(SIGPIPE, &sa, NULL);
-		/* the viewer gets no descriptor of pouch's but 0, 1, 2: not the
-		 * POP3 connection, not libcurl's sockets, not the dump file */
-		if (data) {
-			dup2(in[0], STDIN_FILENO);
-			close(in[0]);
-			close(in[1]);
-		}
-		if (output) {
-			dup2(outp[1], STDOUT_FILENO);
-			dup2(open("/dev/null", O_WRONLY), STDERR_FILENO);
-			close(outp[0]);
-			close(outp[1]);
-		} else if (steps) {
-			int null = open("/dev/null", O_RDWR);
-
-			if (!data)
-				dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		{
-			int fd, maxfd = (int)sysconf(_SC_OPEN_MAX);
-
-			if (maxfd < 0 || maxfd > 65536)
-				maxfd = 65536;
-			for (fd = 3; fd < maxfd; fd++)
-				close(fd);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "pouch: %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (data)
-		close(in[0]);
-	if (output)
-		close(outp[1]);
-	if (pid > 0) {
-		size_t off = 0;
-
-		child_running = 1;
-
-		/* Feed and drain together, so neither side blocks on a full pipe. */
-		while ((data && in[1] >= 0) || (output && outp[0] >= 0)) {
-			struct pollfd p[2];
-			int np = 0;
-
-			if (data && in[1] >= 0) {
-				p[np].fd = in[1];
-				p[np].events = POLLOUT;
-				np++;
-			}
-			if (output && outp[0] >= 0) {
-				p[np].fd = outp[0];
-				p[np].events = POLLIN;
-				np++;
-			}
-			if (poll(p, (nfds_t)np, -1) < 0 && errno != EINTR)
-				break;
-			if (data && in[1] >= 0) {
-				ssize_t w = off < len ? write(in[1], data + off, len - off < 65536 ? len - off : 65536) : 0;
-
-				if (w > 0)
-					off += (size_t)w;
-				if (off >= len || (w < 0 && errno != EINTR && errno != EAGAIN)) {
-					close(in[1]);
-					in[1] = -1;
-				}
-			}
-			if (output && outp[0] >= 0) {
-				char buf[8192];
-				ssize_t r = read(outp[0], buf, sizeof buf);
-
-				if (r > 0) {
-					if (dbuf_add(&ob, buf, (size_t)r) < 0) {
-						close(outp[0]);
-						outp[0] = -1;
-					}
-				} else if (r == 0 || errno != EINTR) {
-					close(outp[0]);
-					outp[0] = -1;
-				}
-			}
-		}
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		child_running = 0;
-	} else {
-		ui_message(u, 1, "fork: %s", strerror(errno));
-	}
-	if (in[1] >= 0)
-		close(in[1]);
-	if (outp[0] >= 0)
-		close(outp[0]);
-	if (!output && !steps) {
-		if (wait && pid > 0) {
-			/* the command's output stays on screen until a key */
-			struct termios t, raw;
-			char c;
-
-			fputs("\n[press a key to return to pouch]", stdout);
-			fflush(stdout);
-			if (tcgetattr(STDIN_FILENO, &t) == 0) {
-				raw = t;
-				raw.c_lflag &= (tcflag_t)~(ICANON | ECHO);
-				raw.c_cc[VMIN] = 1;
-				raw.c_cc[VTIME] = 0;
-				tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-				while (read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR && !sig_caught)
-					;
-				tcsetattr(STDIN_FILENO, TCSANOW, &t);
-			}
-		}
-		reset_prog_mode();
-		clearok(stdscr, TRUE);
-	} else if (output) {
-		*output = dbuf_take(&ob, outlen);
-	}
-	dbuf_free(&ob);
-	u->dirty = 1;
-	if (pid < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-int
-ui_clipboard(struct ui *u, const char *text)
-{
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t len = strlen(text), i, o = 0;
-	char *seq;
-
-	(void)u;
-	if (steps)
-		return -1;	/* headless: there is no terminal to tell */
-	/* OSC 52 ; c ; base64 BEL: every byte of the sequence is pouch's
-	 * (the text only travels base64-encoded) */
-	seq = malloc(len / 3 * 4 + 16);
-	if (!seq)
-		return -1;
-	memcpy(seq, "\033]52;c;", 7);
-	o = 7;
-	for (i = 0; i + 2 < len; i += 3) {
-		unsigned v = (unsigned char)text[i] << 16 | (unsigned char)text[i + 1] << 8 | (unsigned char)text[i + 2];
-
-		seq[o++] = b64[v >> 18];
-		seq[o++] = b64[(v >> 12) & 63];
-		seq[o++] = b64[(v >> 6) & 63];
-		seq[o++] = b64[v & 63];
-	}
-	if (i < len) {
-		unsigned v = (unsigned char)text[i] << 16 | (i + 1 < len ? (unsigned char)text[i + 1] << 8 : 0);
-
-		seq[o++] = b64[v >> 18];
-		seq[o++] = b64[(v >> 12) & 63];
-		seq[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-		seq[o++] = '=';
-	}
-	seq[o++] = '\a';
-	fflush(stdout);
-	(void)!write(STDOUT_FILENO, seq, o);
-	free(seq);
-	return 0;
-}
 
 int
 ui_list_move(size_t *cur, size_t n, enum ui_req r)
@@ -1141,265 +487,6 @@ ui_view_index(struct ui *u)
 	return v;
 }
 
-/* ---- requests every view answers ---- */
-
-/* Leaving: the session's end (QUIT, after RSET of any DELE typed at the
- * prompt) goes on from the loop; the reader leaves when it is over. */
-static void
-quit_close(struct ui *u)
-{
-	ui_mbox_close(u->mb);
-	u->quitting = 1;
-}
-
-static void
-quit_ask(struct ui *u)
-{
-	size_t marked = ui_mbox_marked(u->mb);
-	int k;
-
-	if (marked == 0) {
-		quit_close(u);
-		return;
-	}
-	{
-		char q[128];
-
-		snprintf(q, sizeof q, "Delete %zu marked message%s from the server? ([y]es/no/cancel) ",
-		    marked, marked == 1 ? "" : "s");
-		k = ui_ask(u, q);
-	}
-	if (k == 'c' || k < 0 || k == 27) {
-		ui_message(u, 0, "Not quitting");
-		return;
-	}
-	if (k == 'n') {
-		quit_close(u);
-		return;
-	}
-	if (k != 'y' && k != '\n') {
-		ui_message(u, 0, "Not quitting");
-		return;
-	}
-	if (ui_mbox_commit(u->mb) < 0) {
-		ui_message(u, 1, "Commit failed: %s. Not quitting.", ui_mbox_error(u->mb));
-		return;
-	}
-	/* the commit goes on from the loop; end_check quits once it is over */
-	u->quitting = 2;
-	ui_message(u, 0, "%s", ui_mbox_end_doing(u->mb) ? ui_mbox_end_doing(u->mb) : "");
-}
-
-static void
-commit_now(struct ui *u)
-{
-	size_t marked = ui_mbox_marked(u->mb);
-
-	if (marked == 0) {
-		ui_message(u, 0, "No messages are marked for deletion");
-		return;
-	}
-	/* the commit, then a new session (the loop runs both) */
-	if (ui_mbox_commit(u->mb) < 0 || ui_mbox_connect(u->mb) < 0) {
-		ui_message(u, 1, "Commit failed: %s", ui_mbox_error(u->mb));
-		return;
-	}
-	ui_message(u, 0, "%s", ui_mbox_end_doing(u->mb) ? ui_mbox_end_doing(u->mb) : "");
-}
-
-/* An end (commit or close) is over: say what it did, and leave when that
- * was the way out. */
-static void
-end_check(struct ui *u)
-{
-	struct ui_end_result r;
-	enum ui_end st = ui_mbox_end_state(u->mb, &r);
-
-	if (st == UI_END_NONE || st == UI_END_RUNNING)
-		return;
-	ui_mbox_end_take(u->mb);
-	u->dirty = 1;
-	if (st == UI_END_FAILED) {
-		ui_message(u, 1, "Commit failed: %s%s", ui_mbox_error(u->mb),
-		    u->quitting == 2 ? ". Not quitting." : "");
-		if (u->quitting == 2)
-			u->quitting = 0;
-	} else if (r.commit) {
-		ui_message(u, 0, "Deleted %zu message%s (DELE, then QUIT)%s", r.deleted,
-		    r.deleted == 1 ? "" : "s", u->quitting ? "" : "; reconnecting");
-	}
-	if (u->quitting) {
-		u->quit = 1;
-		u->nheld = 0;
-	}
-}
-
-/* While an end runs, the keys that need the session or change the marks
- * wait for it (held, then replayed in order); moving and reading go on;
- * Esc or Ctrl-C gives the end up (nothing deleted unless the server was
- * already asked). Returns 1 when the key was taken here. */
-static int
-hold_key(struct ui *u, int key)
-{
-	enum ui_req r;
-
-	if (!ui_mbox_end_doing(u->mb))
-		return 0;
-	if (key == 27 || key == 3) {
-		int asked = ui_mbox_abandon(u->mb);
-
-		end_check(u);
-		if (!asked && u->quitting == 1)
-			u->quit = 1;	/* leaving anyway: nothing was to be deleted */
-		ui_message(u, 1, "%s", ui_mbox_error(u->mb));
-		u->nheld = 0;
-		return 1;
-	}
-	r = ui_keymap_get(u->km, u->top->ops->mask, key);
-	switch (r) {
-	case REQ_DELETE: case REQ_UNDELETE: case REQ_COMMIT: case REQ_PROMPT:
-	case REQ_QUIT: case REQ_ABORT: case REQ_CHECK: case REQ_INTERRUPT:
-		if (u->nheld < sizeof u->held / sizeof u->held[0])
-			u->held[u->nheld++] = key;
-		ui_message(u, 0, "Key held until the session's end is over (Esc: give up)");
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static void
-pop3_prompt(struct ui *u)
-{
-	char *line = NULL, *msg = NULL;
-	int rc;
-
-	if (ui_prompt(u, ":", NULL, 0, &line) < 0)
-		return;
-	{
-		char *p = line;
-
-		while (*p == ' ')
-			p++;
-		if (strncasecmp(p, "QUIT", 4) == 0 && (p[4] == 0 || p[4] == ' ')) {
-			free(line);
-			quit_ask(u);
-			return;
-		}
-	}
-	rc = ui_mbox_command(u->mb, line, &msg);
-	if (rc == 0) {
-		u->proto = 1;
-		u->proto_scroll = 0;
-		ui_message(u, 0, ":%s", line);
-	} else if (rc == 1 && msg && strchr(msg, '\n')) {
-		ui_push(u, view_pager_text(u, "POP3 help", msg, strlen(msg)));
-		msg = NULL;
-	} else if (msg && *msg) {
-		ui_message(u, rc < 0, "%s", msg);
-	}
-	free(msg);
-	free(line);
-}
-
-static void
-global_request(struct ui *u, enum ui_req r)
-{
-	switch (r) {
-	case REQ_PROTOCOL:
-		u->proto = !u->proto;
-		u->proto_scroll = 0;
-		u->dirty = 1;
-		break;
-	case REQ_PROTO_UP:
-		u->proto = 1;
-		u->proto_scroll += 5;
-		u->dirty = 1;
-		break;
-	case REQ_PROTO_DOWN:
-		u->proto_scroll = u->proto_scroll > 5 ? u->proto_scroll - 5 : 0;
-		u->dirty = 1;
-		break;
-	case REQ_PROMPT:
-		pop3_prompt(u);
-		break;
-	case REQ_INFO: {
-		char *t = ui_mbox_info(u->mb);
-
-		if (t)
-			ui_push(u, view_pager_text(u, "Server information", t, strlen(t)));
-		break;
-	}
-	case REQ_HELP:
-	case REQ_HELP_PAGER:
-		ui_push(u, view_help_new(u, u->top->ops->mask));
-		break;
-	case REQ_REDRAW:
-		clearok(stdscr, TRUE);
-		u->dirty = 1;
-		break;
-	case REQ_BACK:
-		/* every view but the index goes back the same way */
-		ui_pop(u);
-		break;
-	case REQ_QUIT:
-		quit_ask(u);
-		break;
-	case REQ_ABORT:
-		quit_close(u);
-		break;
-	case REQ_COMMIT:
-		commit_now(u);
-		break;
-	case REQ_INTERRUPT: {
-		/* Ctrl-C with nothing to cancel: leave, deleting nothing, once
-		 * asked (as mutt asks); a SIGINT from elsewhere does not ask. */
-		int k = ui_ask(u, "Quit pouch, deleting nothing? ([y]es/no) ");
-
-		if (k != 'y' && k != '\n' && k != 3) {
-			ui_message(u, 0, "Not quitting");
-			break;
-		}
-		quit_close(u);
-		u->exit_code = EXIT_POUCH_CANCEL;
-		break;
-	}
-	case REQ_SUSPEND:
-		if (steps)
-			break;
-		def_prog_mode();
-		endwin();
-		raise(SIGTSTP);
-		reset_prog_mode();
-		clearok(stdscr, TRUE);
-		u->dirty = 1;
-		break;
-	default:
-		ui_message(u, 0, "Key not bound here (? or F1: help)");
-		break;
-	}
-}
-
-static void
-dispatch(struct ui *u, int key)
-{
-	enum ui_req r = ui_keymap_get(u->km, u->top->ops->mask, key);
-
-	if (r == REQ_NONE) {
-		char name[24];
-
-		ui_key_name(key, name, sizeof name);
-		ui_message(u, 0, "Key %s is not bound here (? or F1: help)", name);
-		return;
-	}
-	if (r != REQ_SEARCH && r != REQ_SEARCH_NEXT)
-		u->msg[0] = 0;
-	u->dirty = 1;
-	u->key = key;
-	if (u->top->ops->request(u, u->top, r))
-		return;
-	global_request(u, r);
-}
 
 /* ---- the login ---- */
 
@@ -1419,11 +506,11 @@ login_tick(void *ctx)
 	(void)ctx;
 	if (!u)
 		return 0;
-	if (sig_caught)
+	if (ui_sig_caught)
 		return 1;
 	if (u->dirty)
-		draw(u);
-	if (steps)
+		ui_draw(u);
+	if (ui_steps)
 		return 0;
 	r = get_wch(&wc);
 	if (r == KEY_CODE_YES && wc == KEY_RESIZE) {
@@ -1445,130 +532,6 @@ on_changed(void *ctx)
 	u->dirty = 1;
 }
 
-static int
-load_script(const char *path, char **err)
-{
-	FILE *fp = fopen(path, "rb");
-	struct dbuf b;
-	char buf[8192];
-	size_t n;
-	long rc;
-
-	if (!fp) {
-		*err = str_printf("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	dbuf_init(&b, 4 * 1024 * 1024);
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		if (dbuf_add(&b, buf, n) < 0) {
-			fclose(fp);
-			*err = str_printf("%s: too large", path);
-			return -1;
-		}
-	fclose(fp);
-	rc = ui_script_parse(b.p ? b.p : "", b.len, &steps, err);
-	dbuf_free(&b);
-	if (rc < 0) {
-		char *e = str_printf("%s: %s", path, *err);
-
-		free(*err);
-		*err = e;
-		return -1;
-	}
-	nsteps = rc;
-	return 0;
-}
-
-static int
-term_start(struct ui *u)
-{
-	if (u->o->keys_file) {
-		char *err = NULL;
-
-		if (load_script(u->o->keys_file, &err) < 0) {
-			fprintf(stderr, "pouch: %s\n", err ? err : "out of memory");
-			free(err);
-			return -1;
-		}
-		dump_fp = u->o->dump_file ? fopen(u->o->dump_file, "w") : NULL;
-		if (u->o->dump_file && !dump_fp) {
-			fprintf(stderr, "pouch: %s: %s\n", u->o->dump_file, strerror(errno));
-			return -1;
-		}
-		null_out = fopen("/dev/null", "w");
-		screen = null_out ? newterm("xterm", null_out, stdin) : NULL;
-		if (!screen) {
-			fprintf(stderr, "pouch: cannot start the headless screen (terminfo for xterm?)\n");
-			return -1;
-		}
-		set_term(screen);
-		resizeterm(u->o->rows > 0 ? u->o->rows : 24, u->o->cols > 0 ? u->o->cols : 80);
-	} else {
-		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-			fprintf(stderr, "pouch: the reader needs a terminal (give a COMMAND for the command line)\n");
-			return -1;
-		}
-		if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
-			saved_tio_ok = 1;
-		screen = newterm(NULL, stdout, stdin);
-		if (!screen) {
-			fprintf(stderr, "pouch: cannot use the terminal (TERM=%s)\n",
-			    getenv("TERM") ? getenv("TERM") : "");
-			return -1;
-		}
-		set_term(screen);
-		{
-			/* What the crash handler writes: leave the alternate
-			 * screen, show the cursor, reset attributes. */
-			const char *parts[] = { tigetstr("rmcup"), tigetstr("cnorm"), tigetstr("sgr0") };
-			size_t i;
-
-			for (i = 0; i < 3; i++)
-				if (parts[i] && parts[i] != (char *)-1 &&
-				    crash_reset_len + strlen(parts[i]) < sizeof crash_reset) {
-					memcpy(crash_reset + crash_reset_len, parts[i], strlen(parts[i]));
-					crash_reset_len += strlen(parts[i]);
-				}
-		}
-	}
-	curses_on = 1;
-	raw();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(50);
-	curs_set(0);
-	colors_setup(u->o->conf);
-	return 0;
-}
-
-static void
-term_end(void)
-{
-	if (curses_on) {
-		endwin();
-		curses_on = 0;
-	}
-	if (screen) {
-		delscreen(screen);
-		screen = NULL;
-	}
-	if (null_out) {
-		fclose(null_out);
-		null_out = NULL;
-	}
-	if (dump_fp) {
-		fclose(dump_fp);
-		dump_fp = NULL;
-	}
-	free(steps);
-	steps = NULL;
-	nsteps = stepi = 0;
-	if (times_fp)
-		fclose(times_fp);
-	times_fp = NULL;
-}
 
 int
 ui_main(const struct ui_opts *o)
@@ -1603,9 +566,9 @@ ui_main(const struct ui_opts *o)
 			return EXIT_POUCH_USAGE;
 		}
 	}
-	signals_setup();
-	if (term_start(&u) < 0) {
-		term_end();
+	ui_signals_setup();
+	if (ui_term_start(&u) < 0) {
+		term_close();
 		ui_keymap_free(u.km);
 		return EXIT_POUCH_USAGE;
 	}
@@ -1651,7 +614,7 @@ ui_main(const struct ui_opts *o)
 	}
 	u.top = u.mb ? view_index_new(&u) : NULL;
 	if (!u.mb || !u.top) {
-		term_end();
+		term_close();
 		fprintf(stderr, "pouch: out of memory\n");
 		ui_mbox_free(u.mb);
 		ui_keymap_free(u.km);
@@ -1662,9 +625,9 @@ ui_main(const struct ui_opts *o)
 		struct ui_mbox *nmb;
 
 		snprintf(prompt, sizeof prompt, "Password for %s: ", o->account ? o->account : "");
-		draw(&u);
+		ui_draw(&u);
 		if (ui_prompt(&u, prompt, NULL, 1, &password) < 0) {
-			rc = sig_caught ? EXIT_POUCH_CANCEL : EXIT_POUCH_AUTH;
+			rc = ui_sig_caught ? EXIT_POUCH_CANCEL : EXIT_POUCH_AUTH;
 			goto out;
 		}
 		mc.password = password;
@@ -1689,7 +652,7 @@ ui_main(const struct ui_opts *o)
 			ui_message(&u, 0, "%ld read flag%s moved into the local store (%s.migrated)",
 			    k, k == 1 ? "" : "s", o->read_state);
 	}
-	draw(&u);
+	ui_draw(&u);
 	/* The login goes on in the loop below; its outcome is a notice. */
 	if (o->offline)
 		ui_message(&u, 0, "Offline: %zu messages in the local store", ui_mbox_count(u.mb));
@@ -1714,23 +677,23 @@ ui_main(const struct ui_opts *o)
 			 * (or the commit under way) is waited for */
 			if (!ui_mbox_end_doing(u.mb))
 				ui_mbox_close(u.mb);
-			while (ui_mbox_end_doing(u.mb) && !sig_caught)
+			while (ui_mbox_end_doing(u.mb) && !ui_sig_caught)
 				net_step(&u, 100);
-			end_check(&u);
+			ui_end_check(&u);
 			break;
 		}
-		if (hold_key(&u, key))
+		if (ui_hold_key(&u, key))
 			continue;
-		dispatch(&u, key);
+		ui_dispatch(&u, key);
 	}
 	rc = u.exit_code;
 out:
-	if (dump_fp && u.mb && u.top)
-		dump_screen(&u);
+	if (ui_dump_fp && u.mb && u.top)
+		ui_dump_screen(&u);
 	while (u.top && u.top->below)
 		ui_pop(&u);
 	tick_ui = NULL;
-	term_end();
+	term_close();
 	if (u.top)
 		u.top->ops->close(u.top);
 	if (u.mb) {
@@ -1751,7 +714,7 @@ out:
 	free(store_msg);
 	ui_keymap_free(u.km);
 	str_wipe_free(password);
-	if (sig_caught)
+	if (ui_sig_caught)
 		rc = EXIT_POUCH_CANCEL;
 	return rc;
 }
