@@ -33,6 +33,7 @@ struct ui_mbox {
 	unsigned gen;			/* session generation: stale replies are dropped */
 	int freeing;			/* sess_free runs: its callbacks are stale */
 	int failed;			/* the session failed inside sess_run */
+	unsigned logins;		/* sessions logged in, this run */
 	int ended;			/* its on_end came */
 	int have_rows;			/* a listing has been merged at least once */
 	int listing;			/* this session's LIST/UIDL not merged yet */

@@ -653,7 +653,10 @@ ui_mbox_run(struct ui_mbox *mb)
 		mb->conn = UI_CONN_UP;
 		if (pop3_tls_info(p, &ti) == 0)
 			snprintf(tls, sizeof tls, ", %s", ti.version);
-		mb_notice(mb, "Connected (%s%s); press ? for help", pop3_auth_used(p), tls);
+		/* said once: a reconnect (after $, r or a drop) leaves the
+		 * message line to what asked for it ("Deleted 1 message") */
+		if (mb->logins++ == 0)
+			mb_notice(mb, "Connected (%s%s); press ? for help", pop3_auth_used(p), tls);
 		pump(mb);
 		mb_changed(mb);
 	}
