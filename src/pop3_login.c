@@ -523,6 +523,12 @@ capa_done(void *ctx, const struct pop3_reply *r)
 	dbuf_reset(&s->capa);
 	if (r->status == POP3_OK && r->body)
 		dbuf_add(&s->capa, r->body, r->body_len);
+	free(s->capa_err);
+	s->capa_err = NULL;
+	if (r->status != POP3_OK && !(s->capa_err = str_printf("%s", r->text))) {
+		login_failed(s, pop3_fail(s, POP3_ERR_NOMEM, "out of memory"));
+		return;
+	}
 	/* RFC 6856: a server that lists UTF8 may hold back a message whose
 	 * headers are raw UTF-8 until the client says UTF8 (Courier serves a
 	 * "Cannot display Unicode content" notice in its place, issue 9). It
