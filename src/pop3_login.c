@@ -180,6 +180,10 @@ sock_cb(CURL *e, curl_socket_t fd, int what, void *ctx, void *sockp)
 		return 0;
 	if (what == CURL_POLL_REMOVE) {
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);	/* may be closed already */
+		/* The loser of a happy-eyeballs race: its number may come
+		 * back for something else, and is never to be shut down. */
+		if (fd == s->curl_sock)
+			s->curl_sock = CURL_SOCKET_BAD;
 		return 0;
 	}
 	memset(&ev, 0, sizeof ev);

@@ -888,6 +888,17 @@ no_commit
 ok $? "$what: nothing committed"
 case_end
 
+# CAPA answered before login, refused after it: the capa command gives
+# that refusal, without a third CAPA.
+start_server capa-refused-after-login
+case_begin "capa-refused-after-login capa"
+pouch_run "$url" capa
+is "$rc" 1 "$what: exit 1 (-ERR)"
+is "$(sent | grep -c '^CAPA$')" 2 "$what: CAPA sent twice (before and after login)"
+is "$(cat "$err")" "pouch: CAPA: server said: -ERR no capabilities for you
+pouch: nothing was deleted" "$what: stderr"
+case_end
+
 # The capa command on a server that answers CAPA: the login's answer after
 # login (RFC 2449 section 5), in order among the outputs; CAPA goes out
 # twice (before and after login), never a third time.

@@ -972,6 +972,16 @@ class DigestMd5Only(Session):
         self.ok("logged in")
 
 
+class CapaRefusedAfterLogin(Session):
+    """CAPA answers before login and -ERR after it (RFC 2449 lets the list change; a refusal is the extreme)"""
+
+    def hook_CAPA(self, arg):
+        if not self.authed:
+            return False
+        self.err("no capabilities for you")
+        return True
+
+
 SCENARIOS = {
     "oauth": OAuth,
     "normal": Normal,
@@ -1011,6 +1021,7 @@ SCENARIOS = {
     "huge-listing": HugeListing,
     "digest-md5": DigestMd5,
     "digest-md5-only": DigestMd5Only,
+    "capa-refused-after-login": CapaRefusedAfterLogin,
     "last-per-session": LastPerSession,
     "utf8": Utf8,
     "huge-listing-nolast": HugeListingNoLast,
