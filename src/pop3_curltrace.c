@@ -154,6 +154,12 @@ server_line(struct pop3 *s, const char *p, size_t len)
 	if (k == POP3_STATUS_OK && s->stls_sent == 1) {
 		s->stls_sent = 2;
 		s->tls_active = 1;
+	} else if (k == POP3_STATUS_ERR && s->stls_sent == 1 &&
+	    s->usessl == CURLUSESSL_TRY && !s->digest_retry) {
+		/* STLS refused where TLS is only tried (loopback): libcurl
+		 * logs in at once, on what the CAPA before STLS offered. */
+		s->capa_stls = 0;
+		capa_ended(s);
 	}
 	if (k == POP3_STATUS_ERR) {
 		free(s->srvtext);

@@ -851,6 +851,19 @@ grep -q '^\*: CAPA offers DIGEST-MD5 (obsolete, RFC 6331) beside other methods' 
 ok $? "$what: the trace says why the connection closed"
 case_end
 
+# The same when the CAPA is the one before a refused STLS (loopback: TLS
+# only tried, so libcurl logs in at once on what that CAPA offered).
+start_server stls-refused-digest --connections 2
+case_begin "stls-refused-digest, default login method"
+pouch_tls "$url" stat
+is "$rc" 0 "$what: exit 0"
+is "$(sent | grep '^AUTH' | cut -d' ' -f1-2 | tr '\n' ' ')" "AUTH PLAIN " \
+	"$what: the server sees only AUTH PLAIN"
+is "$(sed -n '/^# connection 1$/,/^# connection 2$/p' "$log" | tr '\n' ' ')" \
+	"# connection 1 CAPA STLS # closed by client # connection 2 " \
+	"$what: the first connection sent CAPA and STLS, nothing more"
+case_end
+
 start_server digest-md5-only
 case_begin "digest-md5-only, default login method"
 pouch_run "$url" stat

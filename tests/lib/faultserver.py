@@ -982,6 +982,17 @@ class CapaRefusedAfterLogin(Session):
         return True
 
 
+class StlsRefusedDigest(DigestMd5):
+    """CAPA lists STLS and SASL DIGEST-MD5 PLAIN; STLS answers -ERR (on loopback pouch then logs in without TLS, on what that CAPA offered)"""
+
+    def capa_lines(self):
+        return DigestMd5.capa_lines(self) + ["STLS"]
+
+    def hook_STLS(self, arg):
+        self.err("TLS not available right now")
+        return True
+
+
 SCENARIOS = {
     "oauth": OAuth,
     "normal": Normal,
@@ -1022,6 +1033,7 @@ SCENARIOS = {
     "digest-md5": DigestMd5,
     "digest-md5-only": DigestMd5Only,
     "capa-refused-after-login": CapaRefusedAfterLogin,
+    "stls-refused-digest": StlsRefusedDigest,
     "last-per-session": LastPerSession,
     "utf8": Utf8,
     "huge-listing-nolast": HugeListingNoLast,
