@@ -875,6 +875,15 @@ grep -qx '# digest MD5 ok' "$log"
 ok $? "$what: the response checks out (RFC 2831)"
 case_end
 
+start_server digest-md5-only
+case_begin "digest-md5-only, --auth DIGEST-MD5"
+pouch_run --auth DIGEST-MD5 "$url" stat
+is "$rc" 0 "$what: exit 0"
+is "$(cat "$out")" "3 1402" "$what: stat"
+grep -qx '# digest MD5 ok' "$log"
+ok $? "$what: logged in with DIGEST-MD5, asked for by name"
+case_end
+
 start_server digest-md5
 case_begin "digest-md5, --auth DIGEST-MD5"
 pouch_run --auth DIGEST-MD5 "$url" stat

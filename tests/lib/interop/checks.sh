@@ -393,7 +393,7 @@ interop_login_time() {
 	command -v strace >/dev/null 2>&1 || return 0
 	# In plain text, so that the commands can be read; strings cut to
 	# their first 4 octets (the command word: no password is recorded).
-	ASAN_OPTIONS=detect_leaks=0 strace -tt -s 4 -e trace=connect,sendto,recvfrom \
+	ASAN_OPTIONS=detect_leaks=0 strace -tt -s 4 -e trace=execve,connect,sendto,recvfrom \
 		-o "$W/login.strace" "$POUCH" --password-command "cat '$W/pw'" \
 		--state-dir "$W/state" --tls none --timeout 20 "$URL" noop \
 		>/dev/null 2>&1
@@ -402,20 +402,25 @@ interop_login_time() {
 		printf '%s\tpouch noop under strace: %s\n' "$SRV" "$(cat "$W/login.split")" >> "$NOTES"
 }
 
-# login_split STRACE PORT: from strace -tt -s 4 of one pouch run, the time
-# from connect() to PORT until NOOP went out, and the slowest answer (a
-# sendto to the next recvfrom that got data) with its command word.
+# login_split STRACE PORT: from strace -tt -s 4 of one pouch run: its start
+# (execve) to connect() to PORT, then until NOOP went out (the login), then
+# to the exit (NOOP, QUIT, the end); and the slowest answer (a sendto to
+# the next recvfrom that got data) with its command word (a SASL response
+# is no command).
 login_split() {
 	awk -v port="htons($2)" '
 	function ms(t,  a) { split(t, a, ":"); return (a[1] * 3600 + a[2] * 60 + a[3]) * 1000 }
+	t0 == "" { t0 = ms($1) }
 	$2 ~ /^connect\(/ && index($0, port) && c == "" { c = ms($1) }
-	$2 ~ /^sendto\(/ { s = ms($1); w = $3; gsub(/[^A-Z]/, "", w)
+	$2 ~ /^sendto\(/ { s = ms($1); w = substr($3, 2, 4)
+		if (w !~ /^[A-Z][A-Z][A-Z][A-Z]$/) w = "a SASL response"
 		if (w == "NOOP" && n == "") n = s }
 	$2 ~ /^recvfrom\(/ && match($0, /= [0-9]+$/) && substr($0, RSTART + 2) + 0 > 0 && s != "" {
 		if (ms($1) - s > max) { max = ms($1) - s; what = w }
 		s = ""
 	}
-	END { if (c != "" && n != "") printf "connect to NOOP sent (the login) %.1f ms; the slowest answer %.1f ms, to %s\n", n - c, max, what }
+	{ last = ms($1) }
+	END { if (c != "" && n != "") printf "start to connect %.1f ms, the login (to NOOP sent) %.1f ms, then to the exit %.1f ms; the slowest answer %.1f ms, to %s\n", c - t0, n - c, last - n, max, what }
 	' "$1"
 }
 
