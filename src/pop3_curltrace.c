@@ -227,9 +227,11 @@ in_line(struct pop3 *s, const char *p, size_t len)
 		p = m;
 		len = strlen(m);
 	}
-	server_line(s, p, len);
+	/* Traced first: what it sets off (a note, the drop before
+	 * DIGEST-MD5) shows after it. */
 	if (s->trace)
 		s->trace(s->trace_ctx, 'S', p, len);
+	server_line(s, p, len);
 	free(m);
 }
 
