@@ -1,7 +1,10 @@
 /*
  * cli_mime.c: the offline MIME commands, pouch --dump-mime FILE and
  * pouch --extract DIR FILE. This is the layer that may print and choose
- * exit codes (cli.h); the decoder below it does neither.
+ * exit codes (cli.h); the decoder below it does neither. A path or a name
+ * reaches stderr only through cli_escape (cli_out.h), the one rule for
+ * the terminal: a FILE or DIR argument, or a name taken from a message,
+ * may hold ESC or U+202E.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +16,7 @@
 #include <unistd.h>
 
 #include <pouch/cli.h>
+#include <pouch/cli_out.h>
 #include <pouch/mime.h>
 #include <pouch/save.h>
 #include <pouch/util.h>
@@ -26,6 +30,19 @@ struct input {
 	void *map;	/* munmap this, or */
 	char *heap;	/* free this */
 };
+
+/* "pouch: " PRE WHAT ": " WHY, WHAT (a path) and WHY escaped. */
+static void
+say(const char *pre, const char *what, const char *why)
+{
+	fputs("pouch: ", stderr);
+	if (pre)
+		fputs(pre, stderr);
+	cli_escape_puts(stderr, what);
+	fputs(": ", stderr);
+	cli_escape_puts(stderr, why);
+	fputc('\n', stderr);
+}
 
 static void
 usage(void)
@@ -43,17 +60,16 @@ input_open(const char *path, struct input *in)
 	memset(in, 0, sizeof(*in));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "pouch: cannot open %s: %s\n", path,
-		    strerror(errno));
+		say("cannot open ", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
-		fprintf(stderr, "pouch: %s: %s\n", path, strerror(errno));
+		say(NULL, path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "pouch: %s: is a directory\n", path);
+		say(NULL, path, "is a directory");
 		close(fd);
 		return -1;
 	}
@@ -88,15 +104,17 @@ input_open(const char *path, struct input *in)
 			if (k <= 0)
 				break;
 			if (dbuf_add(&b, chunk, (size_t)k) < 0) {
-				fprintf(stderr, "pouch: %s: larger than %zu "
-				    "bytes or out of memory\n", path, READ_MAX);
+				char why[64];
+
+				snprintf(why, sizeof why, "larger than %zu "
+				    "bytes or out of memory", READ_MAX);
+				say(NULL, path, why);
 				close(fd);
 				return -1;
 			}
 		}
 		if (k < 0) {
-			fprintf(stderr, "pouch: reading %s: %s\n", path,
-			    strerror(errno));
+			say("reading ", path, strerror(errno));
 			dbuf_free(&b);
 			close(fd);
 			return -1;
@@ -167,8 +185,7 @@ open_dir(const char *dir, int *code)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			fprintf(stderr, "pouch: cannot create %s: %s\n", dir,
-			    strerror(errno));
+			say("cannot create ", dir, strerror(errno));
 			*code = EXIT_POUCH_LOCAL;
 			return -1;
 		}
@@ -176,9 +193,13 @@ open_dir(const char *dir, int *code)
 	}
 	if (fd < 0) {
 		int e = errno;
+		struct stat st;
 
-		fprintf(stderr, "pouch: %s: %s\n", dir,
-		    e == ELOOP ? "is a symbolic link (refused)" :
+		/* Linux says ENOTDIR, not ELOOP, for a symlink opened with
+		 * O_DIRECTORY | O_NOFOLLOW, whatever it points to. */
+		if (e == ENOTDIR && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+			e = ELOOP;
+		say(NULL, dir, e == ELOOP ? "is a symbolic link (refused)" :
 		    strerror(e));
 		*code = e == ENOTDIR || e == ELOOP ? EXIT_POUCH_USAGE :
 		    EXIT_POUCH_LOCAL;
@@ -217,7 +238,9 @@ extract(const char *dir, const char *path)
 			continue;
 		snprintf(fallback, sizeof(fallback), "part-%zu", idx);
 		if (save_part(dfd, p, NULL, fallback, &chosen, &err) < 0) {
-			fprintf(stderr, "pouch: %s: %s\n", dir, err);
+			/* err names the file by its safe name; escaped
+			 * all the same, as everything on stderr is. */
+			say(NULL, dir, err);
 			free(err);
 			code = EXIT_POUCH_LOCAL;
 			break;

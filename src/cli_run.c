@@ -307,10 +307,11 @@ print_items(const struct pop3_reply *r, int uid)
 	}
 }
 
+/* A CAPA body: one line each, CRLF turned into LF, escaped. */
 static void
-print_capa(const struct pop3_reply *r)
+print_capa(const char *p, size_t len)
 {
-	const char *p = r->body, *end = r->body + r->body_len, *nl;
+	const char *end = p + len, *nl;
 	size_t n;
 
 	while (p && p < end) {
@@ -403,7 +404,7 @@ on_done(void *ctx, const struct pop3_reply *r)
 		print_items(r, 1);
 		break;
 	case POP3_CAPA:
-		print_capa(r);
+		print_capa(r->body, r->body_len);
 		break;
 	default:
 		break;
@@ -488,8 +489,49 @@ on_last(void *ctx, unsigned long n, int from_record, const char *server_text)
 	fputs(")\n", stderr);
 }
 
+/*
+ * capa: the login asked CAPA already, before it (again after STLS) and,
+ * unless that one was refused, after it too (pop3_capa): a second CAPA on
+ * the wire would only repeat that answer, or its refusal. The commands
+ * before this one print first. A refusal ends the session as a -ERR to
+ * the command would, with the same words and exit status.
+ */
+static int
+capa_from_login(struct run *run)
+{
+	static const char note[] = "capa: answered from the login's CAPA";
+	struct pop3 *p = sess_pop3(run->s);
+	const char *body, *refused;
+	size_t len;
+
+	if (sess_wait(run->s) != SESS_OK)
+		return -1;
+	if (run->cfg->a->trace)
+		cli_trace_line(&run->trace, '*', note, sizeof note - 1);
+	refused = pop3_capa_refused(p);
+	if (refused) {
+		progress_clear(run);
+		fputs("pouch: CAPA: server said: -ERR", stderr);
+		if (*refused) {
+			fputc(' ', stderr);
+			cli_escape_puts(stderr, refused);
+		}
+		fputc('\n', stderr);
+		run->exit = EXIT_POUCH_SERVER;	/* on_fail says no more */
+		sess_fail(run->s, SESS_ERR_SERVER, "CAPA", "refused at login");
+		return -1;
+	}
+	body = pop3_capa(p, &len);
+	print_capa(body, len);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		stdout_failed(run, "CAPA", errno);
+		return -1;
+	}
+	return 0;
+}
+
 /* Submits the requests of one command; waits only where the next command
- * needs the answer first (last). */
+ * needs the answer first (last, capa). */
 static int
 run_cmd(struct run *run, const struct cli_cmd *c)
 {
@@ -508,6 +550,8 @@ run_cmd(struct run *run, const struct cli_cmd *c)
 		if (sess_last(run->s, on_last, run) != SESS_OK)
 			return -1;
 		return sess_wait(run->s) == SESS_OK ? 0 : -1;
+	case CLI_CAPA:
+		return capa_from_login(run);
 	case CLI_RETR:
 		sess_expect_retr(run->s, c->nmsgs);
 		/* fall through */

@@ -311,6 +311,7 @@ pop3_free(struct pop3 *s)
 	free(s->stext);
 	free(s->auth_used);
 	free(s->capa_pre);
+	free(s->capa_err);
 	free(s->login_user);
 	free(s->opts);
 	free(s->curl_url);
@@ -381,6 +382,12 @@ pop3_capa(const struct pop3 *s, size_t *len)
 {
 	*len = s->capa.len;
 	return s->capa.p ? s->capa.p : "";
+}
+
+const char *
+pop3_capa_refused(const struct pop3 *s)
+{
+	return s->capa_err;
 }
 
 int

@@ -104,6 +104,8 @@ trace_client_line(struct pop3 *s, const char *p, size_t len)
 	s->trace(s->trace_ctx, 'C', MASK, strlen(MASK));
 }
 
+static void capa_ended(struct pop3 *s);
+
 static void
 server_line(struct pop3 *s, const char *p, size_t len)
 {
@@ -124,16 +126,22 @@ server_line(struct pop3 *s, const char *p, size_t len)
 		}
 		return;
 	}
-	/* The pre-login CAPA: what a second try may use instead of
-	 * DIGEST-MD5, and whether to ask again after login. */
+	/* The pre-login CAPA (again after STLS): what libcurl is about to
+	 * use, what a second try may use instead of DIGEST-MD5, and whether
+	 * to ask again after login. */
 	if (s->capa_sent == 1) {
 		if (k == POP3_STATUS_ERR) {
 			s->capa_refused = 1;
 			s->capa_sent = 2;
+			free(s->capa_err);
+			s->capa_err = str_ndup(p + t, len - t);
 		} else if (len == 1 && p[0] == '.') {
 			s->capa_sent = 2;
+			capa_ended(s);
 		} else if (starts_word(p, len, "USER")) {
 			s->user_offered = 1;
+		} else if (starts_word(p, len, "STLS")) {
+			s->capa_stls = 1;
 		} else if (starts_word(p, len, "SASL")) {
 			free(s->capa_pre);
 			s->capa_pre = str_ndup(p, len);
@@ -146,6 +154,12 @@ server_line(struct pop3 *s, const char *p, size_t len)
 	if (k == POP3_STATUS_OK && s->stls_sent == 1) {
 		s->stls_sent = 2;
 		s->tls_active = 1;
+	} else if (k == POP3_STATUS_ERR && s->stls_sent == 1 &&
+	    s->usessl == CURLUSESSL_TRY && !s->digest_retry) {
+		/* STLS refused where TLS is only tried (loopback): libcurl
+		 * logs in at once, on what the CAPA before STLS offered. */
+		s->capa_stls = 0;
+		capa_ended(s);
 	}
 	if (k == POP3_STATUS_ERR) {
 		free(s->srvtext);
@@ -213,9 +227,11 @@ in_line(struct pop3 *s, const char *p, size_t len)
 		p = m;
 		len = strlen(m);
 	}
-	server_line(s, p, len);
+	/* Traced first: what it sets off (a note, the drop before
+	 * DIGEST-MD5) shows after it. */
 	if (s->trace)
 		s->trace(s->trace_ctx, 'S', p, len);
+	server_line(s, p, len);
 	free(m);
 }
 
@@ -261,9 +277,15 @@ out_line(struct pop3 *s, const char *p, size_t len)
 	if (starts_word(p, len, "STLS"))
 		s->stls_sent = 1;
 	if (starts_word(p, len, "CAPA")) {
+		/* After STLS the answer starts afresh (RFC 2595 4). */
 		s->capa_sent = 1;
 		s->capa_refused = 0;
 		s->user_offered = 0;
+		s->capa_stls = 0;
+		free(s->capa_pre);
+		s->capa_pre = NULL;
+		free(s->capa_err);
+		s->capa_err = NULL;
 	}
 	if (starts_word(p, len, "PASS") && (w = word(p, len, 1, &wl)) != NULL)
 		pop3_secret_add(s, w, len - (size_t)(w - p));
@@ -280,10 +302,11 @@ out_line(struct pop3 *s, const char *p, size_t len)
 			set_auth_used(s, w, wl);
 		if ((w = word(p, len, 2, &wl)) != NULL)
 			pop3_secret_add(s, w, wl);
-		/* RFC 6331: DIGEST-MD5 is obsolete. libcurl ranks it above
-		 * everything but GSSAPI and EXTERNAL; when the server offers
-		 * anything else, the connection is dropped before any
-		 * response to its challenge goes out, and made again. */
+		/* The drop at the end of CAPA (capa_ended) keeps libcurl
+		 * from getting here with DIGEST-MD5. Should that guess ever
+		 * miss (another libcurl ranking the mechanisms otherwise),
+		 * the connection still goes before any response to the
+		 * challenge, and is made again. */
 		if ((!s->auth || !*s->auth) && w == NULL && s->auth_used &&
 		    strcasecmp(s->auth_used, "DIGEST-MD5") == 0 &&
 		    !s->digest_retry && has_other_login(s)) {
@@ -394,6 +417,72 @@ has_other_login(const struct pop3 *s)
 		    sasl_offered(s, instead_of_digest[i]))
 			return 1;
 	return s->apop_offered || s->user_offered;
+}
+
+/*
+ * Whether libcurl, given AUTH=* (CURLOPT_LOGIN_OPTIONS), would answer the
+ * CAPA just read with AUTH DIGEST-MD5: its lib/curl_sasl.c takes EXTERNAL
+ * (never with AUTH=*), GSSAPI (Kerberos, for a user name with a realm or
+ * domain), then SCRAM (with libgsasl), and DIGEST-MD5 before all the rest.
+ */
+static int
+curl_would_pick_digest(const struct pop3 *s)
+{
+	curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	if (!sasl_offered(s, "DIGEST-MD5"))
+		return 0;
+	if ((v->features & CURL_VERSION_GSASL) &&
+	    (sasl_offered(s, "SCRAM-SHA-256") || sasl_offered(s, "SCRAM-SHA-1")))
+		return 0;
+	if ((v->features & CURL_VERSION_KERBEROS5) && sasl_offered(s, "GSSAPI") &&
+	    s->login_user && strpbrk(s->login_user, "@/\\"))
+		return 0;
+	return 1;
+}
+
+/*
+ * Whether libcurl logs in right after the CAPA just read (lib/pop3.c,
+ * pop3_state_capa_resp): when TLS is up or not wanted; otherwise it sends
+ * STLS when the CAPA lists it, logs in without TLS when TLS is only tried
+ * (loopback), and fails when TLS is required.
+ */
+static int
+curl_logs_in_next(const struct pop3 *s)
+{
+	if (s->usessl == CURLUSESSL_NONE || s->pop3s || s->tls_active)
+		return 1;
+	if (s->capa_stls)
+		return 0;
+	return s->usessl == CURLUSESSL_TRY;
+}
+
+/*
+ * The CAPA before login has ended (its "." is in, libcurl has not acted on
+ * it yet). RFC 6331: DIGEST-MD5 is obsolete, and must not be used while
+ * anything else is offered. libcurl's AUTH=* takes it before CRAM-MD5,
+ * LOGIN and PLAIN, and a list of mechanisms without it (AUTH=PLAIN;...)
+ * would shut out USER/PASS and APOP, which libcurl then never falls back
+ * to (libcurl 7.88 to 8.x). So the login starts with AUTH=*, and when this
+ * CAPA offers DIGEST-MD5 beside anything else and libcurl would pick it,
+ * the connection is shut here: nothing more goes out on it, libcurl fails,
+ * and pop3_login.c connects again with the other methods named. Only a
+ * server that offers DIGEST-MD5 costs this second connection; one without
+ * SASL (RFC 1939 servers) or without DIGEST-MD5 logs in on the first.
+ */
+static void
+capa_ended(struct pop3 *s)
+{
+	if ((s->auth && *s->auth) || s->user_mode || s->digest_retry)
+		return;
+	if (!curl_logs_in_next(s) || !curl_would_pick_digest(s) ||
+	    !has_other_login(s))
+		return;
+	s->digest_retry = 1;
+	pop3_note(s, "CAPA offers DIGEST-MD5 (obsolete, RFC 6331) beside other "
+	    "methods, and libcurl would pick it: closing before any AUTH");
+	if (s->curl_sock != CURL_SOCKET_BAD)
+		shutdown(s->curl_sock, SHUT_RDWR);
 }
 
 void

@@ -180,6 +180,10 @@ sock_cb(CURL *e, curl_socket_t fd, int what, void *ctx, void *sockp)
 		return 0;
 	if (what == CURL_POLL_REMOVE) {
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);	/* may be closed already */
+		/* The loser of a happy-eyeballs race: its number may come
+		 * back for something else, and is never to be shut down. */
+		if (fd == s->curl_sock)
+			s->curl_sock = CURL_SOCKET_BAD;
 		return 0;
 	}
 	memset(&ev, 0, sizeof ev);
@@ -523,6 +527,12 @@ capa_done(void *ctx, const struct pop3_reply *r)
 	dbuf_reset(&s->capa);
 	if (r->status == POP3_OK && r->body)
 		dbuf_add(&s->capa, r->body, r->body_len);
+	free(s->capa_err);
+	s->capa_err = NULL;
+	if (r->status != POP3_OK && !(s->capa_err = str_printf("%s", r->text))) {
+		login_failed(s, pop3_fail(s, POP3_ERR_NOMEM, "out of memory"));
+		return;
+	}
 	/* RFC 6856: a server that lists UTF8 may hold back a message whose
 	 * headers are raw UTF-8 until the client says UTF8 (Courier serves a
 	 * "Cannot display Unicode content" notice in its place, issue 9). It

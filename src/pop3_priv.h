@@ -78,7 +78,11 @@ struct pop3 {
 	char *secrets[POP3_SECRETS_MAX];
 	size_t nsecrets;
 	char *auth_used;	/* "PLAIN", "APOP", "USER", ... */
-	char *capa_pre;		/* the SASL line of the pre-login CAPA */
+	char *capa_pre;		/* the SASL line of the login's last CAPA */
+	char *capa_err;		/* the server's text of a -ERR to the login's
+				   last CAPA (before or after login); NULL when
+				   it was answered */
+	int capa_stls;		/* the login's last CAPA lists STLS */
 	int capa_sent, capa_refused, crlf, digest_retry, user_mode;
 	int apop_offered, user_offered;
 	char *login_user;	/* the user name, for messages */

@@ -827,18 +827,61 @@ case_end
 
 # ---------------------------------------------------------------------------
 # digest-md5 (issue 9 item 7): DIGEST-MD5 (RFC 6331, obsolete) is libcurl's
-# first pick among "DIGEST-MD5 PLAIN"; pouch answers no challenge and logs in
-# again with PLAIN. Asked for by name, it is used.
+# first pick among "DIGEST-MD5 PLAIN"; pouch closes the first connection at
+# the end of CAPA, before any AUTH, and logs in again with PLAIN: the server
+# never sees AUTH DIGEST-MD5. Asked for by name, it is used; offered alone,
+# it is used by default, on one connection.
 
 start_server digest-md5 --connections 2
 case_begin "digest-md5, default login method"
-pouch_run "$url" stat
+pouch_run --trace "$url" stat
 is "$rc" 0 "$what: exit 0"
+is "$(cat "$out")" "3 1402" "$what: stat"
 is "$(grep -c '^# connection' "$log")" 2 "$what: a second connection"
-! grep -q '^# digest response' "$log"
-ok $? "$what: no response to the DIGEST-MD5 challenge"
+is "$(sed -n '/^# connection 1$/,/^# connection 2$/p' "$log" | tr '\n' ' ')" \
+	"# connection 1 CAPA # closed by client # connection 2 " \
+	"$what: the first connection sent CAPA, nothing more"
+! grep -qi '^AUTH DIGEST-MD5' "$log"
+ok $? "$what: no AUTH DIGEST-MD5 on the wire"
+is "$(sent | grep '^AUTH' | cut -d' ' -f1-2 | tr '\n' ' ')" "AUTH PLAIN " \
+	"$what: the server sees only AUTH PLAIN"
 grep -qx '# sasl PLAIN ok' "$log"
 ok $? "$what: logged in with PLAIN"
+grep -q '^\*: CAPA offers DIGEST-MD5 (obsolete, RFC 6331) beside other methods' "$err"
+ok $? "$what: the trace says why the connection closed"
+case_end
+
+# The same when the CAPA is the one before a refused STLS (loopback: TLS
+# only tried, so libcurl logs in at once on what that CAPA offered).
+start_server stls-refused-digest --connections 2
+case_begin "stls-refused-digest, default login method"
+pouch_tls "$url" stat
+is "$rc" 0 "$what: exit 0"
+is "$(sent | grep '^AUTH' | cut -d' ' -f1-2 | tr '\n' ' ')" "AUTH PLAIN " \
+	"$what: the server sees only AUTH PLAIN"
+is "$(sed -n '/^# connection 1$/,/^# connection 2$/p' "$log" | tr '\n' ' ')" \
+	"# connection 1 CAPA STLS # closed by client # connection 2 " \
+	"$what: the first connection sent CAPA and STLS, nothing more"
+case_end
+
+start_server digest-md5-only
+case_begin "digest-md5-only, default login method"
+pouch_run "$url" stat
+is "$rc" 0 "$what: exit 0"
+is "$(cat "$out")" "3 1402" "$what: stat"
+is "$(grep -c '^# connection' "$log")" 1 "$what: one connection"
+is "$(sent | grep -c '^AUTH DIGEST-MD5$')" 1 "$what: AUTH DIGEST-MD5, the only method offered"
+grep -qx '# digest MD5 ok' "$log"
+ok $? "$what: the response checks out (RFC 2831)"
+case_end
+
+start_server digest-md5-only
+case_begin "digest-md5-only, --auth DIGEST-MD5"
+pouch_run --auth DIGEST-MD5 "$url" stat
+is "$rc" 0 "$what: exit 0"
+is "$(cat "$out")" "3 1402" "$what: stat"
+grep -qx '# digest MD5 ok' "$log"
+ok $? "$what: logged in with DIGEST-MD5, asked for by name"
 case_end
 
 start_server digest-md5
@@ -849,13 +892,51 @@ grep -qx '# digest response' "$log"
 ok $? "$what: DIGEST-MD5 used when asked for"
 case_end
 
-# no-capa (issue 9 item 7): CAPA refused at login is not asked again after
-# it; the user's own capa is the only other one.
+# no-capa (issue 9 item 7): CAPA refused at login is not asked again, after
+# it or for the capa command, which is answered from that refusal: the
+# same words and exit status as a -ERR to the command, the session ended
+# with nothing deleted, the commands before it done.
 start_server no-capa
-case_begin "no-capa capa"
+case_begin "no-capa stat -- capa"
+pouch_run "$url" stat -- capa -- dele 1
+is "$rc" 1 "$what: exit 1 (-ERR)"
+is "$(cat "$out")" "3 1402" "$what: stat printed first"
+is "$(sent | grep -c '^CAPA$')" 1 "$what: CAPA sent once (at login)"
+is "$(cat "$err")" "pouch: CAPA: server said: -ERR unknown command
+pouch: nothing was deleted" "$what: stderr"
+! sent | grep -q '^DELE'
+ok $? "$what: the command after it not sent"
+no_commit
+ok $? "$what: nothing committed"
+case_end
+
+# CAPA answered before login, refused after it: the capa command gives
+# that refusal, without a third CAPA.
+start_server capa-refused-after-login
+case_begin "capa-refused-after-login capa"
 pouch_run "$url" capa
 is "$rc" 1 "$what: exit 1 (-ERR)"
-is "$(sent | grep -c '^CAPA$')" 2 "$what: CAPA sent twice (at login, and the user's), not three times"
+is "$(sent | grep -c '^CAPA$')" 2 "$what: CAPA sent twice (before and after login)"
+is "$(cat "$err")" "pouch: CAPA: server said: -ERR no capabilities for you
+pouch: nothing was deleted" "$what: stderr"
+case_end
+
+# The capa command on a server that answers CAPA: the login's answer after
+# login (RFC 2449 section 5), in order among the outputs; CAPA goes out
+# twice (before and after login), never a third time.
+start_server normal
+case_begin "normal stat -- capa -- noop"
+pouch_run --trace "$url" stat -- capa -- noop
+is "$rc" 0 "$what: exit 0"
+is "$(cat "$out")" "3 1402
+USER
+UIDL
+TOP
+RESP-CODES" "$what: stdout"
+is "$(sent | grep -c '^CAPA$')" 2 "$what: CAPA sent twice (before and after login)"
+is "$(sent_tx | tr '\n' ' ')" "STAT NOOP QUIT " "$what: the commands sent"
+grep -qx "\*: capa: answered from the login's CAPA" "$err"
+ok $? "$what: the trace says where the answer came from"
 case_end
 
 # ---------------------------------------------------------------------------

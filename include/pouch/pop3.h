@@ -77,10 +77,13 @@ struct pop3_opts {
 	const char *password;		/* or SASL bearer token for XOAUTH2/OAUTHBEARER */
 	const char *auth;		/* NULL: best the server offers (SASL, else APOP,
 					   else USER/PASS), DIGEST-MD5 (RFC 6331) only
-					   when nothing else is offered: should libcurl
-					   pick it, the connection is dropped before its
-					   challenge is answered and made again with the
-					   rest; or "USER", "APOP", "PLAIN", "LOGIN",
+					   when nothing else is offered: when the CAPA
+					   that login acts on offers it beside anything
+					   else and libcurl would pick it, the connection
+					   is dropped there, before any AUTH, and made
+					   again with the rest (one more connection to
+					   such a server; see pop3_login.c); or "USER",
+					   "APOP", "PLAIN", "LOGIN",
 					   "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
 					   "XOAUTH2", "OAUTHBEARER", "DIGEST-MD5" */
 	enum pop3_tls tls;
@@ -228,8 +231,15 @@ int pop3_tls_active(const struct pop3 *s);
 const char *pop3_capa_value(const struct pop3 *s, const char *name, char *buf,
     size_t size);
 /* The whole CAPA body read after login (lines with their CRLFs), *len its
- * length; "" when the server has no CAPA. */
+ * length; "" when the server has no CAPA. The login asks CAPA before it
+ * (libcurl: again after STLS, RFC 2595) and once more after it (RFC 2449
+ * section 5), unless the server refused it before: so this is the live
+ * answer, and a CAPA of the caller's would only repeat it. */
 const char *pop3_capa(const struct pop3 *s, size_t *len);
+/* The server's text after "-ERR" ("" if none) when it refused the login's
+ * last CAPA (then it was not asked again after login); NULL when that CAPA
+ * was answered. Secrets of the login are masked in it. */
+const char *pop3_capa_refused(const struct pop3 *s);
 /* Nonzero when CAPA listed UTF8 (RFC 6856) and the server accepted the
  * UTF8 command, which pouch sends after login, ahead of every request
  * (shown in the trace; a -ERR to it is no error). */

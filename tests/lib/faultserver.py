@@ -900,6 +900,99 @@ class HugeListingNoLast(HugeListing):
         self.err("unknown command")
 
 
+class DigestMd5Only(Session):
+    """offers SASL DIGEST-MD5 and nothing else (no USER in CAPA, no APOP): checks the response as RFC 2831 says for user u, password x ("# digest MD5 ok" / "# digest MD5 refused"), sends rspauth, logs in"""
+
+    PASSWORD = b"x"
+    NONCE = b"OA6MG9tEQGm2hh"
+
+    def capa_lines(self):
+        return [c for c in Session.capa_lines(self) if c != "USER"] + ["SASL DIGEST-MD5"]
+
+    def do_USER(self, arg):
+        self.err("use AUTH DIGEST-MD5")
+
+    @staticmethod
+    def fields(text):
+        """The name=value pairs of a DIGEST-MD5 response (values unquoted)."""
+        out, rest = {}, text
+        while rest:
+            name, _, rest = rest.partition("=")
+            if rest.startswith('"'):
+                value, _, rest = rest[1:].partition('"')
+            else:
+                value, _, rest = rest.partition(",")
+                rest = "," + rest if rest else ""
+            out[name.strip()] = value
+            rest = rest.lstrip(",").lstrip()
+        return out
+
+    def digest(self, f, a2_prefix):
+        import hashlib
+
+        def h(b):
+            return hashlib.md5(b).digest()
+
+        def hx(b):
+            return hashlib.md5(b).hexdigest().encode()
+        user, realm = f.get("username", "").encode(), f.get("realm", "").encode()
+        a1 = h(user + b":" + realm + b":" + self.PASSWORD) + b":" + \
+            f.get("nonce", "").encode() + b":" + f.get("cnonce", "").encode()
+        a2 = a2_prefix + b":" + f.get("digest-uri", "").encode()
+        return hx(hx(a1) + b":" + f.get("nonce", "").encode() + b":" +
+                  f.get("nc", "").encode() + b":" + f.get("cnonce", "").encode() +
+                  b":" + f.get("qop", "").encode() + b":" + hx(a2)).decode()
+
+    def do_AUTH(self, arg):
+        mech = arg.partition(" ")[0].upper()
+        if mech != "DIGEST-MD5":
+            self.err("unsupported mechanism")
+            return
+        chal = b'realm="fault",nonce="' + self.NONCE + \
+            b'",qop="auth",algorithm=md5-sess,charset=utf-8'
+        self.send(b"+ " + base64.b64encode(chal) + self.eol)
+        resp = self.readline()
+        self.srv.log(resp)
+        try:
+            f = self.fields(base64.b64decode(resp.strip(), validate=True).decode())
+        except (ValueError, UnicodeDecodeError):
+            self.err("[AUTH] bad base64")
+            return
+        good = (f.get("username") == "u" and f.get("nonce") == self.NONCE.decode() and
+                f.get("qop", "auth") == "auth" and
+                f.get("response") == self.digest(f, b"AUTHENTICATE"))
+        self.srv.note("digest MD5 %s" % ("ok" if good else "refused"))
+        if not good:
+            self.err("[AUTH] DIGEST-MD5 response refused")
+            return
+        rspauth = "rspauth=" + self.digest(f, b"")
+        self.send(b"+ " + base64.b64encode(rspauth.encode()) + self.eol)
+        self.srv.log(self.readline())
+        self.authed = True
+        self.ok("logged in")
+
+
+class CapaRefusedAfterLogin(Session):
+    """CAPA answers before login and -ERR after it (RFC 2449 lets the list change; a refusal is the extreme)"""
+
+    def hook_CAPA(self, arg):
+        if not self.authed:
+            return False
+        self.err("no capabilities for you")
+        return True
+
+
+class StlsRefusedDigest(DigestMd5):
+    """CAPA lists STLS and SASL DIGEST-MD5 PLAIN; STLS answers -ERR (on loopback pouch then logs in without TLS, on what that CAPA offered)"""
+
+    def capa_lines(self):
+        return DigestMd5.capa_lines(self) + ["STLS"]
+
+    def hook_STLS(self, arg):
+        self.err("TLS not available right now")
+        return True
+
+
 SCENARIOS = {
     "oauth": OAuth,
     "normal": Normal,
@@ -938,6 +1031,9 @@ SCENARIOS = {
     "reply-twice": ReplyTwice,
     "huge-listing": HugeListing,
     "digest-md5": DigestMd5,
+    "digest-md5-only": DigestMd5Only,
+    "capa-refused-after-login": CapaRefusedAfterLogin,
+    "stls-refused-digest": StlsRefusedDigest,
     "last-per-session": LastPerSession,
     "utf8": Utf8,
     "huge-listing-nolast": HugeListingNoLast,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """popcheck.py: an independent POP3 client for the tests (Python's poplib).
 
-    popcheck.py [--ssl] [--cafile F] HOST PORT USER PASS COMMAND [ARGS] [-- COMMAND ...]
+    popcheck.py [--ssl] [--cafile F] [--utf8] HOST PORT USER PASS COMMAND [ARGS] [-- COMMAND ...]
 
 Commands, one session, in order, then QUIT:
     stat          prints "COUNT OCTETS"
@@ -16,6 +16,10 @@ Commands, one session, in order, then QUIT:
     sums          RETRs every message; prints "N LENGTH SHA256" lines
     noquit        ends without QUIT (the marks are dropped)
 
+--utf8 sends UTF8 (RFC 6856) after login when the CAPA before login lists
+it, as pouch does (a server may otherwise serve a substitute for a message
+with raw UTF-8 in its header, as Courier does).
+
 Exit 0 when every command got +OK, 1 on -ERR (server text on stderr), 2 on
 usage. Used to check pouch's results from a second session.
 """
@@ -28,10 +32,14 @@ import sys
 
 def main(argv):
     use_ssl = False
+    use_utf8 = False
     cafile = None
     while argv and argv[0].startswith("--"):
         if argv[0] == "--ssl":
             use_ssl = True
+            argv = argv[1:]
+        elif argv[0] == "--utf8":
+            use_utf8 = True
             argv = argv[1:]
         elif argv[0] == "--cafile":
             cafile = argv[1]
@@ -60,12 +68,24 @@ def main(argv):
     out = sys.stdout.buffer
     quit_at_end = True
     try:
+        caps = None
         if cmds and cmds[0][0].lower() == "capa":
-            for k, v in p.capa().items():
+            caps = p.capa()
+            for k, v in caps.items():
                 out.write((" ".join([k] + v) + "\n").encode())
             cmds = cmds[1:]
+        if use_utf8 and caps is None:
+            try:
+                caps = p.capa()
+            except poplib.error_proto:
+                caps = {}
         p.user(user)
         p.pass_(password)
+        if use_utf8 and "UTF8" in caps:
+            try:
+                p.utf8()
+            except poplib.error_proto:
+                pass  # pouch goes on without it too
         for c in cmds:
             name = c[0].lower()
             if name == "stat":

@@ -116,5 +116,43 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)' "$port" 2>
 	printf 'Subject: two\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\n>From here on\n--b--\n--c\n\n' |
 		cmp -s - "$st/two"
 	ok $? "maildir2mbox: the bytes kept, a final newline added, then the blank line"
+
+	# popcheck.py --utf8, the reference: sends UTF8 when CAPA lists it, so
+	# a server that serves a notice in place of a message with raw UTF-8
+	# headers (faultserver's utf8 scenario, as Courier) serves the message.
+	"$PYTHON3" "$top/tests/lib/faultserver.py" --scenario utf8 --connections 2 \
+		--port-file "$st/fsport" --log "$st/fslog" --lifetime 20 </dev/null &
+	fs=$!
+	i=0
+	while [ ! -s "$st/fsport" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	fsport=$(cat "$st/fsport" 2>/dev/null)
+	"$PYTHON3" "$top/tests/lib/popcheck.py" --utf8 127.0.0.1 "$fsport" u p retr 1 > "$st/u1"
+	ok $? "popcheck --utf8: exit 0"
+	"$PYTHON3" "$top/tests/lib/faultserver.py" --scenario utf8 --print-message 1 | cmp -s - "$st/u1"
+	ok $? "popcheck --utf8: the message as stored, not the server's notice"
+	"$PYTHON3" "$top/tests/lib/popcheck.py" 127.0.0.1 "$fsport" u p retr 1 > "$st/u0"
+	grep -q '^Subject: Cannot display Unicode content' "$st/u0"
+	ok $? "popcheck without --utf8: the notice (so the check can fail)"
+	is "$(grep -c '^# utf8 on' "$st/fslog")" 1 "popcheck: UTF8 sent with --utf8 only"
+	wait "$fs"
+
+	# utf8check.py without a server: a copy as stored passes; one that
+	# has the header line but other bytes is the server's doing when
+	# poplib's is the same, else pouch's.
+	mkdir -p "$st/u8/cur" "$st/u8p" "$st/u8r"
+	printf 'Subject: Gr\303\274\303\237e\nFrom: a@b\n\nbody\n' > "$st/u8/cur/1:2,"
+	printf 'Subject: Gr\303\274\303\237e\r\nFrom: a@b\r\n\r\nbody\r\n' > "$st/u8p/1.eml"
+	u8() { "$PYTHON3" "$lib/utf8check.py" "$st/u8" "$st/u8p" "$st/u8r" 127.0.0.1 1 u p | cut -f1; }
+	is "$(u8)" pass "utf8check: the copy as stored (CRLF) passes"
+	printf 'Received: by test\r\n\tfor <u@test>\r\nSubject: Gr\303\274\303\237e\r\nFrom: a@b\r\n\r\nbody\r\n' > "$st/u8p/1.eml"
+	is "$(u8)" pass "utf8check: as stored after fields a delivery added (Cyrus's LMTP)"
+	printf 'not a field\r\nSubject: Gr\303\274\303\237e\r\nFrom: a@b\r\n\r\nbody\r\n' > "$st/u8p/1.eml"
+	: > "$st/u8r/1.eml"
+	is "$(u8)" FAIL "utf8check: not after a line that is no header field"
+	printf 'Subject: Gr\303\274\303\237e\r\nFrom: a@b\r\n\r\nbody changed\r\n' > "$st/u8p/1.eml"
+	cp "$st/u8p/1.eml" "$st/u8r/1.eml"
+	is "$(u8)" skip "utf8check: changed the same way for poplib: the server's doing"
+	printf 'other\r\n' > "$st/u8r/1.eml"
+	is "$(u8)" FAIL "utf8check: changed for pouch only: FAIL"
 	done_testing
 }
