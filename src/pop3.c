@@ -441,6 +441,12 @@ pop3_pending(const struct pop3 *s)
 	return s->npending;
 }
 
+int
+pop3_quit_sent(const struct pop3 *s)
+{
+	return s->quit_sent;
+}
+
 unsigned long long
 pop3_body_progress(const struct pop3 *s)
 {

@@ -222,10 +222,12 @@ ui_mbox_abandon(struct ui_mbox *mb)
 
 	if (mb->op == OP_NONE)
 		return 0;
-	/* the marks' UIDL, DELEs or QUIT were out (the RSET of typed DELEs,
-	 * which comes first, leaves sess_ndeleted at 0 only once accepted) */
+	/* The server commits DELEs only on QUIT (RFC 1939's UPDATE state):
+	 * given up before QUIT went out, nothing was deleted; after, the
+	 * marks may have been (the RSET of typed DELEs comes first, so only
+	 * the marks are at stake). */
 	asked = mb->op == OP_COMMIT && mb->s && sess_in_quit(mb->s) &&
-	    sess_ndeleted(mb->s) == 0 && pop3_marks_count(mb->marks) > 0;
+	    pop3_quit_sent(sess_pop3(mb->s)) && pop3_marks_count(mb->marks) > 0;
 	mb->res.commit = mb->op == OP_COMMIT;
 	mb->res.unknown = asked;
 	mb->end_state = mb->op == OP_COMMIT ? UI_END_FAILED : UI_END_OK;

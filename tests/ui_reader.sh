@@ -564,6 +564,35 @@ has giveup 1 "Given up while the server was deleting" "Esc during QUIT: the read
 has giveup 1 "    1 D " "Esc during QUIT: the mark stays (by UIDL) until a session shows what is left"
 is "$(grep -c '^# connection' "$fsdir/log")" 2 "Esc during QUIT: no other session was opened"
 
+# 11c. Esc while the commit's DELE is unanswered (the fault server's
+# slow-dele holds connection 2's DELE 3 s): QUIT never went out, so the
+# reader says nothing was deleted, and the server committed nothing.
+: > "$fsdir/log"
+rm -f "$fsdir/port"
+"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario slow-dele --port-file "$fsdir/port" \
+	--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
+fspid=$!
+n=0
+while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+keys giveupdele <<'KEYS'
+r
+d
+$
+<Esc>
+@dump
+x
+KEYS
+POUCH_URL=pop3://u@127.0.0.1:$(cat "$fsdir/port") reader giveupdele
+sleep 3.5
+kill "$fspid" 2>/dev/null
+wait "$fspid" 2>/dev/null
+is "$rc" 0 "Esc before QUIT: exit 0"
+grep -q "DELE of connection 2 held back" "$fsdir/log"
+ok $? "Esc before QUIT: the commit's DELE was the one held back"
+has giveupdele 1 "Given up: nothing deleted" "Esc before QUIT: the reader says nothing was deleted"
+has giveupdele 1 "    1 D " "Esc before QUIT: the mark stays"
+is "$(grep -c '^# committed: [0-9]' "$fsdir/log")" 0 "Esc before QUIT: the server committed nothing"
+
 # 10. The server screen over TLS: version, cipher, the certificate's
 # SHA-256 (as openssl computes it), the login method and CAPA.
 dovecot_stop

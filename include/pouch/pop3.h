@@ -266,6 +266,9 @@ int pop3_tls_info(const struct pop3 *s, struct pop3_tls_info *ti);
  * once every earlier reply is in; after its reply the connection is closed. */
 enum pop3_status pop3_submit(struct pop3 *s, const struct pop3_req *r);
 size_t pop3_pending(const struct pop3 *s);
+/* QUIT has left the queue for the connection: from then on the server may
+ * commit its DELEs (RFC 1939 UPDATE state) whatever happens to pouch. */
+int pop3_quit_sent(const struct pop3 *s);
 /* Takes back every request with this ctx that has not been sent yet, without
  * ending the session: each one's on_done is called at once, from here, with
  * POP3_WITHDRAWN, so that the caller can free its context. Requests already

@@ -433,6 +433,19 @@ class NewMail(Session):
         Session.do_QUIT(self, arg)
 
 
+class SlowDele(NewMail):
+    """as new-mail, but connection 2 answers DELE 3 s late (QUIT on time): a commit can be given up before its QUIT"""
+
+    def do_DELE(self, arg):
+        if self.number == 2:
+            self.srv.note("DELE of connection 2 held back")
+            time.sleep(3)
+        Session.do_DELE(self, arg)
+
+    def do_QUIT(self, arg):
+        Session.do_QUIT(self, arg)
+
+
 class NoLast(Session):
     """LAST unknown (as Dovecot, Courier, Cyrus): pouch answers from its record"""
 
@@ -1002,6 +1015,7 @@ SCENARIOS = {
     "err-quit": ErrQuit,
     "drop-quit": DropQuit,
     "new-mail": NewMail,
+    "slow-dele": SlowDele,
     "no-last": NoLast,
     "long-uid": LongUid,
     "spaced-uid": SpacedUid,
