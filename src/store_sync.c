@@ -589,6 +589,12 @@ ended(struct sync *y)
 	}
 	/* QUIT (the marks' or the plain one) got no +OK. */
 	y->res->pop3 = (enum pop3_status)e->status;
+	y->res->deletions_unknown = e->deletions_unknown;
+	if (e->status == SESS_ERR_CANCELLED) {
+		/* Ctrl-C while QUIT was out (under keep, after the landing). */
+		fail(y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
+		return;
+	}
 	if (y->nbefore)
 		fail(y, e->status == SESS_ERR_SERVER ? STORE_SYNC_SERVER : STORE_SYNC_SESSION,
 		    str_printf("deleting from the server: %s", e->quit_error ? e->quit_error :

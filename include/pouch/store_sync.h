@@ -95,6 +95,9 @@ struct store_sync_result {
 	size_t refused;		/* RETR answered -ERR (left for the next sync) */
 	size_t duplicates;	/* a UIDL the server lists twice: fetched once */
 	size_t deleted;		/* DELE committed by QUIT */
+	int deletions_unknown;	/* the DELEs went out and QUIT got no +OK:
+				   the server may have deleted them or not
+				   (each has a durable copy either way) */
 	size_t gone;		/* newly missing from the server */
 	long expire_days;	/* CAPA EXPIRE: -1 none, -2 NEVER, else days */
 	long login_delay;	/* CAPA LOGIN-DELAY seconds, 0 when none */
