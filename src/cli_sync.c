@@ -246,7 +246,11 @@ cli_sync(const struct cli_session_cfg *cfg)
 			fprintf(stderr, "; %zu refused by the server", res.refused);
 		fputc('\n', stderr);
 	}
-	if (st != STORE_SYNC_OK && !res.deleted) {
+	if (st != STORE_SYNC_OK && res.deletions_unknown) {
+		say_label(&sh);
+		fputs("QUIT went out after the DELEs and got no +OK: the server may have deleted "
+		    "them (each has a durable copy here); the next sync tells\n", stderr);
+	} else if (st != STORE_SYNC_OK && !res.deleted) {
 		say_label(&sh);
 		fputs("nothing was deleted from the server\n", stderr);
 	}

@@ -211,9 +211,25 @@ fill_expect(struct sess *s)
 
 static void end_step(struct sess *s);
 
+/* sess_opts.quit_early: QUIT is out or answered, the caller's requests are
+ * over; the copies are made durable now, before any outcome. */
+static void
+early_sync(struct sess *s)
+{
+	s->end = END_QUIT;
+	if (!s->failed && s->o.cbs.sync && s->o.cbs.sync(s->o.cbs.ctx) != 0)
+		fail_set(s, SESS_ERR_LOCAL, "sync", "the messages could not be "
+		    "made durable", NULL);
+}
+
 static void
 quit_done(struct sess *s, const struct pop3_reply *r)
 {
+	/* An early QUIT answered before sess_run saw the caller's requests
+	 * end (blocking, always): sync first; a failure of it fails the
+	 * session, so the +OK below commits no record. */
+	if (s->end == END_EARLY)
+		early_sync(s);
 	s->end = END_DONE;
 	if (s->failed)
 		return;		/* the QUIT after RSET: nothing to commit */
@@ -444,6 +460,8 @@ w_done(void *ctx, const struct pop3_reply *r)
 
 	if (pop3_status_fatal(r->status))
 		s->conn_gone = 1;
+	if (!q->aux)
+		s->nuser--;
 	if (q->aux)
 		aux_done(q, r);
 	else
@@ -533,6 +551,8 @@ submit_q(struct sess *s, struct sreq *q)
 		free(q);
 		return (enum sess_status)st;
 	}
+	if (!q->aux)
+		s->nuser++;
 	q->next = s->live;
 	if (s->live)
 		s->live->prev = q;
@@ -680,7 +700,7 @@ engine_status(struct sess *s, enum pop3_status st)
 		return SESS_OK;
 	if (pop3_status_fatal(st))
 		s->conn_gone = 1;
-	if (s->end == END_NONE || s->end == END_WANT)
+	if (s->end == END_NONE || s->end == END_WANT || s->end == END_EARLY)
 		fail_set(s, (enum sess_status)st, "session",
 		    pop3_error(s->p) ? pop3_error(s->p) : pop3_status_name(st), NULL);
 	return (enum sess_status)st;
@@ -759,10 +779,34 @@ end_marks(struct sess *s)
 	}
 }
 
+/* A DELE of the caller's answered or still queued: an early QUIT would
+ * commit it. */
+static int
+dele_any(const struct sess *s)
+{
+	const struct sreq *q;
+
+	if (s->ndele)
+		return 1;
+	for (q = s->live; q; q = q->next)
+		if (q->cmd == POP3_DELE)
+			return 1;
+	return 0;
+}
+
 /* The end proceeds when nothing of the caller's is pending any more. */
 static void
 end_step(struct sess *s)
 {
+	if (s->end == END_WANT && s->o.quit_early && s->connected && !s->failed &&
+	    !s->conn_gone && !s->o.marks && !s->undo_dele && !dele_any(s)) {
+		/* QUIT behind the caller's last request; on failure to queue
+		 * it (fail_set) the end goes on as after any failure. */
+		if (sess_submit_aux(s, POP3_QUIT, 0, 0, NULL) == SESS_OK)
+			s->end = END_EARLY;
+	}
+	if (s->end == END_EARLY && !s->conn_gone && s->nuser == 0)
+		early_sync(s);	/* stepwise: while QUIT is out */
 	if (s->end == END_WANT && !s->connecting && (s->conn_gone || !pop3_pending(s->p))) {
 		if (s->undo_dele && sess_ndeleted(s) > 0 && !s->failed && !s->conn_gone) {
 			/* sess_end_marks: RSET first (aux_done goes on). */

@@ -57,12 +57,16 @@ struct sreq {
 	unsigned long last_count;
 };
 
-enum end_state { END_NONE, END_WANT, END_UNDO, END_RSET, END_QUIT, END_MARKS, END_DONE };
+/* END_EARLY: sess_opts.quit_early's QUIT is queued, cbs.sync not yet
+ * called (the caller's requests may still be running). */
+enum end_state { END_NONE, END_WANT, END_EARLY, END_UNDO, END_RSET, END_QUIT, END_MARKS,
+	END_DONE };
 
 struct sess {
 	struct sess_opts o;
 	struct pop3 *p;
 	struct sreq *live;
+	size_t nuser;			/* the caller's requests in live */
 	int connected, conn_gone;
 	int connecting;			/* sess_connect_start: the login goes on */
 	size_t retr_hint;		/* sess_expect_retr */

@@ -11,20 +11,20 @@
 
 #include <pouch/pop3.h>
 #include <pouch/pop3_marks.h>
+#include <pouch/sess.h>
 #include <pouch/store.h>
 #include <pouch/store_sync.h>
 #include <pouch/util.h>
 
 struct srv {
 	unsigned long n;
-	unsigned long long size;
 	char *uid;
+	int dup;		/* the UIDL of an earlier message too: fetched once */
 };
 
 struct rq {
 	struct sync *y;
 	unsigned long n;
-	unsigned long long expect;
 	const char *uid;
 	struct store_put *put;
 };
@@ -33,10 +33,9 @@ struct sync {
 	const struct store_sync_cfg *cfg;
 	struct store_sync_result *res;
 	struct store *st;
-	struct pop3 *s;
+	struct sess *s;
 	struct srv *srv;
-	size_t nsrv;
-	int have_list;
+	size_t nsrv, capsrv;
 	enum pop3_status uidl_st, list_st;
 	char *server_text;		/* a -ERR to UIDL or LIST */
 	struct rq *rq;
@@ -45,9 +44,12 @@ struct sync {
 	unsigned long long done_bytes, total_bytes;
 	long long t0, last_progress;
 	int stop;			/* a local failure: cancel the session */
-	int quit_queued, quit_done;	/* keep: QUIT behind the last RETR */
-	enum pop3_status quit_st;
-	char *quit_text;
+	int synced;			/* the end's sync ran (landed, committed) */
+	struct pop3_marks *marks;	/* the policy's DELEs (NULL under keep) */
+	char **before;			/* the marks as sess got them */
+	size_t nbefore;
+	struct sess_end end;		/* on_end's copy (its strings: the session's) */
+	int ended;
 	enum store_sync_status status;
 	char *err;
 };
@@ -98,6 +100,7 @@ fail(struct sync *y, enum store_sync_status st, char *err)
 	}
 }
 
+/* A failure of the store's: the session ends without QUIT (sess_fail). */
 static void
 fail_store(struct sync *y, enum store_status st, char *err)
 {
@@ -105,6 +108,17 @@ fail_store(struct sync *y, enum store_status st, char *err)
 		y->res->store = (int)st;
 	fail(y, st == STORE_NOMEM ? STORE_SYNC_NOMEM : STORE_SYNC_STORE, err);
 	y->stop = 1;
+	if (y->s)
+		sess_fail(y->s, SESS_ERR_LOCAL, "store", y->err);
+}
+
+static void
+fail_nomem(struct sync *y)
+{
+	fail(y, STORE_SYNC_NOMEM, NULL);
+	y->stop = 1;
+	if (y->s)
+		sess_fail(y->s, SESS_ERR_NOMEM, "sync", "out of memory");
 }
 
 static void
@@ -119,7 +133,8 @@ progress(struct sync *y, int force)
 	p.done = y->done;
 	p.total = y->nrq;
 	/* The body being read, while one is (not the last one again). */
-	p.bytes = y->done_bytes + (y->s && y->done < y->nrq ? pop3_body_progress(y->s) : 0);
+	p.bytes = y->done_bytes + (y->s && y->done < y->nrq ?
+	    pop3_body_progress(sess_pop3(y->s)) : 0);
 	p.total_bytes = y->total_bytes;
 	p.elapsed_ms = t - y->t0;
 	y->cfg->progress(y->cfg->ctx, &p);
@@ -172,7 +187,7 @@ store_sync_capa(const char *body, size_t len, long *expire, long *delay)
 	}
 }
 
-/* ---- the listing: CAPA, UIDL, LIST ---- */
+/* ---- the listing: UIDL, LIST ---- */
 
 static int
 srv_cmp(const void *a, const void *b)
@@ -182,64 +197,84 @@ srv_cmp(const void *a, const void *b)
 	return x->n < y->n ? -1 : x->n > y->n;
 }
 
-static void
-on_uidl(void *ctx, const struct pop3_reply *r)
+/* Each line of UIDL as it arrives; sess keeps its own compact map too. */
+static int
+on_uidl_item(void *ctx, const struct pop3_item *it)
 {
 	struct sync *y = ctx;
-	size_t i;
 
-	y->uidl_st = r->status;
-	if (r->status == POP3_ERR_SERVER && !y->server_text)
-		y->server_text = strdup(r->text ? r->text : "");
-	if (r->status != POP3_OK)
-		return;
-	y->srv = calloc(r->nitems + 1, sizeof *y->srv);
-	if (!y->srv) {
-		fail(y, STORE_SYNC_NOMEM, NULL);
-		y->stop = 1;
-		return;
-	}
-	for (i = 0; i < r->nitems; i++) {
-		y->srv[i].n = r->items[i].n;
-		y->srv[i].uid = strdup(r->items[i].uid ? r->items[i].uid : "");
-		if (!y->srv[i].uid) {
-			y->nsrv = i;
-			fail(y, STORE_SYNC_NOMEM, NULL);
-			y->stop = 1;
-			return;
+	if (y->nsrv == y->capsrv) {
+		size_t nc = y->capsrv ? y->capsrv * 2 : 256;
+		struct srv *nv = nc < SIZE_MAX / sizeof *nv ? realloc(y->srv, nc * sizeof *nv) : NULL;
+
+		if (!nv) {
+			fail_nomem(y);
+			return 1;
 		}
+		y->srv = nv;
+		y->capsrv = nc;
 	}
-	y->nsrv = r->nitems;
-	qsort(y->srv, y->nsrv, sizeof *y->srv, srv_cmp);
+	y->srv[y->nsrv].n = it->n;
+	y->srv[y->nsrv].dup = 0;
+	y->srv[y->nsrv].uid = strdup(it->uid ? it->uid : "");
+	if (!y->srv[y->nsrv].uid) {
+		fail_nomem(y);
+		return 1;
+	}
+	y->nsrv++;
+	return 0;
 }
 
-static struct srv *
-srv_find(struct sync *y, unsigned long n)
+/* LIST's sizes are sess's (sess_size); nothing to keep here. */
+static int
+on_list_item(void *ctx, const struct pop3_item *it)
 {
-	struct srv key;
-
-	key.n = n;
-	return y->nsrv ? bsearch(&key, y->srv, y->nsrv, sizeof *y->srv, srv_cmp) : NULL;
+	(void)ctx;
+	(void)it;
+	return 0;
 }
 
-static void
-on_list(void *ctx, const struct pop3_reply *r)
+static int
+on_listed(void *ctx, const struct pop3_reply *r)
 {
 	struct sync *y = ctx;
-	size_t i;
 
-	y->list_st = r->status;
+	if (r->cmd == POP3_UIDL)
+		y->uidl_st = r->status;
+	else
+		y->list_st = r->status;
 	if (r->status == POP3_ERR_SERVER && !y->server_text)
 		y->server_text = strdup(r->text ? r->text : "");
-	if (r->status != POP3_OK)
-		return;
-	for (i = 0; i < r->nitems; i++) {
-		struct srv *s = srv_find(y, r->items[i].n);
+	return 0;
+}
 
-		if (s)
-			s->size = r->items[i].size;
-	}
-	y->have_list = 1;
+static int
+srvp_uid_cmp(const void *a, const void *b)
+{
+	const struct srv *x = *(const struct srv *const *)a, *y = *(const struct srv *const *)b;
+	int c = strcmp(x->uid, y->uid);
+
+	return c ? c : x->n < y->n ? -1 : x->n > y->n;
+}
+
+/* A UIDL listed twice is fetched once, as the lower number. (pop3_marks
+ * never deletes an ambiguous one.) */
+static int
+mark_dups(struct sync *y)
+{
+	struct srv **by = malloc((y->nsrv + 1) * sizeof *by);
+	size_t i;
+
+	if (!by)
+		return -1;
+	for (i = 0; i < y->nsrv; i++)
+		by[i] = &y->srv[i];
+	qsort(by, y->nsrv, sizeof *by, srvp_uid_cmp);
+	for (i = 1; i < y->nsrv; i++)
+		if (*by[i]->uid && strcmp(by[i]->uid, by[i - 1]->uid) == 0)
+			by[i]->dup = 1;
+	free(by);
+	return 0;
 }
 
 /* ---- the downloads ---- */
@@ -274,7 +309,6 @@ land(struct sync *y)
 {
 	enum store_status st;
 	char *err = NULL;
-
 	size_t landed = 0;
 
 	if (!store_batch_count(y->st))
@@ -285,7 +319,7 @@ land(struct sync *y)
 		fail_store(y, st, err);
 }
 
-static void
+static int
 on_retr(void *ctx, const struct pop3_reply *r)
 {
 	struct rq *q = ctx;
@@ -293,7 +327,9 @@ on_retr(void *ctx, const struct pop3_reply *r)
 	enum store_status st;
 	char *err = NULL;
 
-	if (r->status != POP3_OK || y->stop) {
+	/* After a failure (of the session's, or the store's) the body may
+	 * have been dropped: never landed. */
+	if (r->status != POP3_OK || y->stop || sess_failure(y->s)) {
 		store_put_abort(q->put);
 		q->put = NULL;
 		if (r->status == POP3_ERR_SERVER) {
@@ -303,24 +339,24 @@ on_retr(void *ctx, const struct pop3_reply *r)
 			note(y, "RETR %lu (UIDL %s): the server said -ERR %s; left for the next sync",
 			    q->n, q->uid, r->text ? r->text : "");
 		}
-		return;
+		return 0;
 	}
 	if (r->size_mismatch)
 		note(y, "RETR %lu (UIDL %s): %llu octets, more than LIST said (%llu); kept whole",
-		    q->n, q->uid, r->body_octets, q->expect);
+		    q->n, q->uid, r->body_octets, sess_size(y->s, q->n));
 	if (!q->put) {
 		/* An empty message: no data came, the file is still owed. */
 		st = store_put_open(y->st, q->uid, &q->put, &err);
 		if (st != STORE_OK) {
 			fail_store(y, st, err);
-			return;
+			return 1;
 		}
 	}
 	st = store_put_close(q->put, &err);
 	q->put = NULL;
 	if (st != STORE_OK) {
 		fail_store(y, st, err);
-		return;
+		return 1;
 	}
 	y->done++;
 	y->done_bytes += r->body_octets;
@@ -328,116 +364,58 @@ on_retr(void *ctx, const struct pop3_reply *r)
 	if (store_batch_full(y->st))
 		land(y);
 	progress(y, 1);
+	return y->stop;
 }
 
-static void
-wait_all(struct sync *y)
-{
-	enum pop3_status st = pop3_wait(y->s);
-
-	if (st == POP3_OK)
-		return;
-	if (st == POP3_ERR_CANCELLED && y->stop)
-		return;	/* our own stop: its failure is recorded */
-	y->res->pop3 = st;
-	if (st == POP3_ERR_CANCELLED)
-		fail(y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
-	else
-		fail(y, STORE_SYNC_SESSION, str_printf("%s", pop3_error(y->s) ?
-		    pop3_error(y->s) : pop3_status_name(st)));
-}
-
-static int
-submit(struct sync *y, struct pop3_req *r)
-{
-	enum pop3_status st = pop3_submit(y->s, r);
-
-	if (st == POP3_OK)
-		return 0;
-	y->res->pop3 = st;
-	fail(y, STORE_SYNC_SESSION, str_printf("%s: %s", pop3_cmd_name(r->cmd),
-	    pop3_error(y->s) ? pop3_error(y->s) : pop3_status_name(st)));
-	return -1;
-}
-
-static void
-on_quit(void *ctx, const struct pop3_reply *r)
-{
-	struct sync *y = ctx;
-
-	y->quit_done = 1;
-	y->quit_st = r->status;
-	if (r->text && !y->quit_text)
-		y->quit_text = strdup(r->text);
-}
-
+/* Queues a RETR for every UIDL the store lacks; the replies come from
+ * sess_finish. */
 static int
 fetch(struct sync *y)
 {
-	struct pop3_req r;
-	size_t i, k;
+	struct sess_req r;
+	size_t i;
 
 	y->rq = calloc(y->nsrv + 1, sizeof *y->rq);
 	if (!y->rq) {
-		fail(y, STORE_SYNC_NOMEM, NULL);
+		fail_nomem(y);
 		return -1;
 	}
 	for (i = 0; i < y->nsrv; i++) {
 		const struct srv *s = &y->srv[i];
-		int dup = 0;
 
 		if (!*s->uid || store_find(y->st, s->uid))
 			continue;
-		/* A UIDL listed twice: fetched once. (pop3_marks never
-		 * deletes an ambiguous one.) */
-		for (k = 0; k < y->nrq && !dup; k++)
-			dup = strcmp(y->rq[k].uid, s->uid) == 0;
-		if (dup) {
+		if (s->dup) {
 			y->res->duplicates++;
 			continue;
 		}
 		y->rq[y->nrq].y = y;
 		y->rq[y->nrq].n = s->n;
 		y->rq[y->nrq].uid = s->uid;
-		y->rq[y->nrq].expect = s->size;
-		y->total_bytes += s->size;
+		y->total_bytes += sess_size(y->s, s->n);
 		y->nrq++;
 	}
 	progress(y, 1);
 	/* Their files are made ahead, beside the reading (store_spare.c). */
 	(void)store_expect(y->st, y->nrq);
+	/* All at once: the engine keeps its window full; LIST is in, so sess
+	 * sends nothing of its own between them. */
 	for (i = 0; i < y->nrq && !y->stop; i++) {
 		memset(&r, 0, sizeof r);
 		r.cmd = POP3_RETR;
 		r.has_n = 1;
 		r.n = y->rq[i].n;
-		r.expect_size = y->rq[i].expect;
 		r.on_data = on_data;
 		r.on_done = on_retr;
 		r.ctx = &y->rq[i];
-		if (submit(y, &r) < 0)
-			break;
+		r.soft = 1;	/* a -ERR is one message's: left for the next sync */
+		if (sess_submit(y->s, &r) != SESS_OK)
+			return -1;
 	}
-	/* Under keep QUIT commits nothing, so it may go right behind the last
-	 * RETR (the engine sends it once every reply is in) and travel while
-	 * the last batch lands: one round trip less. The copies are still
-	 * durable before store_sync reports success. With DELEs, QUIT waits
-	 * for the durable landing (finish). */
-	if (y->cfg->policy == STORE_POLICY_KEEP && y->status == STORE_SYNC_OK && !y->stop) {
-		memset(&r, 0, sizeof r);
-		r.cmd = POP3_QUIT;
-		r.on_done = on_quit;
-		r.ctx = y;
-		if (submit(y, &r) == 0)
-			y->quit_queued = 1;
-	}
-	wait_all(y);
-	(void)store_expect(y->st, 0);
-	land(y);
-	return y->status == STORE_SYNC_OK ? 0 : -1;
+	return 0;
 }
 
-/* ---- after the downloads ---- */
+/* ---- the end ---- */
 
 static int
 uid_cmp(const void *a, const void *b)
@@ -455,7 +433,7 @@ mark_gone(struct sync *y)
 	char *err = NULL;
 
 	if (!uids) {
-		fail(y, STORE_SYNC_NOMEM, NULL);
+		fail_nomem(y);
 		return;
 	}
 	for (i = 0; i < y->nsrv; i++)
@@ -483,91 +461,149 @@ mark_gone(struct sync *y)
 static int
 durable(void *ctx, const char *uid)
 {
-	return store_durable(ctx, uid);
+	struct sync *y = ctx;
+
+	return store_durable(y->st, uid);
 }
 
-/* The policy: QUIT alone, or the marks committed (which QUITs). */
-static void
-finish(struct sync *y)
+/* The policy's marks: every UIDL on the server whose copy is durable (and,
+ * with delete after N days, downloaded N days ago). */
+static int
+policy_marks(struct sync *y)
 {
 	const struct store_sync_cfg *c = y->cfg;
-	struct pop3_marks *marks = NULL;
-	struct pop3_commit res;
-	enum pop3_status st;
-	const char *text = NULL;
 	int64_t t = now(y);
 	size_t i;
 
-	if (c->policy != STORE_POLICY_KEEP) {
-		marks = pop3_marks_new();
-		if (!marks) {
-			fail(y, STORE_SYNC_NOMEM, NULL);
-			return;
-		}
-		for (i = 0; i < y->nsrv; i++) {
-			const struct store_msg *m = store_find(y->st, y->srv[i].uid);
+	for (i = 0; i < y->nsrv; i++) {
+		const struct store_msg *m = store_find(y->st, y->srv[i].uid);
 
-			if (!m || !store_durable(y->st, m->uid))
-				continue;
-			if (c->policy == STORE_POLICY_DELETE_AFTER &&
-			    m->t_download + (int64_t)c->days * 86400 > t)
-				continue;
-			if (pop3_marks_set(marks, m->uid, 1) < 0) {
-				pop3_marks_free(marks);
-				fail(y, STORE_SYNC_NOMEM, NULL);
-				return;
-			}
-		}
+		if (!m || !store_durable(y->st, m->uid))
+			continue;
+		if (c->policy == STORE_POLICY_DELETE_AFTER &&
+		    m->t_download + (int64_t)c->days * 86400 > t)
+			continue;
+		if (pop3_marks_set(y->marks, m->uid, 1) < 0)
+			return -1;
 	}
-	if (!marks || pop3_marks_count(marks) == 0) {
-		pop3_marks_free(marks);
-		if (y->quit_queued) {
-			wait_all(y);
-			st = y->quit_done ? y->quit_st : POP3_ERR_NET;
-			text = y->quit_text;
-		} else {
-			st = pop3_quit(y->s, &text);
-		}
-		if (st != POP3_OK) {
-			y->res->pop3 = st;
-			fail(y, st == POP3_ERR_SERVER ? STORE_SYNC_SERVER : STORE_SYNC_SESSION,
-			    str_printf("QUIT: %s%s", st == POP3_ERR_SERVER ? "the server said -ERR " : "",
-			    st == POP3_ERR_SERVER ? (text ? text : "") :
-			    pop3_error(y->s) ? pop3_error(y->s) : pop3_status_name(st)));
-		}
+	/* Which marks went: those missing from the set afterwards. */
+	y->nbefore = pop3_marks_count(y->marks);
+	y->before = calloc(y->nbefore + 1, sizeof *y->before);
+	if (!y->before)
+		return -1;
+	for (i = 0; i < y->nbefore; i++)
+		if (!(y->before[i] = strdup(pop3_marks_get(y->marks, i))))
+			return -1;
+	return 0;
+}
+
+/* sess's cbs.sync, once every RETR is answered and before anything is
+ * committed on the server: what is left lands, the "gone" dates, the
+ * index made durable; then the policy's marks, which sess commits next
+ * (UIDL, DELE, QUIT). Under keep QUIT may be out already (quit_early). */
+static int
+on_sync(void *ctx)
+{
+	struct sync *y = ctx;
+	enum store_status sst;
+	char *e = NULL;
+
+	y->synced = 1;
+	(void)store_expect(y->st, 0);
+	land(y);
+	if (y->status == STORE_SYNC_OK)
+		mark_gone(y);
+	if (y->status != STORE_SYNC_OK)
+		return 1;
+	/* The index is durable before anything is deleted. */
+	sst = store_commit(y->st, &e);
+	if (sst != STORE_OK) {
+		fail_store(y, sst, e);
+		return 1;
+	}
+	if (y->marks && policy_marks(y) < 0) {
+		fail_nomem(y);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+on_end(void *ctx, const struct sess_end *e)
+{
+	struct sync *y = ctx;
+
+	y->end = *e;
+	y->ended = 1;
+}
+
+/* A failure of the session's (not the store's): its words, and the status
+ * the exit code is chosen by. */
+static void
+fail_session(struct sync *y, const struct sess_failure *f)
+{
+	if (f->status != SESS_ERR_LOCAL)
+		y->res->pop3 = (enum pop3_status)f->status;
+	if (f->status == SESS_ERR_LOCAL)
+		fail(y, STORE_SYNC_STORE, str_printf("%s: %s", f->label, f->text));
+	else if (f->status == SESS_ERR_CANCELLED)
+		fail(y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
+	else if (f->status == SESS_ERR_NOMEM)
+		fail(y, STORE_SYNC_NOMEM, NULL);
+	else if (strcmp(f->label, "marks") == 0)
+		fail(y, f->status == SESS_ERR_SERVER ? STORE_SYNC_SERVER : STORE_SYNC_SESSION,
+		    str_printf("deleting from the server: %s", f->text ? f->text : f->server_text));
+	else if (f->server_text)
+		fail(y, STORE_SYNC_SERVER, str_printf("%s: the server said -ERR %s", f->label,
+		    f->server_text));
+	else
+		fail(y, STORE_SYNC_SESSION, str_printf("%s", f->text));
+}
+
+/* What the end did: the marks' outcome, or QUIT's. */
+static void
+ended(struct sync *y)
+{
+	const struct sess_end *e = &y->end;
+	const struct sess_failure *f = sess_failure(y->s);
+	int64_t t = now(y);
+	char *err = NULL;
+	size_t i;
+
+	if (f) {
+		if (y->status == STORE_SYNC_OK)
+			fail_session(y, f);
 		return;
 	}
-	{
-		/* Which marks went: those missing from the set afterwards. */
-		size_t n = pop3_marks_count(marks);
-		char **before = calloc(n + 1, sizeof *before);
-
-		for (i = 0; before && i < n; i++)
-			before[i] = strdup(pop3_marks_get(marks, i));
-		memset(&res, 0, sizeof res);
-		st = pop3_marks_commit(y->s, marks, durable, y->st, &res);
-		if (st == POP3_OK) {
-			char *err = NULL;
-
-			y->res->deleted = res.deleted;
-			for (i = 0; before && i < n; i++) {
-				if (before[i] && !pop3_marks_has(marks, before[i]) &&
-				    store_set_gone(y->st, before[i], t, &err) != STORE_OK) {
-					free(err);
-					err = NULL;
-				}
+	if (!y->ended || e->status == SESS_OK) {
+		if (!y->ended)
+			fail(y, STORE_SYNC_SESSION, str_printf("the session did not end"));
+		y->res->deleted = e->marks.deleted;
+		for (i = 0; i < y->nbefore; i++)
+			if (!pop3_marks_has(y->marks, y->before[i]) &&
+			    store_set_gone(y->st, y->before[i], t, &err) != STORE_OK) {
+				free(err);
+				err = NULL;
 			}
-		} else {
-			y->res->pop3 = st;
-			fail(y, st == POP3_ERR_SERVER ? STORE_SYNC_SERVER : STORE_SYNC_SESSION,
-			    str_printf("deleting from the server: %s", pop3_error(y->s) ?
-			    pop3_error(y->s) : pop3_status_name(st)));
-		}
-		for (i = 0; before && i < n; i++)
-			free(before[i]);
-		free(before);
+		return;
 	}
-	pop3_marks_free(marks);
+	/* QUIT (the marks' or the plain one) got no +OK. */
+	y->res->pop3 = (enum pop3_status)e->status;
+	y->res->deletions_unknown = e->deletions_unknown;
+	if (e->status == SESS_ERR_CANCELLED) {
+		/* Ctrl-C while QUIT was out (under keep, after the landing). */
+		fail(y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
+		return;
+	}
+	if (y->nbefore)
+		fail(y, e->status == SESS_ERR_SERVER ? STORE_SYNC_SERVER : STORE_SYNC_SESSION,
+		    str_printf("deleting from the server: %s", e->quit_error ? e->quit_error :
+		    e->quit_text));
+	else
+		fail(y, e->status == SESS_ERR_SERVER ? STORE_SYNC_SERVER : STORE_SYNC_SESSION,
+		    str_printf("QUIT: %s%s", e->status == SESS_ERR_SERVER ?
+		    "the server said -ERR " : "", e->status == SESS_ERR_SERVER ? e->quit_text :
+		    e->quit_error ? e->quit_error : pop3_status_name((enum pop3_status)e->status)));
 }
 
 /* ---- the whole ---- */
@@ -589,33 +625,42 @@ login_delay_ok(struct sync *y)
 static int
 listing(struct sync *y)
 {
-	struct pop3_req r;
+	struct sess_req r;
 	long expire, delay;
 	const char *capa;
 	size_t capa_len = 0;
 	char *err = NULL;
 
-	/* EXPIRE and LOGIN-DELAY come from the CAPA read after login. */
+	/* UIDL and LIST pipelined, each line taken as it arrives. */
 	memset(&r, 0, sizeof r);
 	r.ctx = y;
+	r.soft = 1;
+	r.on_done = on_listed;
 	r.cmd = POP3_UIDL;
-	r.on_done = on_uidl;
-	if (submit(y, &r) < 0)
+	r.on_item = on_uidl_item;
+	if (sess_submit(y->s, &r) != SESS_OK)
 		return -1;
 	r.cmd = POP3_LIST;
-	r.on_done = on_list;
-	if (submit(y, &r) < 0)
+	r.on_item = on_list_item;
+	if (sess_submit(y->s, &r) != SESS_OK)
 		return -1;
-	wait_all(y);
-	if (y->status != STORE_SYNC_OK)
+	if (sess_wait(y->s) != SESS_OK)
 		return -1;
 	if (y->uidl_st != POP3_OK || y->list_st != POP3_OK) {
 		fail(y, STORE_SYNC_SERVER, str_printf("%s: the server said -ERR %s%s",
 		    y->uidl_st != POP3_OK ? "UIDL" : "LIST", y->server_text ? y->server_text : "",
 		    y->uidl_st != POP3_OK ? " (sync needs UIDL to know what it has)" : ""));
+		sess_fail(y->s, SESS_ERR_SERVER, y->uidl_st != POP3_OK ? "UIDL" : "LIST", y->err);
 		return -1;
 	}
-	capa = pop3_capa(y->s, &capa_len);
+	if (y->nsrv)
+		qsort(y->srv, y->nsrv, sizeof *y->srv, srv_cmp);
+	if (mark_dups(y) < 0) {
+		fail_nomem(y);
+		return -1;
+	}
+	/* EXPIRE and LOGIN-DELAY come from the CAPA read after login. */
+	capa = pop3_capa(sess_pop3(y->s), &capa_len);
 	store_sync_capa(capa ? capa : "", capa ? capa_len : 0, &expire, &delay);
 	y->res->expire_days = expire;
 	y->res->login_delay = delay;
@@ -633,13 +678,75 @@ listing(struct sync *y)
 	return 0;
 }
 
+/* The session: login, listing, downloads, and sess's end (sync, then the
+ * marks' commit or QUIT). */
+static void
+session(struct sync *y)
+{
+	const struct store_sync_cfg *cfg = y->cfg;
+	const struct sess_failure *f;
+	struct sess_opts o;
+	enum sess_status sst;
+
+	memset(&o, 0, sizeof o);
+	o.pop3 = cfg->pop3;
+	o.pop3.tick = on_tick;
+	o.pop3.tick_ctx = y;
+	/* sync's RETRs do not count for LAST (man/pouch.1): no record. */
+	o.state_dir = NULL;
+	o.cbs.sync = on_sync;
+	o.cbs.on_end = on_end;
+	o.cbs.ctx = y;
+	if (cfg->policy != STORE_POLICY_KEEP) {
+		y->marks = pop3_marks_new();
+		if (!y->marks) {
+			fail_nomem(y);
+			return;
+		}
+		o.marks = y->marks;
+		o.durable = durable;
+	} else {
+		/* QUIT deletes nothing: it goes behind the last RETR and
+		 * travels while the last batch lands. */
+		o.quit_early = 1;
+	}
+	y->s = sess_new(&o);
+	if (!y->s) {
+		fail_nomem(y);
+		return;
+	}
+	sst = sess_connect(y->s);
+	if (sst != SESS_OK) {
+		f = sess_failure(y->s);
+		y->res->pop3 = (enum pop3_status)sst;
+		if (sst == SESS_ERR_CANCELLED)
+			fail(y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
+		else
+			fail(y, STORE_SYNC_SESSION, str_printf("%s%s%s", f && f->text ? f->text :
+			    pop3_status_name((enum pop3_status)sst),
+			    f && f->server_text && *f->server_text ? "; the server said -ERR " : "",
+			    f && f->server_text ? f->server_text : ""));
+		return;
+	}
+	if (listing(y) == 0)
+		(void)fetch(y);
+	/* Stepwise callers aside, every reply comes from here. After a
+	 * failure sess closes without QUIT (or with RSET, QUIT): nothing is
+	 * deleted. */
+	sess_finish(y->s);
+	if (!y->synced) {
+		/* What arrived whole lands; the next sync fetches the rest. */
+		(void)store_expect(y->st, 0);
+		land(y);
+	}
+	ended(y);
+}
+
 enum store_sync_status
 store_sync(const struct store_sync_cfg *cfg, struct store_sync_result *res, char **err)
 {
 	struct sync y;
-	struct pop3_opts o = cfg->pop3;
 	enum store_status sst;
-	enum pop3_status pst;
 	char *e = NULL;
 	size_t i;
 
@@ -659,52 +766,25 @@ store_sync(const struct store_sync_cfg *cfg, struct store_sync_result *res, char
 	}
 	for (i = 0; store_diag(y.st, i); i++)
 		note(&y, "%s", store_diag(y.st, i));
-	if (!login_delay_ok(&y))
-		goto out;
-	o.tick = on_tick;
-	o.tick_ctx = &y;
-	y.s = pop3_new(&o);
-	if (!y.s) {
-		fail(&y, STORE_SYNC_NOMEM, NULL);
-		goto out;
-	}
-	pst = pop3_connect(y.s);
-	if (pst != POP3_OK) {
-		res->pop3 = pst;
-		if (pst == POP3_ERR_CANCELLED)
-			fail(&y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
-		else
-			fail(&y, STORE_SYNC_SESSION, str_printf("%s%s%s", pop3_error(y.s) ? pop3_error(y.s) : pop3_status_name(pst),
-		    *pop3_server_text(y.s) ? "; the server said -ERR " : "", pop3_server_text(y.s)));
-		goto out;
-	}
-	if (listing(&y) == 0 && fetch(&y) == 0) {
-		mark_gone(&y);
-		/* The index is durable before anything is deleted. */
-		sst = store_commit(y.st, &e);
-		if (sst != STORE_OK)
-			fail_store(&y, sst, e);
-		else
-			finish(&y);
-	}
-out:
-	/* Without QUIT when the session did not finish: nothing deleted. */
-	pop3_free(y.s);
+	if (login_delay_ok(&y))
+		session(&y);
+	sess_free(y.s);
 	y.s = NULL;
 	for (i = 0; i < y.nrq; i++)
 		store_put_abort(y.rq[i].put);
-	if (y.st) {
-		res->in_store = store_count(y.st);
-		sst = store_close(y.st, &e);
-		if (sst != STORE_OK)
-			fail_store(&y, sst, e);
-	}
+	res->in_store = store_count(y.st);
+	sst = store_close(y.st, &e);
+	if (sst != STORE_OK)
+		fail_store(&y, sst, e);
 	for (i = 0; i < y.nsrv; i++)
 		free(y.srv[i].uid);
 	free(y.srv);
 	free(y.rq);
 	free(y.server_text);
-	free(y.quit_text);
+	for (i = 0; i < y.nbefore; i++)
+		free(y.before[i]);
+	free(y.before);
+	pop3_marks_free(y.marks);
 	if (y.status == STORE_SYNC_OK && cfg->interrupted && *cfg->interrupted)
 		fail(&y, STORE_SYNC_CANCELLED, str_printf("interrupted"));
 	*err = y.err;

@@ -232,6 +232,19 @@ grep -q "^pouch: sync: interrupted" "$t/ktrace" && grep -q "nothing was deleted"
 ok $? "Ctrl-C: says so, and that nothing was deleted"
 p sync --store "$S2" "$U" 2>"$t/err"; rc=$?
 is "$rc:$(check "$S2" "$t/uidlB" "$t/sumsB")" "0:ok" "Ctrl-C: the next sync completes the store"
+# Ctrl-C once QUIT is out (under keep it goes behind the last RETR, while
+# the last batch lands): still "interrupted", what landed is whole. The
+# sync may end before the signal arrives: then exit 0, and a complete store.
+SIG=INT killsync "$t/intquit" '^C: QUIT'
+r=$(check "$t/intquit" "$t/uidlB" "$t/sumsB" /dev/null)
+if [ "$ksig_rc" = 130 ]; then
+	grep -q "^pouch: sync: interrupted" "$t/ktrace" && grep -q "nothing was deleted" "$t/ktrace"
+	ok $? "Ctrl-C while QUIT is out: exit 130, says so, and that nothing was deleted"
+else
+	is "$ksig_rc" 0 "Ctrl-C while QUIT is out: (the sync ended first) exit 0"
+fi
+is "$r:$(pc stat | cut -d' ' -f1)" "ok:$nB" "Ctrl-C while QUIT is out: what landed is whole, nothing left the server"
+rm -rf "$t/intquit"
 
 # --- delete after N days, counted from the download
 p --trace sync --delete-after 1 --store "$S2" "$U" 2>"$t/trace"; rc=$?
@@ -332,6 +345,29 @@ for n in 1 2 3; do
 		good=$((good + 1))
 done
 is "$good" 3 "then a sound server: each of the 3 messages once, byte for byte"
+
+# --- --delete, and QUIT after the DELEs gets no answer (the server commits
+# them and hangs up): not "nothing was deleted", which may be false; every
+# message's copy is in the store. QUIT refused under keep: nothing deleted.
+F3="$t/dropquit"
+rm -f "$t/fslog"
+fs_start drop-quit
+"$POUCH" --password-command 'echo x' sync --delete --store "$F3" "$fs_url" 2>"$t/err"; rc=$?
+wait "$fs_pid"
+is "$rc:$(ls "$F3/new" | wc -l):$(grep -c '^# committed: 1 2 3' "$t/fslog")" "5:3:1" \
+	"QUIT lost after the DELEs: exit 5, all 3 in the store, the server committed them"
+grep -q "^pouch: sync: QUIT went out after the DELEs and got no +OK: the server may have deleted them" "$t/err" &&
+	! grep -q "nothing was deleted" "$t/err"
+ok $? "QUIT lost after the DELEs: says the deletions are unknown, not that nothing was deleted"
+rm -f "$t/fslog"
+fs_start err-quit
+"$POUCH" --password-command 'echo x' sync --store "$t/errquit" "$fs_url" 2>"$t/err"; rc=$?
+wait "$fs_pid"
+is "$rc:$(ls "$t/errquit/new" | wc -l):$(grep -c "^DELE" "$t/fslog")" "1:3:0" \
+	"keep, QUIT refused: exit 1, all 3 in the store, no DELE"
+grep -q "^pouch: sync: QUIT: the server said -ERR some deleted messages not removed" "$t/err" &&
+	grep -q "nothing was deleted" "$t/err"
+ok $? "keep, QUIT refused: says so, and that nothing was deleted"
 
 # --- CAPA EXPIRE and LOGIN-DELAY (RFC 2449): a small server that offers them.
 cat > "$t/capa.py" <<'EOF'

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include <pouch/lastrec.h>
 #include <pouch/sess.h>
 #include <pouch/util.h>
 
@@ -1037,6 +1038,170 @@ test_end_marks(void)
 	pop3_marks_free(m);
 }
 
+/* ---- sess_opts.quit_early: QUIT behind the last RETR, sync after it ---- */
+
+static struct {
+	int dones, syncs, ends, order_bad;
+	int quits_at_sync;	/* box.quits when sync was called */
+	int sync_fails;
+	struct sess *s;
+} qe;
+
+static int
+qe_done(void *ctx, const struct pop3_reply *r)
+{
+	(void)ctx;
+	if (qe.syncs)
+		qe.order_bad++;	/* every RETR before sync */
+	if (r->status == POP3_OK)
+		qe.dones++;
+	return 0;
+}
+
+static int
+qe_sync(void *ctx)
+{
+	(void)ctx;
+	if (qe.ends)
+		qe.order_bad++;
+	qe.syncs++;
+	pthread_mutex_lock(&box.mu);
+	qe.quits_at_sync = box.quits;
+	pthread_mutex_unlock(&box.mu);
+	if (qe.sync_fails) {
+		sess_fail(qe.s, SESS_ERR_LOCAL, "sync", "disk full");
+		return 1;
+	}
+	return 0;
+}
+
+static void
+qe_end(void *ctx, const struct sess_end *e)
+{
+	(void)ctx;
+	qe.ends++;
+	last_end = *e;
+}
+
+/* RETR 1..3 (and DELE 1 when dele), then the end; returns box.quits before
+ * the session. */
+static int
+qe_session(const char *state, int stepwise, int sync_fails, int dele)
+{
+	struct sess_opts o;
+	struct sess_req r;
+	struct sess *s;
+	char url[64];
+	unsigned long n;
+	int quits, guard = 0, to;
+
+	snprintf(url, sizeof url, "pop3://u@127.0.0.1:%d", box.port);
+	memset(&o, 0, sizeof o);
+	o.pop3.url = url;
+	o.pop3.password = "x";
+	o.pop3.tls = POP3_TLS_NONE;
+	o.account = "q@127.0.0.1:110";
+	o.state_dir = state;
+	o.cbs.sync = qe_sync;
+	o.cbs.on_end = qe_end;
+	o.quit_early = 1;
+	memset(&qe, 0, sizeof qe);
+	memset(&last_end, 0, sizeof last_end);
+	qe.sync_fails = sync_fails;
+	qe.quits_at_sync = -1;
+	pthread_mutex_lock(&box.mu);
+	quits = box.quits;
+	pthread_mutex_unlock(&box.mu);
+	s = qe.s = sess_new(&o);
+	if (!s || (stepwise ? connect_stepwise(s) : sess_connect(s)) != SESS_OK) {
+		sess_free(s);
+		return -1;
+	}
+	sess_expect_retr(s, 3);
+	memset(&r, 0, sizeof r);
+	r.on_done = qe_done;
+	for (n = 1; n <= 3; n++) {
+		r.cmd = POP3_RETR;
+		r.n = n;
+		sess_submit(s, &r);
+	}
+	if (dele) {
+		r.cmd = POP3_DELE;
+		r.n = 1;
+		sess_submit(s, &r);
+	}
+	if (stepwise) {
+		struct pop3 *p = sess_pop3(s);
+		struct pollfd pfd;
+
+		sess_end(s);
+		while (!sess_ended(s) && guard++ < 100000) {
+			pfd.fd = pop3_fd(p);
+			pfd.events = pop3_events(p);
+			pfd.revents = 0;
+			to = pop3_timeout_ms(p);
+			if (pfd.fd >= 0)
+				poll(&pfd, 1, to < 0 || to > 100 ? 100 : to);
+			sess_run(s);
+		}
+	} else {
+		sess_finish(s);
+	}
+	sess_free(s);
+	usleep(50000);	/* the server thread takes QUIT's commit */
+	return quits;
+}
+
+static void
+test_quit_early(void)
+{
+	static const char *const uids[] = { "q1", "q2", "q3", "q4" };
+	char state[] = "/tmp/pouch-qe.XXXXXX", cmd[128], *rec;
+	int quits, mode;
+
+	if (!mkdtemp(state) || !(rec = lastrec_store_path(state))) {
+		ok(0, "quit_early: setup");
+		return;
+	}
+	for (mode = 0; mode < 2; mode++) {
+		const char *how = mode ? "stepwise" : "blocking";
+
+		set_box(uids, 4);
+		unlink(rec);
+		quits = qe_session(state, mode, 0, 0);
+		ok(quits >= 0 && qe.dones == 3 && qe.syncs == 1 && qe.ends == 1 && !qe.order_bad,
+		    "quit_early %s: 3 RETRs, then sync once, then on_end (%d %d %d %d)", how,
+		    qe.dones, qe.syncs, qe.ends, qe.order_bad);
+		ok(last_end.status == SESS_OK && !last_end.abandoned && box.quits == quits + 1 &&
+		    box.n == 4, "quit_early %s: a clean end, one QUIT, nothing deleted", how);
+		if (!mode)
+			is_int(qe.quits_at_sync, quits + 1,
+			    "quit_early blocking: QUIT was answered before sync was called");
+		ok(access(rec, F_OK) == 0, "quit_early %s: the LAST record written after sync", how);
+
+		/* sync fails: a local failure, whatever QUIT said; no record. */
+		unlink(rec);
+		quits = qe_session(state, mode, 1, 0);
+		ok(qe.syncs == 1 && qe.ends == 1 && last_end.status == SESS_ERR_LOCAL &&
+		    last_end.abandoned, "quit_early %s, sync fails: SESS_ERR_LOCAL, abandoned (%d)",
+		    how, last_end.status);
+		ok(box.quits == quits + 1 && box.n == 4,
+		    "quit_early %s, sync fails: the early QUIT went, nothing deleted", how);
+		ok(access(rec, F_OK) != 0, "quit_early %s, sync fails: no LAST record", how);
+
+		/* A DELE in the session: QUIT waits for sync, as without the flag. */
+		quits = qe_session(state, mode, 0, 1);
+		ok(qe.syncs == 1 && qe.quits_at_sync == quits && last_end.status == SESS_OK &&
+		    box.quits == quits + 1 && box.n == 3,
+		    "quit_early %s with a DELE: sync before QUIT, then QUIT commits it (%d left)",
+		    how, box.n);
+	}
+	free(rec);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
+	if (system(cmd) != 0)
+		note("could not remove %s", state);
+}
+
 int
 main(void)
 {
@@ -1057,6 +1222,7 @@ main(void)
 	test_marks();
 	test_withdraw();
 	test_end_marks();
+	test_quit_early();
 	run("UIDL", 1, 0, 60, 1);
 	run("no UIDL", 0, 0, 60, 2);
 	run("UIDL with duplicate UIDs", 1, 1, 60, 3);

@@ -1,6 +1,6 @@
 /*
  * sess.h: the bookkeeping of one POP3 session, shared by the command line,
- * the reader and (later) the store's sync: the LIST sizes every RETR is
+ * the reader and the store's sync: the LIST sizes every RETR is
  * checked against, the UIDL map, what was retrieved and deleted since the
  * last RSET, LAST answered from pouch's record (lastrec.h) when the server
  * refuses it, and the end: make the caller's copies durable, then QUIT and
@@ -37,11 +37,14 @@
  * submission; sess's own requests complete in between without a call. A
  * RETR counts as retrieved (for LAST) when its on_done returns 0: the
  * caller then owes a durable copy by the time cbs.sync returns. End: sync
- * once (only when nothing failed), then on_end once.
+ * once (only when nothing failed), then on_end once (sess_opts.quit_early
+ * moves QUIT ahead of sync, not the outcome).
  *
  * Mail safety:
  *  - QUIT goes out only from the end, only when nothing failed and sync
- *    said every copy is durable; so a DELE is committed only then.
+ *    said every copy is durable; so a DELE is committed only then. (With
+ *    sess_opts.quit_early, and no DELE at all, QUIT may go before sync:
+ *    it commits nothing, and success still waits for sync.)
  *  - The first failure is kept (sess_failure) and reported once (on_fail);
  *    after it, the bodies of replies still in flight are dropped (on_data
  *    is not called again) and the end sends RSET, then QUIT only when RSET
@@ -137,6 +140,19 @@ struct sess_opts {
 	 * deletions_unknown. */
 	struct pop3_marks *marks;
 	pop3_durable_fn durable;
+	/* QUIT right behind the caller's last request, for a session that
+	 * deletes nothing (the store's sync under keep): when sess_end finds
+	 * nothing failed, no DELE answered or queued and marks NULL, it
+	 * queues QUIT at once instead of after cbs.sync, so that QUIT's round
+	 * trip overlaps the caller's last landing. cbs.sync is then called
+	 * once every request of the caller's has completed: stepwise from
+	 * sess_run while QUIT is still out, blocking from inside sess_finish
+	 * just before QUIT's answer is taken. QUIT commits nothing then, and
+	 * the outcome still waits for sync: a nonzero return from sync is a
+	 * local failure (abandoned, SESS_ERR_LOCAL) whatever QUIT's answer,
+	 * and the LAST record is not written. A failure before sync: as any
+	 * (sync is not called). 0: QUIT waits for sync. */
+	int quit_early;
 };
 
 struct sess;

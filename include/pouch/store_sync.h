@@ -3,12 +3,14 @@
  * the store lacks is downloaded (pipelined RETR, each streamed into tmp/,
  * landed per batch), then the account's policy is applied.
  *
- * Owns: the session it opens (pop3_new .. pop3_free) and the store it
- * opens (store_open .. store_close) for the length of store_sync().
+ * Owns: the session it opens (sess_new .. sess_free, include/pouch/sess.h,
+ * which does the POP3 bookkeeping: LIST sizes, RETR, the end with its
+ * marks' commit or QUIT) and the store it opens (store_open .. store_close)
+ * for the length of store_sync().
  *
- * Who may include it: the command line (src/cli_sync.c) and, later, the
- * session layer. Nothing here prints or exits: progress, notes and the
- * outcome reach the caller through the callbacks and the result.
+ * Who may include it: the command line (src/cli_sync.c). Nothing here
+ * prints or exits: progress, notes and the outcome reach the caller
+ * through the callbacks and the result.
  *
  * The order, and why it never loses mail:
  *   1. the store is opened writable (its lock: a second sync is refused);
@@ -17,24 +19,26 @@
  *   3. connect, log in; UIDL and LIST are pipelined; CAPA EXPIRE and
  *      LOGIN-DELAY (from the CAPA the login read) are reported (note) and
  *      the login is recorded;
- *   4. a RETR for every UIDL the store lacks, all queued at once (the
- *      engine keeps a window in flight; store_expect makes their tmp/
+ *   4. a RETR for every UIDL the store lacks, all queued at once (sess_submit;
+ *      the engine keeps a window in flight; store_expect makes their tmp/
  *      files ahead in a helper thread); each body streams into its tmp/
  *      file; every STORE_BATCH_FILES files or STORE_BATCH_BYTES the batch
  *      lands (fsync, rename into new/, fsync new/, index) - see store.h;
- *      under keep a QUIT is queued behind the last RETR (it deletes
- *      nothing, so it may travel while 5 runs);
- *   5. what is left lands; messages the server no longer lists get their
- *      "gone" date; only then does sync report success;
- *   6. the policy: keep waits for its QUIT; delete (or delete after N days,
- *      counted from the download) marks the UIDLs whose copy is durable
- *      (store_durable) and commits them with pop3_marks_commit (fresh
- *      UIDL, DELE, QUIT; all or nothing).
+ *      under keep sess queues QUIT behind the last RETR (sess_opts
+ *      quit_early: it deletes nothing, so it may travel while 5 runs);
+ *   5. sess's end calls back (cbs.sync): what is left lands; messages the
+ *      server no longer lists get their "gone" date; the index is made
+ *      durable; only then may anything be committed or success reported;
+ *   6. the policy: keep's QUIT is answered; delete (or delete after N days,
+ *      counted from the download) gives sess the UIDLs whose copy is
+ *      durable (store_durable) as marks, which it commits
+ *      (pop3_marks_commit_start: fresh UIDL, DELE, QUIT; all or nothing).
  * Any failure before 6 (a full disk, a dropped connection, Ctrl-C, kill -9)
- * ends the session without QUIT (nothing is deleted; under keep the QUIT
- * of 4 may have gone out already, which deletes nothing either); the
- * messages that arrived whole are landed first, and the next sync fetches
- * only the rest.
+ * ends the session without QUIT, or with RSET and QUIT after a -ERR
+ * (nothing is deleted; under keep the QUIT of 4 may have gone out already,
+ * which deletes nothing either); the messages that arrived whole are
+ * landed first, and the next sync fetches only the rest. sync's RETRs do
+ * not count for LAST (no record is kept: sess_opts.state_dir NULL).
  */
 #ifndef POUCH_STORE_SYNC_H
 #define POUCH_STORE_SYNC_H
@@ -91,6 +95,9 @@ struct store_sync_result {
 	size_t refused;		/* RETR answered -ERR (left for the next sync) */
 	size_t duplicates;	/* a UIDL the server lists twice: fetched once */
 	size_t deleted;		/* DELE committed by QUIT */
+	int deletions_unknown;	/* the DELEs went out and QUIT got no +OK:
+				   the server may have deleted them or not
+				   (each has a durable copy either way) */
 	size_t gone;		/* newly missing from the server */
 	long expire_days;	/* CAPA EXPIRE: -1 none, -2 NEVER, else days */
 	long login_delay;	/* CAPA LOGIN-DELAY seconds, 0 when none */
