@@ -142,6 +142,8 @@ server_line(struct pop3 *s, const char *p, size_t len)
 			s->user_offered = 1;
 		} else if (starts_word(p, len, "STLS")) {
 			s->capa_stls = 1;
+		} else if (starts_word(p, len, "PIPELINING")) {
+			s->capa_pipelining = 1;
 		} else if (starts_word(p, len, "SASL")) {
 			free(s->capa_pre);
 			s->capa_pre = str_ndup(p, len);
@@ -282,6 +284,7 @@ out_line(struct pop3 *s, const char *p, size_t len)
 		s->capa_refused = 0;
 		s->user_offered = 0;
 		s->capa_stls = 0;
+		s->capa_pipelining = 0;
 		free(s->capa_pre);
 		s->capa_pre = NULL;
 		free(s->capa_err);

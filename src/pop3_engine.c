@@ -93,11 +93,18 @@ enqueue(struct pop3 *s, const struct pop3_req *r, char *line, int secret,
 	q->secret = secret;
 	q->login = login;
 	if (login) {
-		/* After the login requests already queued, before the
-		 * caller's, none of which has been sent during login. */
-		for (prev = NULL, q->next = s->head; q->next && q->next->login;
-		    prev = q->next, q->next = q->next->next)
-			;
+		/* After the login requests already queued and after anything
+		 * sent (the caller's STAT, LIST, UIDL may have followed the
+		 * post-login CAPA), before the caller's unsent ones. */
+		int seen = 0;
+
+		for (prev = NULL, q->next = s->head; q->next;
+		    prev = q->next, q->next = q->next->next) {
+			if (q->next == s->unsent)
+				seen = 1;
+			if (seen && !q->next->login)
+				break;
+		}
 		if (prev)
 			prev->next = q;
 		else
@@ -237,9 +244,18 @@ can_send(const struct pop3 *s, const struct pop3_q *q)
 {
 	if (s->quit_sent || !POP3_ENGINE_LIVE(s))
 		return 0;
-	/* While logging in only the login's own requests go out. */
-	if (s->state == P_LOGIN && !q->login)
-		return 0;
+	/* While logging in only the login's own requests go out; but once
+	 * the post-login CAPA is out, on a server whose CAPA before login
+	 * offered PIPELINING, the caller's STAT, LIST and UIDL follow it in
+	 * the same flight (one round trip less): they do not depend on what
+	 * CAPA or UTF8 say. RETR and TOP wait (UTF8, RFC 6856, changes what
+	 * they get). */
+	if (s->state == P_LOGIN && !q->login) {
+		if (!s->early || (q->r.cmd != POP3_STAT && q->r.cmd != POP3_LIST &&
+		    q->r.cmd != POP3_UIDL))
+			return 0;
+		return s->ninflight < s->window;
+	}
 	/* QUIT only once every other reply is in: nothing may follow it. */
 	if (q->r.cmd == POP3_QUIT || !s->pipelining)
 		return s->ninflight == 0;
@@ -274,6 +290,8 @@ pump_send(struct pop3 *s)
 		s->ninflight++;
 		if (q->r.cmd == POP3_QUIT)
 			s->quit_sent = 1;
+		if (s->state == P_LOGIN && !q->login)
+			s->early_sent++;
 		s->unsent = q->next;
 	}
 	while (s->out_off < s->out.len) {

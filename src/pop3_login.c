@@ -513,7 +513,8 @@ utf8_done(void *ctx, const struct pop3_reply *r)
 	s->utf8 = r->status == POP3_OK;
 	if (!s->utf8)
 		pop3_note(s, "UTF8 refused; going on without it");
-	login_finished(s);
+	if (s->state == P_LOGIN)
+		login_finished(s);
 }
 
 static void
@@ -522,6 +523,7 @@ capa_done(void *ctx, const struct pop3_reply *r)
 	struct pop3 *s = ctx;
 	struct pop3_req u;
 
+	s->early = 0;
 	if (pop3_status_fatal(r->status))
 		return;
 	dbuf_reset(&s->capa);
@@ -543,8 +545,15 @@ capa_done(void *ctx, const struct pop3_reply *r)
 		u.cmd = POP3_NOOP;
 		u.on_done = utf8_done;
 		u.ctx = s;
-		if (pop3_submit_login(s, &u, "UTF8", NULL, 0) != POP3_OK)
+		if (pop3_submit_login(s, &u, "UTF8", NULL, 0) != POP3_OK) {
 			login_failed(s, pop3_fail(s, POP3_ERR_NOMEM, "out of memory"));
+			return;
+		}
+		/* Listing commands already followed CAPA: their replies come
+		 * before UTF8's, so the login counts as done now; UTF8 still
+		 * goes ahead of every RETR and TOP (queued first). */
+		if (s->early_sent)
+			login_finished(s);
 		return;
 	}
 	login_finished(s);
@@ -569,8 +578,14 @@ logged_in(struct pop3 *s)
 	r.cmd = POP3_CAPA;
 	r.on_done = capa_done;
 	r.ctx = s;
-	if (pop3_submit_login(s, &r, "CAPA", NULL, 0) != POP3_OK)
+	if (pop3_submit_login(s, &r, "CAPA", NULL, 0) != POP3_OK) {
 		login_failed(s, pop3_fail(s, POP3_ERR_NOMEM, "out of memory"));
+		return;
+	}
+	/* The caller's listing may follow this CAPA at once (can_send) when
+	 * the CAPA before login offered PIPELINING and pipelining is not
+	 * turned off. */
+	s->early = s->capa_pipelining && s->want_pipelining != 0;
 }
 
 static void

@@ -37,7 +37,8 @@ struct pop3_q {
  * P_NEW: nothing yet. P_CONNECTING: libcurl resolves, connects, negotiates
  * TLS and logs in, driven by the multi handle (fd is an epoll set of
  * libcurl's sockets). P_LOGIN: the engine sends USER/PASS and the
- * post-login CAPA; the caller's requests wait. P_UP: logged in.
+ * post-login CAPA; the caller's requests wait (STAT, LIST, UIDL may follow
+ * that CAPA: early). P_UP: logged in.
  */
 enum pop3_state { P_NEW, P_CONNECTING, P_LOGIN, P_UP, P_DEAD, P_QUIT };
 /* The engine reads and writes the connection itself. */
@@ -83,6 +84,10 @@ struct pop3 {
 				   last CAPA (before or after login); NULL when
 				   it was answered */
 	int capa_stls;		/* the login's last CAPA lists STLS */
+	int capa_pipelining;	/* the login's last CAPA lists PIPELINING */
+	int early;		/* the post-login CAPA is out: the caller's STAT,
+				   LIST and UIDL may follow it in one flight */
+	size_t early_sent;	/* how many did */
 	int capa_sent, capa_refused, crlf, digest_retry, user_mode;
 	int apop_offered, user_offered;
 	char *login_user;	/* the user name, for messages */

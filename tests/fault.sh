@@ -1164,6 +1164,52 @@ grep -q '^C: UTF8$' "$err"
 ok $? "$what: --trace shows UTF8"
 case_end
 
+# The listing right behind the post-login CAPA (pop3.h): where the CAPA
+# before login offered PIPELINING, sync's UIDL and LIST go out in the same
+# flight as that CAPA (one round trip less); UTF8, which only the CAPA after
+# login may list, still goes ahead of every RETR, so the message is stored
+# as it is, not as the server's substitute.
+start_server utf8 --pipelining
+case_begin "utf8 + PIPELINING: sync's listing follows the post-login CAPA"
+if command -v strace >/dev/null 2>&1; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -o "$dir/strace" -e trace=sendto -s 64 \
+		"$POUCH" --password-command 'echo x' --tls none --timeout 10 \
+		sync --store "$dir/store" "$url" >"$dir/out" 2>"$dir/err"
+	rc=$?
+	grep -q 'sendto([0-9]*, "CAPA\\r\\nUIDL\\r\\nLIST\\r\\n"' "$dir/strace"
+	ok $? "$what: CAPA, UIDL and LIST in one write"
+else
+	pouch_run --timeout 10 sync --store "$dir/store" "$url"
+	ok 0 "# skip strace is not installed"
+fi
+err=$dir/err
+is "$rc" 0 "$what: exit 0"
+is "$(sent | grep -E '^(CAPA|UIDL|LIST|UTF8|RETR)( |$)' | sed -n '2,6p' | tr '\n' ' ')" \
+	"CAPA UIDL LIST UTF8 RETR 1 " "$what: after login CAPA UIDL LIST, then UTF8 before the first RETR"
+msg utf8 1 > "$dir/want"
+found=0
+for f in "$dir"/store/new/* "$dir"/store/cur/*; do
+	[ -f "$f" ] && cmp -s "$f" "$dir/want" && found=1
+done
+is "$found" 1 "$what: message 1 is stored as it is, not as the server's substitute"
+case_end
+
+start_server normal --connections 2
+case_begin "normal (no PIPELINING): the listing waits for the post-login CAPA"
+pouch_run --timeout 10 sync --store "$dir/store" "$url"
+is "$rc" 0 "$what: exit 0"
+if command -v strace >/dev/null 2>&1; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -o "$dir/strace" -e trace=sendto -s 64 \
+		"$POUCH" --password-command 'echo x' --tls none --timeout 10 \
+		sync --store "$dir/store2" "$url" >/dev/null 2>&1
+	grep -q 'sendto([0-9]*, "CAPA\\r\\n", 6' "$dir/strace" &&
+		! grep -q 'sendto([0-9]*, "CAPA\\r\\nUIDL' "$dir/strace"
+	ok $? "$what: CAPA alone, UIDL after its answer"
+else
+	ok 0 "# skip strace is not installed"
+fi
+case_end
+
 # ---------------------------------------------------------------------------
 # Issue 9 item 8: memory for a huge listing. A UIDL or LIST of 3 million
 # lines (~50 MiB) printed by `uidl` and `list`, and taken as the UIDL map by

@@ -204,7 +204,11 @@ enum pop3_status pop3_connect(struct pop3 *s);
  * pop3_cancel() or pop3_free().
  *
  * Requests submitted while connecting are queued; they are sent once logged
- * in, or complete with the login's fatal status.
+ * in, or complete with the login's fatal status. Where the CAPA before
+ * login offered PIPELINING, queued STAT, LIST and UIDL go out right behind
+ * the post-login CAPA, in the same flight (one round trip less); RETR, TOP
+ * and the rest wait for its answer (and for UTF8, RFC 6856, when it lists
+ * that). Their replies come after the login is done.
  */
 enum pop3_status pop3_connect_start(struct pop3 *s);
 int pop3_connected(const struct pop3 *s);
