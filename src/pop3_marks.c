@@ -8,8 +8,7 @@
 #include <pouch/util.h>
 
 struct pop3_marks {
-	char **uid;	/* sorted by strcmp, unique */
-	size_t n, cap;
+	struct strset uid;	/* sorted by strcmp, unique */
 };
 
 struct pop3_marks *
@@ -23,93 +22,42 @@ pop3_marks_new(void)
 void
 pop3_marks_free(struct pop3_marks *m)
 {
-	size_t i;
-
 	if (!m)
 		return;
-	for (i = 0; i < m->n; i++)
-		free(m->uid[i]);
-	free(m->uid);
+	strset_free(&m->uid);
 	free(m);
-}
-
-/* The index of uid, or of where it would go; *found says which. */
-static size_t
-find(const struct pop3_marks *m, const char *uid, int *found)
-{
-	size_t lo = 0, hi = m->n, mid;
-	int c;
-
-	*found = 0;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(m->uid[mid], uid);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 int
 pop3_marks_set(struct pop3_marks *m, const char *uid, int on)
 {
-	int found;
-	size_t i = find(m, uid, &found);
-	char *copy, **nu;
+	size_t i;
 
-	if (!on) {
-		if (found) {
-			free(m->uid[i]);
-			memmove(m->uid + i, m->uid + i + 1, (m->n - i - 1) * sizeof *m->uid);
-			m->n--;
-		}
-		return 0;
-	}
-	if (found)
-		return 0;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-
-		nu = realloc(m->uid, cap * sizeof *nu);
-		if (!nu)
-			return -1;
-		m->uid = nu;
-		m->cap = cap;
-	}
-	copy = strdup(uid);
-	if (!copy)
-		return -1;
-	memmove(m->uid + i + 1, m->uid + i, (m->n - i) * sizeof *m->uid);
-	m->uid[i] = copy;
-	m->n++;
+	if (on)
+		return strset_add(&m->uid, uid);
+	if (strset_find(&m->uid, uid, &i))
+		strset_remove_at(&m->uid, i);
 	return 0;
 }
 
 int
 pop3_marks_has(const struct pop3_marks *m, const char *uid)
 {
-	int found;
+	size_t i;
 
-	find(m, uid, &found);
-	return found;
+	return strset_find(&m->uid, uid, &i);
 }
 
 size_t
 pop3_marks_count(const struct pop3_marks *m)
 {
-	return m->n;
+	return m->uid.n;
 }
 
 const char *
 pop3_marks_get(const struct pop3_marks *m, size_t i)
 {
-	return i < m->n ? m->uid[i] : NULL;
+	return i < m->uid.n ? m->uid.v[i] : NULL;
 }
 
 /*
@@ -143,9 +91,9 @@ finish(struct commit *c, enum pop3_status st, const char *why)
 		c->res.deleted = c->ndele;
 		/* Forget what is settled: deleted now, or gone before. Walk
 		 * down so the indexes of the rest stay valid. */
-		for (i = c->m->n; i-- > 0;)
+		for (i = c->m->uid.n; i-- > 0;)
 			if (c->num[i] != KEPT)
-				pop3_marks_set(c->m, c->m->uid[i], 0);
+				pop3_marks_set(c->m, c->m->uid.v[i], 0);
 	} else {
 		c->res.deleted = c->res.gone = c->res.kept = 0;
 	}
@@ -286,7 +234,6 @@ uidl_done(void *ctx, const struct pop3_reply *r)
 	struct pop3_req q;
 	unsigned long *nums = NULL;
 	size_t i, k;
-	int found;
 	char why[300];
 
 	if (r->status != POP3_OK) {
@@ -307,8 +254,7 @@ uidl_done(void *ctx, const struct pop3_reply *r)
 	for (i = 0; i < r->nitems; i++) {
 		if (!r->items[i].uid)
 			continue;
-		k = find(c->m, r->items[i].uid, &found);
-		if (!found)
+		if (!strset_find(&c->m->uid, r->items[i].uid, &k))
 			continue;
 		/* A UID listed twice is no identity at all: delete neither. */
 		if (c->num[k] != 0 || listed_twice(nums, r->nitems, r->items[i].n))
@@ -322,13 +268,13 @@ uidl_done(void *ctx, const struct pop3_reply *r)
 	q.has_n = 1;
 	q.on_done = dele_done;
 	q.ctx = c;
-	for (i = 0; i < c->m->n; i++) {
+	for (i = 0; i < c->m->uid.n; i++) {
 		if (c->num[i] == 0) {
 			c->res.gone++;
 			continue;
 		}
 		if (c->num[i] == KEPT ||
-		    (c->durable && !c->durable(c->ctx, c->m->uid[i]))) {
+		    (c->durable && !c->durable(c->ctx, c->m->uid.v[i]))) {
 			c->num[i] = KEPT;
 			c->res.kept++;
 			continue;
@@ -361,7 +307,7 @@ pop3_marks_commit_start(struct pop3 *s, struct pop3_marks *m,
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return POP3_ERR_NOMEM;
-	c->num = calloc(m->n ? m->n : 1, sizeof *c->num);
+	c->num = calloc(m->uid.n ? m->uid.n : 1, sizeof *c->num);
 	if (!c->num) {
 		free(c);
 		return POP3_ERR_NOMEM;

@@ -14,66 +14,13 @@
 
 struct store_reads {
 	struct store *st;
-	char **v;		/* pending UIDLs, sorted */
-	size_t n, cap;
+	struct strset p;	/* pending UIDLs */
 };
-
-/* Where uid is, or would go. */
-static size_t
-find(const struct store_reads *r, const char *uid, int *hit)
-{
-	size_t lo = 0, hi = r->n;
-
-	*hit = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->v[mid], uid);
-
-		if (c == 0) {
-			*hit = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
 
 static int
 add(struct store_reads *r, const char *uid)
 {
-	int hit;
-	size_t at = find(r, uid, &hit);
-	char *c;
-
-	if (hit)
-		return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		char **nv = realloc(r->v, cap * sizeof *nv);
-
-		if (!nv)
-			return -1;
-		r->v = nv;
-		r->cap = cap;
-	}
-	c = strdup(uid);
-	if (!c)
-		return -1;
-	memmove(r->v + at + 1, r->v + at, (r->n - at) * sizeof *r->v);
-	r->v[at] = c;
-	r->n++;
-	return 0;
-}
-
-static void
-drop(struct store_reads *r, size_t at)
-{
-	free(r->v[at]);
-	memmove(r->v + at, r->v + at + 1, (r->n - at - 1) * sizeof *r->v);
-	r->n--;
+	return strset_add(&r->p, uid);
 }
 
 static int
@@ -140,8 +87,8 @@ save(struct store_reads *r, char **err)
 		return STORE_NOMEM;
 	dbuf_init(&b, 0);
 	dbuf_adds(&b, STORE_READS_MAGIC);
-	for (i = 0; i < r->n; i++)
-		dbuf_printf(&b, "%s\n", r->v[i]);
+	for (i = 0; i < r->p.n; i++)
+		dbuf_printf(&b, "%s\n", r->p.v[i]);
 	if (!b.p) {
 		free(path);
 		return STORE_NOMEM;
@@ -204,13 +151,9 @@ store_reads_open(struct store *st, char **err)
 void
 store_reads_free(struct store_reads *r)
 {
-	size_t i;
-
 	if (!r)
 		return;
-	for (i = 0; i < r->n; i++)
-		free(r->v[i]);
-	free(r->v);
+	strset_free(&r->p);
 	free(r);
 }
 
@@ -218,18 +161,17 @@ int
 store_reads_has(const struct store_reads *r, const char *uid)
 {
 	const struct store_msg *m = store_find(r->st, uid);
-	int hit;
+	size_t at;
 
 	if (m && (m->flags & STORE_F_READ))
 		return 1;
-	find(r, uid, &hit);
-	return hit;
+	return strset_find(&r->p, uid, &at);
 }
 
 size_t
 store_reads_pending(const struct store_reads *r)
 {
-	return r->n;
+	return r->p.n;
 }
 
 /* The store's flag for a message it holds; 1 when it did, 0 when it does
@@ -264,11 +206,11 @@ store_reads_set(struct store_reads *r, const char *uid, char **err)
 	held = flag_held(r, uid, &st, err);
 	if (held < 0)
 		return st;
-	at = find(r, uid, &hit);
+	hit = strset_find(&r->p, uid, &at);
 	if (held) {
 		if (!hit)
 			return STORE_OK;
-		drop(r, at);
+		strset_remove_at(&r->p, at);
 	} else {
 		if (hit)
 			return STORE_OK;
@@ -282,21 +224,21 @@ enum store_status
 store_reads_apply(struct store_reads *r, char **err)
 {
 	enum store_status st = STORE_OK;
-	size_t i = 0, before = r->n;
+	size_t i = 0, before = r->p.n;
 
 	if (store_readonly(r->st))
 		return STORE_READONLY;
-	while (i < r->n) {
-		int held = flag_held(r, r->v[i], &st, err);
+	while (i < r->p.n) {
+		int held = flag_held(r, r->p.v[i], &st, err);
 
 		if (held < 0)
 			return st;
 		if (held)
-			drop(r, i);
+			strset_remove_at(&r->p, i);
 		else
 			i++;
 	}
-	if (r->n == before)
+	if (r->p.n == before)
 		return STORE_OK;
 	st = store_commit(r->st, err);
 	return st == STORE_OK ? save(r, err) : st;
@@ -316,23 +258,19 @@ store_reads_migrate(struct store_reads *r, const char *path, size_t *n, char **e
 	old.st = r->st;
 	st = load(&old, path, &missing, err);
 	if (st != STORE_OK || missing) {
-		for (i = 0; i < old.n; i++)
-			free(old.v[i]);
-		free(old.v);
+		strset_free(&old.p);
 		return st;
 	}
-	*n = old.n;
-	for (i = 0; i < old.n && st == STORE_OK; i++) {
+	*n = old.p.n;
+	for (i = 0; i < old.p.n && st == STORE_OK; i++) {
 		if (store_readonly(r->st)) {
-			if (add(r, old.v[i]) < 0)
+			if (add(r, old.p.v[i]) < 0)
 				st = STORE_NOMEM;
-		} else if (flag_held(r, old.v[i], &st, err) == 0 && add(r, old.v[i]) < 0) {
+		} else if (flag_held(r, old.p.v[i], &st, err) == 0 && add(r, old.p.v[i]) < 0) {
 			st = STORE_NOMEM;
 		}
 	}
-	for (i = 0; i < old.n; i++)
-		free(old.v[i]);
-	free(old.v);
+	strset_free(&old.p);
 	if (st != STORE_OK)
 		return st;
 	if (store_readonly(r->st))

@@ -353,3 +353,70 @@ fail:
 	free(tmp);
 	return -1;
 }
+
+int
+strset_find(const struct strset *set, const char *s, size_t *at)
+{
+	size_t lo = 0, hi = set->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(set->v[mid], s);
+
+		if (c == 0) {
+			*at = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return 0;
+}
+
+int
+strset_add(struct strset *set, const char *s)
+{
+	size_t at;
+	char *copy;
+
+	if (strset_find(set, s, &at))
+		return 0;
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		char **nv = realloc(set->v, cap * sizeof *nv);
+
+		if (!nv)
+			return -1;
+		set->v = nv;
+		set->cap = cap;
+	}
+	copy = strdup(s);
+	if (!copy)
+		return -1;
+	memmove(set->v + at + 1, set->v + at, (set->n - at) * sizeof *set->v);
+	set->v[at] = copy;
+	set->n++;
+	return 0;
+}
+
+void
+strset_remove_at(struct strset *set, size_t at)
+{
+	free(set->v[at]);
+	memmove(set->v + at, set->v + at + 1, (set->n - at - 1) * sizeof *set->v);
+	set->n--;
+}
+
+void
+strset_free(struct strset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->v[i]);
+	free(set->v);
+	memset(set, 0, sizeof *set);
+}

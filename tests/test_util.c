@@ -111,5 +111,24 @@ main(void)
 	is_str(s, "hell", "str_ndup");
 	free(s);
 	test_files();
+	{
+		/* strset: sorted, unique, copies; removal keeps the order */
+		struct strset set = { 0 };
+		static const char *const in[] = { "m", "b", "z", "b", "a", "m" };
+		size_t i, at;
+		char joined[32] = "";
+
+		for (i = 0; i < sizeof in / sizeof in[0]; i++)
+			ok(strset_add(&set, in[i]) == 0, "strset_add %s", in[i]);
+		for (i = 0; i < set.n; i++)
+			strcat(joined, set.v[i]);
+		is_str(joined, "abmz", "strset: sorted, each once");
+		ok(strset_find(&set, "m", &at) && at == 2, "strset_find m: index 2");
+		ok(!strset_find(&set, "c", &at) && at == 2, "strset_find c: absent, would go at 2");
+		strset_remove_at(&set, 0);
+		ok(set.n == 3 && strcmp(set.v[0], "b") == 0, "strset_remove_at 0 leaves b first");
+		strset_free(&set);
+		ok(set.n == 0 && set.v == NULL, "strset_free empties");
+	}
 	return done_testing();
 }

@@ -54,6 +54,21 @@ char *str_ndup(const char *s, size_t n);
  * netrc, later the store's index). */
 #define FILE_NOFOLLOW	1	/* a symbolic link as the last component fails (ELOOP) */
 #define FILE_SECRET	2	/* the bytes are wiped before any buffer is freed */
+/* A set of strings kept sorted (strcmp), each once, each a malloc'd copy:
+ * the UIDL sets of deletion marks and pending read flags. Zeroed is empty. */
+struct strset {
+	char **v;
+	size_t n, cap;
+};
+/* 1 when s is in the set; *at is its index, or where it would go. */
+int strset_find(const struct strset *set, const char *s, size_t *at);
+/* Adds a copy of s (nothing when it is there already): 0, or -1 when
+ * memory ran out. */
+int strset_add(struct strset *set, const char *s);
+/* Removes the string at index at (< n). */
+void strset_remove_at(struct strset *set, size_t at);
+void strset_free(struct strset *set);
+
 /* Reads the regular file path into *out (malloc'd, NUL-terminated; *len
  * without the NUL): 0, or -1 with errno: ENOENT missing, EINVAL not a
  * regular file, EFBIG larger than max bytes (also when it grows past max
