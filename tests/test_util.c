@@ -115,13 +115,13 @@ main(void)
 		/* strset: sorted, unique, copies; removal keeps the order */
 		struct strset set = { 0 };
 		static const char *const in[] = { "m", "b", "z", "b", "a", "m" };
-		size_t i, at;
+		size_t k, at;
 		char joined[32] = "";
 
-		for (i = 0; i < sizeof in / sizeof in[0]; i++)
-			ok(strset_add(&set, in[i]) == 0, "strset_add %s", in[i]);
-		for (i = 0; i < set.n; i++)
-			strcat(joined, set.v[i]);
+		for (k = 0; k < sizeof in / sizeof in[0]; k++)
+			ok(strset_add(&set, in[k]) == 0, "strset_add %s", in[k]);
+		for (k = 0; k < set.n; k++)
+			strcat(joined, set.v[k]);
 		is_str(joined, "abmz", "strset: sorted, each once");
 		ok(strset_find(&set, "m", &at) && at == 2, "strset_find m: index 2");
 		ok(!strset_find(&set, "c", &at) && at == 2, "strset_find c: absent, would go at 2");
