@@ -26,7 +26,6 @@ char *
 cli_sync_store_dir(const char *account)
 {
 	const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	const unsigned char *p;
 	struct dbuf b;
 
 	dbuf_init(&b, 0);
@@ -40,14 +39,8 @@ cli_sync_store_dir(const char *account)
 	} else {
 		return NULL;
 	}
-	for (p = (const unsigned char *)account; *p; p++) {
-		int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '@' || *p == '_' ||
-		    *p == '+' || *p == '-' || (*p == '.' && p != (const unsigned char *)account);
-
-		if ((keep ? dbuf_addc(&b, (char)*p) : dbuf_printf(&b, "%%%02X", *p)) < 0)
-			return NULL;
-	}
+	if (lastrec_add_account(&b, account) < 0)
+		return NULL;
 	return dbuf_take(&b, NULL);
 }
 

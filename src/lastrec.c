@@ -418,19 +418,27 @@ char *
 lastrec_path(const char *state_dir, const char *account)
 {
 	struct dbuf b;
-	const unsigned char *p;
 
 	dbuf_init(&b, 0);
-	if (dbuf_printf(&b, "%s/last-", state_dir) < 0)
+	if (dbuf_printf(&b, "%s/last-", state_dir) < 0 || lastrec_add_account(&b, account) < 0)
 		return NULL;
+	return dbuf_take(&b, NULL);
+}
+
+int
+lastrec_add_account(struct dbuf *b, const char *account)
+{
+	const unsigned char *p;
+
 	for (p = (const unsigned char *)account; *p; p++) {
 		int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '@' || *p == '_' ||
 		    *p == '+' || *p == '-' || (*p == '.' && p != (const unsigned char *)account);
-		if ((keep ? dbuf_addc(&b, (char)*p) : dbuf_printf(&b, "%%%02X", *p)) < 0)
-			return NULL;
+
+		if ((keep ? dbuf_addc(b, (char)*p) : dbuf_printf(b, "%%%02X", *p)) < 0)
+			return -1;
 	}
-	return dbuf_take(&b, NULL);
+	return 0;
 }
 
 int

@@ -191,17 +191,18 @@ ui_start(const struct cli_args *a)
 		rc = EXIT_POUCH_LOCAL;
 		goto out;
 	}
+	last_account = str_printf("%s@%s:%u", user, url.host, url.port);
+	if (!last_account) {
+		rc = EXIT_POUCH_LOCAL;
+		goto out;
+	}
 	{
-		/* An earlier version's read-state file
-		 * is where that version put it, XDG_STATE_HOME/pouch/read-ACCOUNT
-		 * whatever the state directory: it is migrated into the store. */
-		const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-		char *xdg = x && *x == '/' ? str_printf("%s/pouch", x) :
-		    home && *home == '/' ? str_printf("%s/.local/state/pouch", home) : NULL;
-		char *lp, *slash;
+		/* An earlier version's read-state file is where that version
+		 * put it, XDG_STATE_HOME/pouch/read-ACCOUNT whatever the state
+		 * directory: it is migrated into the store. */
+		char *xdg = cli_state_dir_default();
+		char *lp = xdg ? lastrec_path(xdg, last_account) : NULL, *slash;
 
-		last_account = str_printf("%s@%s:%u", user, url.host, url.port);
-		lp = xdg && last_account ? lastrec_path(xdg, last_account) : NULL;
 		slash = lp ? strrchr(lp, '/') : NULL;
 		if (slash && strncmp(slash + 1, "last-", 5) == 0) {
 			*slash = 0;
@@ -213,20 +214,19 @@ ui_start(const struct cli_args *a)
 	o.read_state = read_state;
 	o.last_account = last_account;
 	{
-		char *acct = str_printf("%s@%s:%u", user, url.host, url.port), *w = NULL;
+		char *w = NULL;
 
 		store_dir = a->store_dir ? strdup(a->store_dir) :
 		    conf_get(ca, "store") ? strdup(conf_get(ca, "store")) :
-		    acct ? cli_sync_store_dir(acct) : NULL;
+		    cli_sync_store_dir(last_account);
 		/* The LAST record (sess.h) lives in the store, as the command
 		 * line keeps it, and an old one moves in; with --state-dir, in
 		 * DIR/last-ACCOUNT as before. */
 		if (a->state_dir)
 			state_dir = strdup(a->state_dir);
-		else if (store_dir && acct && cli_last_migrate(store_dir, acct, &w) < 0)
+		else if (store_dir && cli_last_migrate(store_dir, last_account, &w) < 0)
 			say("warning: %s", w ? w : "out of memory");
 		free(w);
-		free(acct);
 	}
 	o.store_dir = store_dir;
 	o.state_dir = state_dir ? state_dir : store_dir;

@@ -41,6 +41,8 @@
 
 #include <stddef.h>
 
+struct dbuf;
+
 #define LASTREC_MAX_FILE (64UL * 1024 * 1024)
 #define LASTREC_UID_MAX 70
 /* How long a session waits for another one's commit of the record. */
@@ -87,6 +89,11 @@ char *lastrec_store_path(const char *store_dir);
 /* STATE_DIR/last-ACCOUNT with every byte outside [A-Za-z0-9.@_+-] as %XX
  * (so the account cannot name another directory). NULL: out of memory. */
 char *lastrec_path(const char *state_dir, const char *account);
+/* Appends the account as one file-name component, as lastrec_path writes
+ * it (the store's default directory is named the same way): every byte
+ * outside [A-Za-z0-9@_+-], and a leading '.', as %XX. 0, or -1 when memory
+ * ran out (the buffer is then freed). */
+int lastrec_add_account(struct dbuf *b, const char *account);
 
 /* Adds every retrieval src holds to dst (UIDLs and numbers: a union), and
  * its "server-last no". 0, or -1 out of memory (dst then holds part). */
