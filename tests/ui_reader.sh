@@ -504,13 +504,25 @@ printf 'download_dir = %s\n' "$t/dl" > "$t/cfg/pouch/config"
 # a script's key waits for an end at most 1 s (END_WAIT_MS in ui.c);
 # the commit deletes exactly message 1 and the reader reconnects, seeing
 # the new mail.
+# fs_start SCENARIO: a fault server for 3 connections, its log emptied,
+# its port in $fsport; fs_stop ends it (by its PID).
 fsdir=$t/fs
 mkdir -p "$fsdir"
-"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario new-mail --port-file "$fsdir/port" \
-	--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
-fspid=$!
-n=0
-while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+fs_start() {
+	: > "$fsdir/log"
+	rm -f "$fsdir/port"
+	"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario "$1" --port-file "$fsdir/port" \
+		--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
+	fspid=$!
+	n=0
+	while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	fsport=$(cat "$fsdir/port")
+}
+fs_stop() {
+	kill "$fspid" 2>/dev/null
+	wait "$fspid" 2>/dev/null
+}
+fs_start new-mail
 keys slowquit <<'KEYS'
 r
 d
@@ -522,9 +534,8 @@ d
 @dump
 x
 KEYS
-POUCH_URL=pop3://u@127.0.0.1:$(cat "$fsdir/port") reader slowquit
-kill "$fspid" 2>/dev/null
-wait "$fspid" 2>/dev/null
+POUCH_URL=pop3://u@127.0.0.1:$fsport reader slowquit
+fs_stop
 is "$rc" 0 "slow QUIT: exit 0"
 has slowquit 1 "ending" "while QUIT is unanswered the status line says the session is ending"
 has slowquit 1 "Key held until the session's end is over" "a d typed meanwhile waits for the commit"
@@ -540,13 +551,7 @@ ok $? "the held d marked message 3 once the commit was over" || screen slowquit 
 # 11b. Esc while that QUIT is unanswered gives the commit up: the reader
 # says the server may have deleted (QUIT was out), stays up, and deletes
 # nothing more; x then leaves.
-: > "$fsdir/log"
-rm -f "$fsdir/port"
-"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario new-mail --port-file "$fsdir/port" \
-	--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
-fspid=$!
-n=0
-while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+fs_start new-mail
 keys giveup <<'KEYS'
 r
 d
@@ -555,10 +560,9 @@ $
 @dump
 x
 KEYS
-POUCH_URL=pop3://u@127.0.0.1:$(cat "$fsdir/port") reader giveup
+POUCH_URL=pop3://u@127.0.0.1:$fsport reader giveup
 sleep 3.5
-kill "$fspid" 2>/dev/null
-wait "$fspid" 2>/dev/null
+fs_stop
 is "$rc" 0 "Esc during QUIT: exit 0"
 has giveup 1 "Given up while the server was deleting" "Esc during QUIT: the reader says the server may have deleted"
 has giveup 1 "    1 D " "Esc during QUIT: the mark stays (by UIDL) until a session shows what is left"
@@ -567,13 +571,7 @@ is "$(grep -c '^# connection' "$fsdir/log")" 2 "Esc during QUIT: no other sessio
 # 11c. Esc while the commit's DELE is unanswered (the fault server's
 # slow-dele holds connection 2's DELE 3 s): QUIT never went out, so the
 # reader says nothing was deleted, and the server committed nothing.
-: > "$fsdir/log"
-rm -f "$fsdir/port"
-"$PYTHON3" "$top_srcdir/tests/lib/faultserver.py" --scenario slow-dele --port-file "$fsdir/port" \
-	--log "$fsdir/log" --lifetime 60 --connections 3 </dev/null &
-fspid=$!
-n=0
-while [ ! -s "$fsdir/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+fs_start slow-dele
 keys giveupdele <<'KEYS'
 r
 d
@@ -582,10 +580,9 @@ $
 @dump
 x
 KEYS
-POUCH_URL=pop3://u@127.0.0.1:$(cat "$fsdir/port") reader giveupdele
+POUCH_URL=pop3://u@127.0.0.1:$fsport reader giveupdele
 sleep 3.5
-kill "$fspid" 2>/dev/null
-wait "$fspid" 2>/dev/null
+fs_stop
 is "$rc" 0 "Esc before QUIT: exit 0"
 grep -q "DELE of connection 2 held back" "$fsdir/log"
 ok $? "Esc before QUIT: the commit's DELE was the one held back"
